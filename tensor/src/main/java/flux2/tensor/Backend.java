@@ -1,0 +1,78 @@
+package flux2.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernels a device provides. Every method writes into an output tensor that the caller allocated with
+ * the right shape and dtype; inputs may be strided views. Operations not listed here are composed from these.
+ * A new backend implements this interface and passes the same parity tests as the CPU backend.
+ */
+public interface Backend {
+    /** Short name, such as "cpu" or "opencl:0". */
+    String name();
+
+    /** Memory for {@code bytes} bytes owned by {@code arena}. */
+    MemorySegment allocate(long bytes, TensorArena arena);
+
+    /** dst = src, elementwise over equal shapes, converting dtypes; either may be strided. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Every element of dst = value. */
+    void fill(Tensor dst, double value);
+
+    /** out = op(x, p0, p1); x has out's shape (broadcast views allowed). */
+    void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out);
+
+    /** out = op(a, b); a and b have out's shape (expanded views with zero strides allowed). */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = op over {@code axes} of x; out has x's rank with size 1 on the reduced axes. */
+    void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out);
+
+    /** Softmax over the last axis. */
+    void softmax(Tensor x, Tensor out);
+
+    /** LayerNorm over the last axis; weight and bias may be null. */
+    void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor out);
+
+    /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * weight; weight may be null. */
+    void rmsNorm(Tensor x, Tensor weight, double eps, Tensor out);
+
+    /** GroupNorm of x [N, C, *] over C/groups channels and all spatial positions; weight and bias [C] or null. */
+    void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, Tensor out);
+
+    /**
+     * Rotary embedding of x [..., L, D]: each channel pair (a, b) becomes (a cos - b sin, a sin + b cos).
+     * cos and sin are [..., L, D/2] broadcastable against x's leading axes.
+     */
+    void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out);
+
+    /**
+     * out[..., M, N] = a[..., M, K] x b[..., K, N] (+ out if {@code accumulate}). Batch axes broadcast.
+     * a is F32; b is F32 or BF16 (a transposed weight is a strided view, never expanded to a copy).
+     */
+    void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate);
+
+    /**
+     * Fused attention. q [B, H, Lq, D], k and v [B, Hkv, Lk, D] with H a multiple of Hkv (grouped-query);
+     * keyMask [B, Lk] (BOOL/U8, nonzero = attend) or null. Writes out [B, H, Lq, D] and, if not null,
+     * lse [B, H, Lq] (log-sum-exp of the scaled scores, -inf for fully masked rows, whose output is zero).
+     */
+    void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse);
+
+    /** Gradients of {@link #attention}: given out, lse and dOut, writes dq, dk, dv (same shapes as q, k, v). */
+    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+                           Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv);
+
+    /**
+     * 2-D convolution. x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or null; stride (sh, sw);
+     * padding (top, bottom, left, right) with zeros. out [N, Cout, Ho, Wo].
+     */
+    void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out);
+
+    /** out = x.index_select(dim, index) with index I64 or I32 of rank 1. */
+    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** dst.index_add_(dim, index, src): dst[.., index[i], ..] += src[.., i, ..]. */
+    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+}

@@ -1,0 +1,17 @@
+package flux2.tensor;
+
+/** Elementwise unary operations; POW and CLAMP take scalar parameters. */
+public enum UnaryOp {
+    NEG, EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU,
+    /** GELU with the tanh approximation, as PyTorch's {@code gelu(approximate="tanh")}. */
+    GELU_TANH,
+    /** Exact GELU with erf. */
+    GELU,
+    ABS, SQUARE, RECIPROCAL,
+    /** x^p with p = first parameter. */
+    POW,
+    /** min(max(x, lo), hi) with lo, hi = the parameters. */
+    CLAMP,
+    /** x * a + b with a, b = the parameters. */
+    AFFINE
+}
