@@ -354,6 +354,9 @@ public final class Tensor {
     public Tensor geluTanh() { return Ops.unary(UnaryOp.GELU_TANH, this, 0, 0); }
     public Tensor abs() { return Ops.unary(UnaryOp.ABS, this, 0, 0); }
     public Tensor square() { return Ops.unary(UnaryOp.SQUARE, this, 0, 0); }
+    public Tensor sign() { return Ops.unary(UnaryOp.SIGN, this, 0, 0); }
+    public Tensor erf() { return Ops.unary(UnaryOp.ERF, this, 0, 0); }
+    public Tensor reciprocal() { return Ops.unary(UnaryOp.RECIPROCAL, this, 0, 0); }
 
     /** Sum over axes (all if none given), dropping them. */
     public Tensor sum(int... axes) { return Ops.reduce(ReduceOp.SUM, this, false, axes); }

@@ -8,6 +8,10 @@ public enum UnaryOp {
     /** Exact GELU with erf. */
     GELU,
     ABS, SQUARE, RECIPROCAL,
+    /** -1, 0 or 1 (0 for NaN). */
+    SIGN,
+    /** The error function. */
+    ERF,
     /** x^p with p = first parameter. */
     POW,
     /** min(max(x, lo), hi) with lo, hi = the parameters. */
