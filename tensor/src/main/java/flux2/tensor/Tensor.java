@@ -355,6 +355,8 @@ public final class Tensor {
     public Tensor abs() { return Ops.unary(UnaryOp.ABS, this, 0, 0); }
     public Tensor square() { return Ops.unary(UnaryOp.SQUARE, this, 0, 0); }
     public Tensor sign() { return Ops.unary(UnaryOp.SIGN, this, 0, 0); }
+    public Tensor sin() { return Ops.unary(UnaryOp.SIN, this, 0, 0); }
+    public Tensor cos() { return Ops.unary(UnaryOp.COS, this, 0, 0); }
     public Tensor erf() { return Ops.unary(UnaryOp.ERF, this, 0, 0); }
     public Tensor reciprocal() { return Ops.unary(UnaryOp.RECIPROCAL, this, 0, 0); }
 

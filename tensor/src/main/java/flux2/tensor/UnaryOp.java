@@ -12,6 +12,7 @@ public enum UnaryOp {
     SIGN,
     /** The error function. */
     ERF,
+    SIN, COS,
     /** x^p with p = first parameter. */
     POW,
     /** min(max(x, lo), hi) with lo, hi = the parameters. */
