@@ -1,0 +1,100 @@
+package flux2.autograd.nn;
+
+import flux2.tensor.DType;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node of the model tree: named children and parameters, giving the dotted names checkpoints use
+ * ({@code double_blocks.0.img_attn.qkv.weight}).
+ */
+public abstract class Module {
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+
+    /** Registers a child module under {@code name} and returns it. */
+    protected <M extends Module> M child(String name, M module) {
+        if (children.containsKey(name) || params.containsKey(name)) throw new IllegalArgumentException("duplicate name '" + name + "'");
+        children.put(name, module);
+        return module;
+    }
+
+    /** Registers a parameter, allocated zero-filled in {@code arena} with the given dtype and shape. */
+    protected Parameter param(String name, TensorArena arena, DType dtype, int... shape) {
+        return param(name, new Parameter(Tensor.allocate(flux2.tensor.Backends.cpu(), dtype, shape, arena), true, arena));
+    }
+
+    protected Parameter param(String name, Parameter p) {
+        if (children.containsKey(name) || params.containsKey(name)) throw new IllegalArgumentException("duplicate name '" + name + "'");
+        params.put(name, p);
+        return p;
+    }
+
+    public Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
+
+    /** All parameters of this subtree by dotted name, in registration order. */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        params.forEach((k, v) -> out.put(prefix + k, v));
+        children.forEach((k, m) -> m.collect(prefix + k + ".", out));
+    }
+
+    /** Parameters that currently require gradients. */
+    public List<Parameter> trainableParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : namedParameters().values()) if (p.trainable()) out.add(p);
+        return out;
+    }
+
+    /** Freezes or unfreezes every parameter of this subtree. */
+    public void setTrainable(boolean trainable) {
+        for (Parameter p : namedParameters().values()) p.setTrainable(trainable);
+    }
+
+    /** Name to value of every parameter. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedParameters().forEach((k, p) -> out.put(k, p.value()));
+        return out;
+    }
+
+    /**
+     * Loads values by name. Every parameter must be present with its shape; keys without a parameter are an
+     * error when {@code strict}. The values are used as given (views of a mapped file stay mapped); pass
+     * {@code copy} to copy them into the parameters' own memory in the parameters' dtype instead.
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict, boolean copy) {
+        Map<String, Parameter> mine = namedParameters();
+        List<String> missing = new ArrayList<>(), mismatched = new ArrayList<>(), unexpected = new ArrayList<>();
+        for (var e : mine.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) missing.add(e.getKey());
+            else if (!Arrays.equals(t.shape(), e.getValue().value().shape()))
+                mismatched.add(e.getKey() + " (expected " + Arrays.toString(e.getValue().value().shape()) + ", got " + Arrays.toString(t.shape()) + ")");
+        }
+        if (strict) for (String k : state.keySet()) if (!mine.containsKey(k)) unexpected.add(k);
+        if (!missing.isEmpty() || !mismatched.isEmpty() || !unexpected.isEmpty()) {
+            StringBuilder sb = new StringBuilder("state dict does not match " + getClass().getSimpleName() + ":");
+            if (!missing.isEmpty()) sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
+            if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
+            if (!mismatched.isEmpty()) sb.append("\n  wrong shapes (").append(mismatched.size()).append("): ").append(String.join(", ", mismatched));
+            throw new IllegalArgumentException(sb.toString());
+        }
+        for (var e : mine.entrySet()) {
+            Parameter p = e.getValue();
+            Tensor t = state.get(e.getKey());
+            if (copy) p.value().copyFrom(t);
+            else p.set(t);
+        }
+    }
+}
