@@ -1,0 +1,198 @@
+package flux2.tensor.cpu;
+
+import flux2.tensor.BinaryOp;
+import flux2.tensor.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise kernels over dense F32 runs in memory segments. Each operator has its own loop so that the
+ * Vector API sees a constant operation; the scalar tail computes the same function.
+ */
+final class VecKernels {
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SP.length();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private VecKernels() {}
+
+    private static FloatVector ld(MemorySegment s, long off, int i) {
+        return FloatVector.fromMemorySegment(SP, s, off + i * 4L, LE);
+    }
+
+    /** o[i] = op(x[i]) for i < n; x and o are byte offsets of F32 runs. */
+    static void unary(UnaryOp op, float p0, float p1, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        int up = SP.loopBound(n);
+        switch (op) {
+            case NEG -> { for (; i < up; i += L) ld(xs, xo, i).neg().intoMemorySegment(os, oo + i * 4L, LE); }
+            case EXP -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE); }
+            case LOG -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.LOG).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SQRT -> { for (; i < up; i += L) ld(xs, xo, i).sqrt().intoMemorySegment(os, oo + i * 4L, LE); }
+            case RSQRT -> {
+                FloatVector one = FloatVector.broadcast(SP, 1f);
+                for (; i < up; i += L) one.div(ld(xs, xo, i).sqrt()).intoMemorySegment(os, oo + i * 4L, LE);
+            }
+            case TANH -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.TANH).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SIGMOID -> { for (; i < up; i += L) VecMath.sigmoid(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SILU -> { for (; i < up; i += L) VecMath.silu(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case GELU -> { for (; i < up; i += L) VecMath.gelu(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case GELU_TANH -> { for (; i < up; i += L) VecMath.geluTanh(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case ABS -> { for (; i < up; i += L) ld(xs, xo, i).abs().intoMemorySegment(os, oo + i * 4L, LE); }
+            case SQUARE -> {
+                for (; i < up; i += L) {
+                    FloatVector v = ld(xs, xo, i);
+                    v.mul(v).intoMemorySegment(os, oo + i * 4L, LE);
+                }
+            }
+            case RECIPROCAL -> {
+                FloatVector one = FloatVector.broadcast(SP, 1f);
+                for (; i < up; i += L) one.div(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE);
+            }
+            case POW -> {
+                if (p0 == 2f) {
+                    for (; i < up; i += L) {
+                        FloatVector v = ld(xs, xo, i);
+                        v.mul(v).intoMemorySegment(os, oo + i * 4L, LE);
+                    }
+                } else if (p0 == 1f) {
+                    for (; i < up; i += L) ld(xs, xo, i).intoMemorySegment(os, oo + i * 4L, LE);
+                } else {
+                    for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.POW, p0).intoMemorySegment(os, oo + i * 4L, LE);
+                }
+            }
+            case CLAMP -> { for (; i < up; i += L) ld(xs, xo, i).max(p0).min(p1).intoMemorySegment(os, oo + i * 4L, LE); }
+            case AFFINE -> { for (; i < up; i += L) ld(xs, xo, i).fma(p0, p1).intoMemorySegment(os, oo + i * 4L, LE); }
+        }
+        for (; i < n; i++) os.set(F, oo + i * 4L, unary(op, p0, p1, xs.get(F, xo + i * 4L)));
+    }
+
+    /** o[i] = exp(x[i] - shift): the numerator of a softmax. */
+    static void expShifted(MemorySegment xs, long xo, float shift, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L)
+            ld(xs, xo, i).sub(shift).lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE);
+        for (; i < n; i++) os.set(F, oo + i * 4L, (float) Math.exp(xs.get(F, xo + i * 4L) - shift));
+    }
+
+    /** o[i] = (x[i] - mean) * scale + shift. */
+    static void normalize(MemorySegment xs, long xo, float mean, float scale, float shift, MemorySegment os, long oo, int n) {
+        int i = 0;
+        FloatVector sc = FloatVector.broadcast(SP, scale), sh = FloatVector.broadcast(SP, shift);
+        for (int up = SP.loopBound(n); i < up; i += L)
+            ld(xs, xo, i).sub(mean).fma(sc, sh).intoMemorySegment(os, oo + i * 4L, LE);
+        for (; i < n; i++) os.set(F, oo + i * 4L, Math.fma(xs.get(F, xo + i * 4L) - mean, scale, shift));
+    }
+
+    /** o[i] = (x[i] - mean) * scale * w[i] + b[i]: a normalized row with per-channel weight and bias. */
+    static void normalize(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, MemorySegment bs,
+                          MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L)
+            ld(xs, xo, i).sub(mean).mul(scale).fma(ld(ws, 0, i), ld(bs, 0, i)).intoMemorySegment(os, oo + i * 4L, LE);
+        for (; i < n; i++)
+            os.set(F, oo + i * 4L, Math.fma((xs.get(F, xo + i * 4L) - mean) * scale, ws.get(F, i * 4L), bs.get(F, i * 4L)));
+    }
+
+    /** The scalar form of {@link #unary(UnaryOp, float, float, MemorySegment, long, MemorySegment, long, int)}. */
+    static float unary(UnaryOp op, float p0, float p1, float x) {
+        return switch (op) {
+            case NEG -> -x;
+            case EXP -> (float) Math.exp(x);
+            case LOG -> (float) Math.log(x);
+            case SQRT -> (float) Math.sqrt(x);
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case TANH -> (float) Math.tanh(x);
+            case SIGMOID -> VecMath.sigmoid(x);
+            case SILU -> VecMath.silu(x);
+            case GELU -> VecMath.gelu(x);
+            case GELU_TANH -> VecMath.geluTanh(x);
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1f / x;
+            case POW -> p0 == 2f ? x * x : p0 == 1f ? x : (float) Math.pow(x, p0);
+            case CLAMP -> Math.min(Math.max(x, p0), p1);
+            case AFFINE -> Math.fma(x, p0, p1);
+        };
+    }
+
+    /**
+     * o[i] = op(a[i], b[i]) for i < n. An operand flagged scalar is the single value at its offset, used for
+     * every i (a per-row scalar expanded along the row).
+     */
+    static void binary(BinaryOp op, MemorySegment as, long ao, boolean aScalar, MemorySegment bs, long bo, boolean bScalar,
+                       MemorySegment os, long oo, int n) {
+        if (aScalar && bScalar) {
+            float v = binary(op, as.get(F, ao), bs.get(F, bo));
+            for (int i = 0; i < n; i++) os.set(F, oo + i * 4L, v);
+            return;
+        }
+        if (aScalar) binaryScalarA(op, as.get(F, ao), bs, bo, os, oo, n);
+        else if (bScalar) binaryScalarB(op, as, ao, bs.get(F, bo), os, oo, n);
+        else binaryRuns(op, as, ao, bs, bo, os, oo, n);
+    }
+
+    private static void binaryRuns(BinaryOp op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        int up = SP.loopBound(n);
+        switch (op) {
+            case ADD -> { for (; i < up; i += L) ld(as, ao, i).add(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SUB -> { for (; i < up; i += L) ld(as, ao, i).sub(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MUL -> { for (; i < up; i += L) ld(as, ao, i).mul(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case DIV -> { for (; i < up; i += L) ld(as, ao, i).div(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MAX -> { for (; i < up; i += L) ld(as, ao, i).max(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MIN -> { for (; i < up; i += L) ld(as, ao, i).min(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case POW -> { for (; i < up; i += L) ld(as, ao, i).pow(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+        }
+        for (; i < n; i++) os.set(F, oo + i * 4L, binary(op, as.get(F, ao + i * 4L), bs.get(F, bo + i * 4L)));
+    }
+
+    private static void binaryScalarA(BinaryOp op, float a, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        int up = SP.loopBound(n);
+        FloatVector av = FloatVector.broadcast(SP, a);
+        switch (op) {
+            case ADD -> { for (; i < up; i += L) av.add(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SUB -> { for (; i < up; i += L) av.sub(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MUL -> { for (; i < up; i += L) av.mul(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case DIV -> { for (; i < up; i += L) av.div(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MAX -> { for (; i < up; i += L) av.max(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MIN -> { for (; i < up; i += L) av.min(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+            case POW -> { for (; i < up; i += L) av.pow(ld(bs, bo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
+        }
+        for (; i < n; i++) os.set(F, oo + i * 4L, binary(op, a, bs.get(F, bo + i * 4L)));
+    }
+
+    private static void binaryScalarB(BinaryOp op, MemorySegment as, long ao, float b, MemorySegment os, long oo, int n) {
+        int i = 0;
+        int up = SP.loopBound(n);
+        FloatVector bv = FloatVector.broadcast(SP, b);
+        switch (op) {
+            case ADD -> { for (; i < up; i += L) ld(as, ao, i).add(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case SUB -> { for (; i < up; i += L) ld(as, ao, i).sub(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MUL -> { for (; i < up; i += L) ld(as, ao, i).mul(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case DIV -> { for (; i < up; i += L) ld(as, ao, i).div(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MAX -> { for (; i < up; i += L) ld(as, ao, i).max(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case MIN -> { for (; i < up; i += L) ld(as, ao, i).min(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+            case POW -> { for (; i < up; i += L) ld(as, ao, i).pow(bv).intoMemorySegment(os, oo + i * 4L, LE); }
+        }
+        for (; i < n; i++) os.set(F, oo + i * 4L, binary(op, as.get(F, ao + i * 4L), b));
+    }
+
+    static float binary(BinaryOp op, float a, float b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case POW -> (float) Math.pow(a, b);
+        };
+    }
+}
