@@ -68,8 +68,8 @@ final class CpuNorms {
             boolean outDirect = FloatRows.direct(out.dtype(), oi);
             MemorySegment om = outDirect ? out.segment() : Scratch.floats(SLOT_OUT, n);
             long ob = outDirect ? oe * 4 : 0;
-            if (wf == null) VecKernels.normalize(xm, xb, (float) mean, rstd, 0f, om, ob, n);
-            else VecKernels.normalize(xm, xb, (float) mean, rstd, wf, bf, om, ob, n);
+            if (wf == null) VecKernels.normalize(xm, xb, mean, rstd, 0f, om, ob, n);
+            else VecKernels.normalize(xm, xb, mean, rstd, wf, bf, om, ob, n);
             if (!outDirect) FloatRows.scatter(om, out.segment(), out.dtype(), oe, oi, n);
         });
     }
@@ -110,7 +110,7 @@ final class CpuNorms {
             for (int ch = g * perGroup; ch < (g + 1) * perGroup; ch++) {
                 float scale = (float) (rstd * (ws == null ? 1 : ws.get(FloatRows.F, ch * 4L)));
                 float shift = bs == null ? 0f : bs.get(FloatRows.F, ch * 4L);
-                planeOut(x, base(x, n, ch), plane, (float) mean, scale, shift, out, base(out, n, ch));
+                planeOut(x, base(x, n, ch), plane, mean, scale, shift, out, base(out, n, ch));
             }
         });
     }
@@ -143,7 +143,7 @@ final class CpuNorms {
     }
 
     /** out = (x - mean) * scale + shift over one channel's positions. */
-    private static void planeOut(Tensor x, long xBase, Dims plane, float mean, float scale, float shift, Tensor out, long oBase) {
+    private static void planeOut(Tensor x, long xBase, Dims plane, double mean, float scale, float shift, Tensor out, long oBase) {
         int n = plane.rowLength();
         long xi = plane.inner(0), oi = plane.inner(1);
         for (long row = 0, rows = plane.rows(); row < rows; row++) {

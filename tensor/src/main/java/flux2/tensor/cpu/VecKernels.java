@@ -80,23 +80,28 @@ final class VecKernels {
         for (; i < n; i++) os.set(F, oo + i * 4L, (float) Math.exp(xs.get(F, xo + i * 4L) - shift));
     }
 
-    /** o[i] = (x[i] - mean) * scale + shift. */
-    static void normalize(MemorySegment xs, long xo, float mean, float scale, float shift, MemorySegment os, long oo, int n) {
+    /**
+     * o[i] = (x[i] - mean) * scale + shift, with the double mean applied as a float pair (hi + lo): x - hi is
+     * exact for x near the mean, so rows far from zero keep their precision.
+     */
+    static void normalize(MemorySegment xs, long xo, double mean, float scale, float shift, MemorySegment os, long oo, int n) {
+        float hi = (float) mean, lo = (float) (mean - hi);
         int i = 0;
         FloatVector sc = FloatVector.broadcast(SP, scale), sh = FloatVector.broadcast(SP, shift);
         for (int up = SP.loopBound(n); i < up; i += L)
-            ld(xs, xo, i).sub(mean).fma(sc, sh).intoMemorySegment(os, oo + i * 4L, LE);
-        for (; i < n; i++) os.set(F, oo + i * 4L, Math.fma(xs.get(F, xo + i * 4L) - mean, scale, shift));
+            ld(xs, xo, i).sub(hi).sub(lo).fma(sc, sh).intoMemorySegment(os, oo + i * 4L, LE);
+        for (; i < n; i++) os.set(F, oo + i * 4L, Math.fma(xs.get(F, xo + i * 4L) - hi - lo, scale, shift));
     }
 
     /** o[i] = (x[i] - mean) * scale * w[i] + b[i]: a normalized row with per-channel weight and bias. */
-    static void normalize(MemorySegment xs, long xo, float mean, float scale, MemorySegment ws, MemorySegment bs,
+    static void normalize(MemorySegment xs, long xo, double mean, float scale, MemorySegment ws, MemorySegment bs,
                           MemorySegment os, long oo, int n) {
+        float hi = (float) mean, lo = (float) (mean - hi);
         int i = 0;
         for (int up = SP.loopBound(n); i < up; i += L)
-            ld(xs, xo, i).sub(mean).mul(scale).fma(ld(ws, 0, i), ld(bs, 0, i)).intoMemorySegment(os, oo + i * 4L, LE);
+            ld(xs, xo, i).sub(hi).sub(lo).mul(scale).fma(ld(ws, 0, i), ld(bs, 0, i)).intoMemorySegment(os, oo + i * 4L, LE);
         for (; i < n; i++)
-            os.set(F, oo + i * 4L, Math.fma((xs.get(F, xo + i * 4L) - mean) * scale, ws.get(F, i * 4L), bs.get(F, i * 4L)));
+            os.set(F, oo + i * 4L, Math.fma((xs.get(F, xo + i * 4L) - hi - lo) * scale, ws.get(F, i * 4L), bs.get(F, i * 4L)));
     }
 
     /** The scalar form of {@link #unary(UnaryOp, float, float, MemorySegment, long, MemorySegment, long, int)}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -29,6 +30,10 @@ final class TestData {
     static double[] values(Tensor t) {
         int[] shape = t.shape();
         double[] out = new double[Math.toIntExact(t.numel())];
+        if (t.dtype() == DType.F32 && t.isContiguous()) {
+            for (int e = 0; e < out.length; e++) out[e] = t.segment().get(ValueLayout.JAVA_FLOAT_UNALIGNED, (t.offset() + e) * 4);
+            return out;
+        }
         int[] idx = new int[shape.length];
         for (int e = 0; e < out.length; e++) {
             out[e] = t.get(idx);
