@@ -40,15 +40,7 @@ final class FloatRows {
                 else for (int i = 0; i < n; i++) dst.set(F, i * 4L, src.get(F, (elem + i * stride) * 4));
             }
             case BF16 -> {
-                int i = 0;
-                if (stride == 1) {
-                    // BF16 is the upper half of an F32: widen and shift, a vector at a time.
-                    for (int up = FS.loopBound(n); i < up; i += FS.length()) {
-                        ShortVector s = ShortVector.fromMemorySegment(SS, src, (elem + i) * 2, LE);
-                        IntVector w = (IntVector) s.convertShape(VectorOperators.S2I, IS, 0);
-                        w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, i * 4L, LE);
-                    }
-                }
+                int i = stride == 1 ? widenBf16(src, elem, n, dst) : 0;
                 for (; i < n; i++) dst.set(F, i * 4L, Half.bf16ToFloat(src.get(S, (elem + i * stride) * 2)));
             }
             case F16 -> {
@@ -58,6 +50,17 @@ final class FloatRows {
                 for (int i = 0; i < n; i++) dst.set(F, i * 4L, (float) CpuCopy.readDouble(src, dt, elem + i * stride));
             }
         }
+    }
+
+    /** BF16 is the upper half of an F32: widen and shift, a vector at a time. Returns the elements done. */
+    private static int widenBf16(MemorySegment src, long elem, int n, MemorySegment dst) {
+        int i = 0;
+        for (int up = FS.loopBound(n); i < up; i += FS.length()) {
+            ShortVector s = ShortVector.fromMemorySegment(SS, src, (elem + i) * 2, LE);
+            IntVector w = (IntVector) s.convertShape(VectorOperators.S2I, IS, 0);
+            w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, i * 4L, LE);
+        }
+        return i;
     }
 
     /** Writes src[0..n) (F32) to n elements of dst starting at element {@code elem} with stride {@code stride}. */

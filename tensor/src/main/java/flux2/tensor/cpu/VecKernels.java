@@ -25,51 +25,170 @@ final class VecKernels {
         return FloatVector.fromMemorySegment(SP, s, off + i * 4L, LE);
     }
 
-    /** o[i] = op(x[i]) for i < n; x and o are byte offsets of F32 runs. */
+    /**
+     * o[i] = op(x[i]) for i < n; x and o are byte offsets of F32 runs. Each operator's loop is a method of
+     * its own: one method holding every loop grows past what C2 inlines, and a vector that crosses a call
+     * that is not inlined is boxed, which costs a hundredfold.
+     */
     static void unary(UnaryOp op, float p0, float p1, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int done = switch (op) {
+            case NEG -> neg(xs, xo, os, oo, n);
+            case EXP -> exp(xs, xo, os, oo, n);
+            case LOG -> log(xs, xo, os, oo, n);
+            case SQRT -> sqrt(xs, xo, os, oo, n);
+            case RSQRT -> rsqrt(xs, xo, os, oo, n);
+            case TANH -> tanh(xs, xo, os, oo, n);
+            case SIGMOID -> sigmoid(xs, xo, os, oo, n);
+            case SILU -> silu(xs, xo, os, oo, n);
+            case GELU -> gelu(xs, xo, os, oo, n);
+            case GELU_TANH -> geluTanh(xs, xo, os, oo, n);
+            case ABS -> abs(xs, xo, os, oo, n);
+            case SQUARE -> square(xs, xo, os, oo, n);
+            case RECIPROCAL -> reciprocal(xs, xo, os, oo, n);
+            case POW -> pow(p0, xs, xo, os, oo, n);
+            case CLAMP -> clamp(p0, p1, xs, xo, os, oo, n);
+            case AFFINE -> affine(p0, p1, xs, xo, os, oo, n);
+        };
+        for (int i = done; i < n; i++) os.set(F, oo + i * 4L, unary(op, p0, p1, xs.get(F, xo + i * 4L)));
+    }
+
+    private static int neg(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        int up = SP.loopBound(n);
-        switch (op) {
-            case NEG -> { for (; i < up; i += L) ld(xs, xo, i).neg().intoMemorySegment(os, oo + i * 4L, LE); }
-            case EXP -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE); }
-            case LOG -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.LOG).intoMemorySegment(os, oo + i * 4L, LE); }
-            case SQRT -> { for (; i < up; i += L) ld(xs, xo, i).sqrt().intoMemorySegment(os, oo + i * 4L, LE); }
-            case RSQRT -> {
-                FloatVector one = FloatVector.broadcast(SP, 1f);
-                for (; i < up; i += L) one.div(ld(xs, xo, i).sqrt()).intoMemorySegment(os, oo + i * 4L, LE);
-            }
-            case TANH -> { for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.TANH).intoMemorySegment(os, oo + i * 4L, LE); }
-            case SIGMOID -> { for (; i < up; i += L) VecMath.sigmoid(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
-            case SILU -> { for (; i < up; i += L) VecMath.silu(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
-            case GELU -> { for (; i < up; i += L) VecMath.gelu(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
-            case GELU_TANH -> { for (; i < up; i += L) VecMath.geluTanh(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE); }
-            case ABS -> { for (; i < up; i += L) ld(xs, xo, i).abs().intoMemorySegment(os, oo + i * 4L, LE); }
-            case SQUARE -> {
-                for (; i < up; i += L) {
-                    FloatVector v = ld(xs, xo, i);
-                    v.mul(v).intoMemorySegment(os, oo + i * 4L, LE);
-                }
-            }
-            case RECIPROCAL -> {
-                FloatVector one = FloatVector.broadcast(SP, 1f);
-                for (; i < up; i += L) one.div(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE);
-            }
-            case POW -> {
-                if (p0 == 2f) {
-                    for (; i < up; i += L) {
-                        FloatVector v = ld(xs, xo, i);
-                        v.mul(v).intoMemorySegment(os, oo + i * 4L, LE);
-                    }
-                } else if (p0 == 1f) {
-                    for (; i < up; i += L) ld(xs, xo, i).intoMemorySegment(os, oo + i * 4L, LE);
-                } else {
-                    for (; i < up; i += L) ld(xs, xo, i).lanewise(VectorOperators.POW, p0).intoMemorySegment(os, oo + i * 4L, LE);
-                }
-            }
-            case CLAMP -> { for (; i < up; i += L) ld(xs, xo, i).max(p0).min(p1).intoMemorySegment(os, oo + i * 4L, LE); }
-            case AFFINE -> { for (; i < up; i += L) ld(xs, xo, i).fma(p0, p1).intoMemorySegment(os, oo + i * 4L, LE); }
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.neg().intoMemorySegment(os, oo + i * 4L, LE);
         }
-        for (; i < n; i++) os.set(F, oo + i * 4L, unary(op, p0, p1, xs.get(F, xo + i * 4L)));
+        return i;
+    }
+
+    private static int exp(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int log(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.lanewise(VectorOperators.LOG).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int sqrt(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.sqrt().intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int rsqrt(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            FloatVector.broadcast(SP, 1f).div(v.sqrt()).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int tanh(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.lanewise(VectorOperators.TANH).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int sigmoid(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            VecMath.sigmoid(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int silu(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            VecMath.silu(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int gelu(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            VecMath.gelu(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int geluTanh(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            VecMath.geluTanh(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int abs(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.abs().intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int square(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            v.mul(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int reciprocal(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            FloatVector.broadcast(SP, 1f).div(v).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int pow(float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        if (p == 2f) return square(xs, xo, os, oo, n);
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) {
+            FloatVector v = ld(xs, xo, i);
+            (p == 1f ? v : v.lanewise(VectorOperators.POW, p)).intoMemorySegment(os, oo + i * 4L, LE);
+        }
+        return i;
+    }
+
+    private static int clamp(float lo, float hi, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) ld(xs, xo, i).max(lo).min(hi).intoMemorySegment(os, oo + i * 4L, LE);
+        return i;
+    }
+
+    private static int affine(float a, float b, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) ld(xs, xo, i).fma(a, b).intoMemorySegment(os, oo + i * 4L, LE);
+        return i;
     }
 
     /** o[i] = exp(x[i] - shift): the numerator of a softmax. */
