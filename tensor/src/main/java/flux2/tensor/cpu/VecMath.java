@@ -34,7 +34,7 @@ final class VecMath {
 
     /** erfc(z) for z >= 0 given z^2 exactly as hi + lo, so that its exponential is not degraded by rounding. */
     private static float erfcPositive(float z, float hi, float lo) {
-        float t = 1f / (1f + 0.5f * z);
+        float t = 1f / Math.fma(z, 0.5f, 1f);
         float p = Math.fma(t, C9, C8);
         p = Math.fma(t, p, C7);
         p = Math.fma(t, p, C6);
