@@ -8,7 +8,7 @@ public enum UnaryOp {
     /** Exact GELU with erf. */
     GELU,
     ABS, SQUARE, RECIPROCAL,
-    /** -1, 0 or 1 (0 for NaN). */
+    /** -1, 0 or 1 (NaN stays NaN). */
     SIGN,
     /** The error function. */
     ERF,

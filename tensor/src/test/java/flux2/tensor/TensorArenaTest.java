@@ -31,15 +31,18 @@ class TensorArenaTest {
                 w = Tensor.full(DType.F32, 2.0, 8);
             }
             try (TensorArena step = TensorArena.open("step")) {
+                long paramsBefore = params.bytes();
                 Tensor y = w.mul(3.0).copyTo(params);
-                assertEquals(0, step.bytes(), "copyTo must allocate in the named arena only");
+                assertEquals(32, step.bytes(), "the product lives in the current arena");
+                assertEquals(paramsBefore + 32, params.bytes(), "copyTo allocates in the named arena");
                 Tensor z = Tensor.zeros(DType.F32, 3);
-                assertEquals(12, step.bytes());
+                assertEquals(44, step.bytes());
                 assertEquals(6.0, y.get(5));
                 assertNotNull(z);
             }
             assertEquals(2.0, w.get(7));
             assertEquals(64, params.bytes());
+            assertEquals(32, w.numel() * 4);
         }
     }
 

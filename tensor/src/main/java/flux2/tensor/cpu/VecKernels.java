@@ -48,6 +48,7 @@ final class VecKernels {
             case POW -> pow(p0, xs, xo, os, oo, n);
             case CLAMP -> clamp(p0, p1, xs, xo, os, oo, n);
             case AFFINE -> affine(p0, p1, xs, xo, os, oo, n);
+            case SIGN, ERF, SIN, COS -> 0; // rare (backward rules, rotary tables): the scalar loop below
         };
         for (int i = done; i < n; i++) os.set(F, oo + i * 4L, unary(op, p0, p1, xs.get(F, xo + i * 4L)));
     }
@@ -242,6 +243,10 @@ final class VecKernels {
             case POW -> p0 == 2f ? x * x : p0 == 1f ? x : (float) Math.pow(x, p0);
             case CLAMP -> Math.min(Math.max(x, p0), p1);
             case AFFINE -> Math.fma(x, p0, p1);
+            case SIGN -> Math.signum(x);
+            case ERF -> VecMath.erf(x);
+            case SIN -> (float) Math.sin(x);
+            case COS -> (float) Math.cos(x);
         };
     }
 

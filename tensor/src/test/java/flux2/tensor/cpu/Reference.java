@@ -53,6 +53,10 @@ final class Reference {
             case POW -> Math.pow(x, q0);
             case CLAMP -> Math.min(Math.max(x, q0), q1);
             case AFFINE -> x * q0 + q1;
+            case SIGN -> Math.signum(x);
+            case ERF -> 1 - erfc(x);
+            case SIN -> Math.sin(x);
+            case COS -> Math.cos(x);
         };
     }
 
