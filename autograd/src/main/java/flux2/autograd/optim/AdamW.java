@@ -89,7 +89,10 @@ public final class AdamW {
     /** Clears the gradients of every parameter. */
     public void zeroGrad() { params.values().forEach(Parameter::zeroGrad); }
 
-    /** The moments by "name.exp_avg" / "name.exp_avg_sq"; the step count is {@link #stepCount()}. */
+    /**
+     * The moments by "name.exp_avg" / "name.exp_avg_sq" (live tensors: write or copy them before the next step);
+     * the step count is {@link #stepCount()}.
+     */
     public Map<String, Tensor> exportState() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         moments.forEach((k, mv) -> {

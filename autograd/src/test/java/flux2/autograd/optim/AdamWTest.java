@@ -94,7 +94,8 @@ class AdamWTest {
             Tensor g1 = r.normal(0, 1, 50), g2 = r.normal(0, 1, 50);
             p1.var().setGrad(g1);
             o1.step();
-            Map<String, Tensor> state = new LinkedHashMap<>(o1.exportState());
+            Map<String, Tensor> state = new LinkedHashMap<>();
+            o1.exportState().forEach((k, v) -> state.put(k, v.copyTo(a)));
             Tensor afterOne = p1.value().copyTo(a);
             p1.var().setGrad(g2);
             o1.step();
