@@ -69,11 +69,11 @@ final class AttentionBackward {
 
     /**
      * FUSED unless its thread utilisation (tasks spread over whole rounds of threads) falls below 5/7, the
-     * relative cost of SPLIT.
+     * relative cost of SPLIT. Inside a parallel region everything runs on one thread, so FUSED.
      */
     static Plan choose(Plan plan, int tasks) {
         if (plan != Plan.AUTO) return plan;
-        int t = Parallel.threads();
+        int t = Parallel.inParallelRegion() ? 1 : Parallel.threads();
         if (t <= 1 || tasks == 0) return Plan.FUSED;
         long rounds = (tasks + t - 1) / t;
         return tasks * 7L >= 5L * t * rounds ? Plan.FUSED : Plan.SPLIT;

@@ -172,6 +172,22 @@ class AttentionTest {
         assertTrue(e.getMessage().contains("lse"), e.getMessage());
     }
 
+    @Test
+    void backwardScheduleFollowsThreadUtilisation() {
+        Parallel.setThreads(1);
+        assertEquals(AttentionBackward.Plan.FUSED, AttentionBackward.choose(AttentionBackward.Plan.AUTO, 1));
+        Parallel.setThreads(2);
+        assertEquals(AttentionBackward.Plan.SPLIT, AttentionBackward.choose(AttentionBackward.Plan.AUTO, 1));
+        assertEquals(AttentionBackward.Plan.FUSED, AttentionBackward.choose(AttentionBackward.Plan.AUTO, 2));
+        assertEquals(AttentionBackward.Plan.FUSED, AttentionBackward.choose(AttentionBackward.Plan.AUTO, 3)); // 3/4 busy
+        Parallel.setThreads(4);
+        assertEquals(AttentionBackward.Plan.SPLIT, AttentionBackward.choose(AttentionBackward.Plan.AUTO, 5)); // 5/8 busy
+        assertEquals(AttentionBackward.Plan.SPLIT, AttentionBackward.choose(AttentionBackward.Plan.SPLIT, 48), "explicit plan");
+        AttentionBackward.Plan[] nested = new AttentionBackward.Plan[1];
+        Parallel.forRange(2, 1, (w, s, e) -> { if (w == 0) nested[0] = AttentionBackward.choose(AttentionBackward.Plan.AUTO, 1); });
+        assertEquals(AttentionBackward.Plan.FUSED, nested[0], "nested calls run serially");
+    }
+
     // ---------------------------------------------------------------- finite differences
 
     @Test
