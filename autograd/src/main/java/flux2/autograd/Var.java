@@ -43,6 +43,11 @@ public final class Var {
         return rec ? new Var(t, true, node, null) : new Var(t, false, null, null);
     }
 
+    /** The result of an operation that needs a gradient whatever its inputs (trainable weights inside it). */
+    static Var recorded(Tensor t, Node node) {
+        return GradMode.isEnabled() ? new Var(t, true, node, null) : new Var(t, false, null, null);
+    }
+
     public Tensor data() { return data; }
     public boolean requiresGrad() { return requiresGrad; }
     public boolean isLeaf() { return node == null; }

@@ -235,7 +235,7 @@ final class AttentionBackward {
                 any = true;
                 FloatVector lv = FloatVector.broadcast(SPECIES, ls);
                 for (int x = r, e = r + nkp; x < e; x += LANES)
-                    FloatVector.fromArray(SPECIES, sp, x).sub(lv).lanewise(VectorOperators.EXP).intoArray(sp, x);
+                    ExpLog.exp(FloatVector.fromArray(SPECIES, sp, x).sub(lv)).intoArray(sp, x);
                 if (o.mask != null) for (int j = 0; j < visible; j++) if (!keep[j]) sp[r + j] = 0f;
                 Arrays.fill(sp, r + visible, r + nkp, 0f);
             }
@@ -298,8 +298,8 @@ final class AttentionBackward {
                         continue;
                     }
                     for (int c = 0; c < nqp; c += LANES) {
-                        FloatVector p = FloatVector.fromArray(SPECIES, sp, r + c)
-                                .sub(FloatVector.fromArray(SPECIES, lse, c)).lanewise(VectorOperators.EXP);
+                        FloatVector p = ExpLog.exp(FloatVector.fromArray(SPECIES, sp, r + c)
+                                .sub(FloatVector.fromArray(SPECIES, lse, c)));
                         FloatVector.fromArray(SPECIES, ds, r + c).sub(FloatVector.fromArray(SPECIES, di, c))
                                 .mul(p).mul(sc).intoArray(ds, r + c);
                     }

@@ -129,11 +129,11 @@ final class AttentionForward {
                 FloatVector ref = mx.blend(zero, mx.compare(VectorOperators.EQ, negInf));
                 FloatVector sum = zero;
                 for (int j = 0, o = c; j < nk; j++, o += BQ) {
-                    FloatVector p = FloatVector.fromArray(SPECIES, st, o).sub(ref).lanewise(VectorOperators.EXP);
+                    FloatVector p = ExpLog.exp(FloatVector.fromArray(SPECIES, st, o).sub(ref));
                     p.intoArray(st, o);
                     sum = sum.add(p);
                 }
-                FloatVector a = mOld.sub(ref).lanewise(VectorOperators.EXP);
+                FloatVector a = ExpLog.exp(mOld.sub(ref));
                 a.intoArray(alpha, c);
                 FloatVector.fromArray(SPECIES, l, c).fma(a, sum).intoArray(l, c);
                 mx.intoArray(m, c);

@@ -66,7 +66,7 @@ final class VecKernels {
         int i = 0;
         for (int up = SP.loopBound(n); i < up; i += L) {
             FloatVector v = ld(xs, xo, i);
-            v.lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE);
+            ExpLog.exp(v).intoMemorySegment(os, oo + i * 4L, LE);
         }
         return i;
     }
@@ -75,7 +75,7 @@ final class VecKernels {
         int i = 0;
         for (int up = SP.loopBound(n); i < up; i += L) {
             FloatVector v = ld(xs, xo, i);
-            v.lanewise(VectorOperators.LOG).intoMemorySegment(os, oo + i * 4L, LE);
+            ExpLog.log(v).intoMemorySegment(os, oo + i * 4L, LE);
         }
         return i;
     }
@@ -102,7 +102,7 @@ final class VecKernels {
         int i = 0;
         for (int up = SP.loopBound(n); i < up; i += L) {
             FloatVector v = ld(xs, xo, i);
-            v.lanewise(VectorOperators.TANH).intoMemorySegment(os, oo + i * 4L, LE);
+            ExpLog.tanh(v).intoMemorySegment(os, oo + i * 4L, LE);
         }
         return i;
     }
@@ -172,11 +172,9 @@ final class VecKernels {
 
     private static int pow(float p, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         if (p == 2f) return square(xs, xo, os, oo, n);
+        if (p != 1f) return 0; // the scalar loop: lanewise POW differs between JIT tiers in the last bit
         int i = 0;
-        for (int up = SP.loopBound(n); i < up; i += L) {
-            FloatVector v = ld(xs, xo, i);
-            (p == 1f ? v : v.lanewise(VectorOperators.POW, p)).intoMemorySegment(os, oo + i * 4L, LE);
-        }
+        for (int up = SP.loopBound(n); i < up; i += L) ld(xs, xo, i).intoMemorySegment(os, oo + i * 4L, LE);
         return i;
     }
 
@@ -196,8 +194,8 @@ final class VecKernels {
     static void expShifted(MemorySegment xs, long xo, float shift, MemorySegment os, long oo, int n) {
         int i = 0;
         for (int up = SP.loopBound(n); i < up; i += L)
-            ld(xs, xo, i).sub(shift).lanewise(VectorOperators.EXP).intoMemorySegment(os, oo + i * 4L, LE);
-        for (; i < n; i++) os.set(F, oo + i * 4L, (float) Math.exp(xs.get(F, xo + i * 4L) - shift));
+            ExpLog.exp(ld(xs, xo, i).sub(shift)).intoMemorySegment(os, oo + i * 4L, LE);
+        for (; i < n; i++) os.set(F, oo + i * 4L, ExpLog.exp(xs.get(F, xo + i * 4L) - shift));
     }
 
     /**
@@ -228,11 +226,11 @@ final class VecKernels {
     static float unary(UnaryOp op, float p0, float p1, float x) {
         return switch (op) {
             case NEG -> -x;
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
+            case EXP -> ExpLog.exp(x);
+            case LOG -> ExpLog.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> 1f / (float) Math.sqrt(x);
-            case TANH -> (float) Math.tanh(x);
+            case TANH -> ExpLog.tanh(x);
             case SIGMOID -> VecMath.sigmoid(x);
             case SILU -> VecMath.silu(x);
             case GELU -> VecMath.gelu(x);

@@ -48,7 +48,7 @@ final class VecMath {
         // cost a relative error of z^2 * 2^-24 (4e-6 at z = 6).
         float s = p - hi, v = s - p;
         float c = (p - (s - v)) - (hi + v) - lo;
-        float e = (float) Math.exp(s);
+        float e = ExpLog.exp(s);
         return t * Math.fma(e, c, e);
     }
 
@@ -70,7 +70,7 @@ final class VecMath {
         p = t.fma(p, FloatVector.broadcast(SP, C0));
         FloatVector s = p.sub(hi), v = s.sub(p);
         FloatVector c = p.sub(s.sub(v)).sub(hi.add(v)).sub(lo);
-        FloatVector e = s.lanewise(VectorOperators.EXP);
+        FloatVector e = ExpLog.exp(s);
         return t.mul(e.fma(c, e));
     }
 
@@ -111,28 +111,28 @@ final class VecMath {
     /** GELU with tanh: x/2 (1 + tanh y) written as x / (1 + exp(-2y)), exact in the negative tail too. */
     static float geluTanh(float x) {
         float m = Math.fma(x * x * x, GELU_C, x) * (-2f * GELU_K);
-        return x / (1f + (float) Math.exp(m));
+        return x / (1f + ExpLog.exp(m));
     }
 
     static FloatVector geluTanh(FloatVector x) {
         FloatVector x3 = x.mul(x).mul(x);
         FloatVector m = x3.fma(FloatVector.broadcast(SP, GELU_C), x).mul(-2f * GELU_K);
-        return x.div(m.lanewise(VectorOperators.EXP).add(1f));
+        return x.div(ExpLog.exp(m).add(1f));
     }
 
     static float sigmoid(float x) {
-        return 1f / (1f + (float) Math.exp(-x));
+        return 1f / (1f + ExpLog.exp(-x));
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        return one().div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return one().div(ExpLog.exp(x.neg()).add(1f));
     }
 
     static float silu(float x) {
-        return x / (1f + (float) Math.exp(-x));
+        return x / (1f + ExpLog.exp(-x));
     }
 
     static FloatVector silu(FloatVector x) {
-        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(ExpLog.exp(x.neg()).add(1f));
     }
 }
