@@ -53,55 +53,75 @@ final class ConvPacking {
         return b;
     }
 
+    /** Length of the zero-padded input row that one output row reads: (Wo - 1) * sw + kw. */
+    static int paddedRowLength(ConvGeometry g) { return (g.wo() - 1) * g.sw() + g.kw(); }
+
     /**
      * im2col of reduction rows k0..k0+kc-1 for output pixels p0..p1-1 of one image, into panels of NR pixels:
      * row kk of pixel q (= p - p0) goes to (q / NR) * kc * NR + kk * NR + q % NR. Padding reads as zero.
-     * x is F32 with element strides (xc, xh, xw); image is the element offset of x[n, 0, 0, 0].
+     * x is F32 with element strides (xc, xh, xw); image is the element offset of x[n, 0, 0, 0]. Each input row
+     * is first copied once into {@code row} with its zero padding, so the kw shifted reads need no bounds tests.
      */
     static void columns(MemorySegment x, long image, long xc, long xh, long xw, ConvGeometry g,
-                        int k0, int kc, int p0, int p1, float[] cols) {
-        int khw = g.kh() * g.kw();
-        boolean rowsContiguous = g.sw() == 1 && xw == 1;
-        for (int kk = 0; kk < kc; kk++) {
-            int k = k0 + kk, ci = k / khw, r = k - ci * khw, dy = r / g.kw(), dx = r - dy * g.kw();
-            long channel = image + ci * xc;
-            // Output columns whose input column iw = ow * sw - padLeft + dx lies inside [0, W).
-            int owLo = Math.clamp(Math.ceilDiv(g.padLeft() - dx, g.sw()), 0, g.wo());
-            int owHi = Math.clamp(Math.floorDiv(g.w() - 1 + g.padLeft() - dx, g.sw()) + 1, owLo, g.wo());
-            int q = 0;
-            for (int p = p0; p < p1; ) {
-                int oh = p / g.wo(), ow = p - oh * g.wo(), len = Math.min(g.wo() - ow, p1 - p);
+                        int k0, int kc, int p0, int p1, float[] cols, float[] row) {
+        int khw = g.kh() * g.kw(), sw = g.sw();
+        int q = 0;
+        for (int p = p0; p < p1; ) {
+            int oh = p / g.wo(), ow = p - oh * g.wo(), len = Math.min(g.wo() - ow, p1 - p);
+            long loaded = -1;
+            for (int kk = 0; kk < kc; kk++) {
+                int k = k0 + kk, ci = k / khw, r = k - ci * khw, dy = r / g.kw(), dx = r - dy * g.kw();
                 int ih = oh * g.sh() - g.padTop() + dy;
-                boolean rowInside = ih >= 0 && ih < g.h();
-                long row = channel + ih * xh;
-                int end = ow + len;
-                while (ow < end) {
-                    int lane = q % NR, piece = Math.min(NR - lane, end - ow);
-                    int dst = (q / NR) * kc * NR + kk * NR + lane;
-                    int lo = rowInside ? Math.max(ow, owLo) : end, hi = rowInside ? Math.min(ow + piece, owHi) : end;
-                    if (hi <= lo) {
-                        Arrays.fill(cols, dst, dst + piece, 0f);
-                    } else {
-                        Arrays.fill(cols, dst, dst + (lo - ow), 0f);
-                        int at = dst + (lo - ow), count = hi - lo;
-                        long src = row + (long) (lo * g.sw() - g.padLeft() + dx) * xw;
-                        if (rowsContiguous) copyRun(x, src, cols, at, count);
-                        else for (int i = 0; i < count; i++) cols[at + i] = x.get(F, (src + i * g.sw() * xw) * Float.BYTES);
-                        Arrays.fill(cols, at + count, dst + piece, 0f);
-                    }
-                    ow += piece;
-                    q += piece;
+                if (ih < 0 || ih >= g.h()) {
+                    zeroPieces(cols, kc, kk, q, len);
+                    continue;
                 }
-                p += len;
+                long key = (long) ci * g.h() + ih;
+                if (key != loaded) {
+                    loadRow(x, image + ci * xc + ih * xh, xw, g, row);
+                    loaded = key;
+                }
+                copyPieces(row, ow * sw + dx, sw, cols, kc, kk, q, len);
             }
+            q += len;
+            p += len;
         }
     }
 
-    /** count contiguous floats from element src of x to cols[at..]. */
-    private static void copyRun(MemorySegment x, long src, float[] cols, int at, int count) {
-        int i = 0;
-        for (; i + V <= count; i += V)
-            FloatVector.fromMemorySegment(S, x, (src + i) * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(cols, at + i);
-        for (; i < count; i++) cols[at + i] = x.get(F, (src + i) * Float.BYTES);
+    /** row = input row at element offset src with padLeft zeros before it and zeros after it. */
+    private static void loadRow(MemorySegment x, long src, long xw, ConvGeometry g, float[] row) {
+        int length = paddedRowLength(g), left = Math.min(g.padLeft(), length);
+        int count = Math.clamp(length - g.padLeft(), 0, g.w());
+        Arrays.fill(row, 0, left, 0f);
+        if (xw == 1) MemorySegment.copy(x, F, src * Float.BYTES, row, left, count);
+        else for (int i = 0; i < count; i++) row[left + i] = x.get(F, (src + i * xw) * Float.BYTES);
+        Arrays.fill(row, left + count, length, 0f);
+    }
+
+    /** Reduction row kk of len pixels starting at pixel q: row[base], row[base + sw], ... */
+    private static void copyPieces(float[] row, int base, int sw, float[] cols, int kc, int kk, int q, int len) {
+        for (int i = 0; i < len; ) {
+            int lane = (q + i) % NR, piece = Math.min(NR - lane, len - i);
+            int dst = (q + i) / NR * kc * NR + kk * NR + lane, src = base + i * sw;
+            if (sw != 1) {
+                for (int l = 0; l < piece; l++) cols[dst + l] = row[src + l * sw];
+            } else if (piece == NR) {
+                FloatVector.fromArray(S, row, src).intoArray(cols, dst);
+                FloatVector.fromArray(S, row, src + V).intoArray(cols, dst + V);
+            } else {
+                System.arraycopy(row, src, cols, dst, piece);
+            }
+            i += piece;
+        }
+    }
+
+    /** Reduction row kk of len pixels starting at pixel q, all padding. */
+    private static void zeroPieces(float[] cols, int kc, int kk, int q, int len) {
+        for (int i = 0; i < len; ) {
+            int lane = (q + i) % NR, piece = Math.min(NR - lane, len - i);
+            int dst = (q + i) / NR * kc * NR + kk * NR + lane;
+            Arrays.fill(cols, dst, dst + piece, 0f);
+            i += piece;
+        }
     }
 }

@@ -6,6 +6,7 @@ import static flux2.tensor.cpu.ConvKernel.NR;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -26,15 +27,19 @@ final class CpuConv {
 
     private CpuConv() {}
 
-    /** Per-thread packed columns and an edge tile; grown on demand and reused across calls. */
+    /**
+     * Per-thread packed columns, one padded input row and an edge tile; grown on demand and reused across
+     * calls. The tile is native memory so that the kernel only ever sees native output segments.
+     */
     private static final class Scratch {
         float[] cols = new float[0];
-        final float[] tile = new float[MR * NR];
-        final MemorySegment tileSegment = MemorySegment.ofArray(tile);
+        float[] row = new float[0];
+        final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
 
-        float[] cols(int n) {
-            if (cols.length < n) cols = new float[n];
-            return cols;
+        Scratch size(int colsLength, int rowLength) {
+            if (cols.length < colsLength) cols = new float[colsLength];
+            if (row.length < rowLength) row = new float[rowLength];
+            return this;
         }
     }
 
@@ -53,7 +58,9 @@ final class CpuConv {
         }
 
         /** Bytes of per-thread scratch a call needs. */
-        long scratchBytesPerThread() { return ((long) kc * band + MR * NR) * Float.BYTES; }
+        long scratchBytesPerThread(ConvGeometry g) {
+            return ((long) kc * band + ConvPacking.paddedRowLength(g) + MR * NR) * Float.BYTES;
+        }
     }
 
     static void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out) {
@@ -70,8 +77,7 @@ final class CpuConv {
         Plan plan = Plan.of(g, Parallel.threads());
         long tasks = (long) g.n() * plan.coGroups() * plan.bands();
         Parallel.forRange(tasks, 1, (worker, t0, t1) -> {
-            Scratch s = SCRATCH.get();
-            float[] cols = s.cols(plan.kc() * plan.band());
+            Scratch s = SCRATCH.get().size(plan.kc() * plan.band(), ConvPacking.paddedRowLength(g));
             for (long t = t0; t < t1; t++) {
                 int band = (int) (t % plan.bands());
                 long rest = t / plan.bands();
@@ -79,14 +85,15 @@ final class CpuConv {
                 int cb0 = (int) ((long) plan.coBlocks() * group / plan.coGroups());
                 int cb1 = (int) ((long) plan.coBlocks() * (group + 1) / plan.coGroups());
                 int p0 = band * plan.band(), p1 = Math.min(g.pixels(), p0 + plan.band());
-                runTask(xf, g, plan, wp, bp, out, n, cb0, cb1, p0, p1, cols, s);
+                runTask(xf, g, plan, wp, bp, out, n, cb0, cb1, p0, p1, s);
             }
         });
     }
 
     /** Output channel blocks cb0..cb1-1 of pixels p0..p1-1 of image n. */
     private static void runTask(Tensor x, ConvGeometry g, Plan plan, float[] wp, float[] bp, Tensor out,
-                                int n, int cb0, int cb1, int p0, int p1, float[] cols, Scratch s) {
+                                int n, int cb0, int cb1, int p0, int p1, Scratch s) {
+        float[] cols = s.cols;
         long[] xs = x.strides(), os = out.strides();
         long image = x.offset() + n * xs[0];
         // Tiles go straight to out when each output plane is row-major; other layouts go through the tile.
@@ -96,36 +103,46 @@ final class CpuConv {
         for (int k0 = 0; k0 < k; k0 += plan.kc()) {
             int kc = Math.min(plan.kc(), k - k0);
             boolean load = k0 > 0;
-            ConvPacking.columns(x.segment(), image, xs[1], xs[2], xs[3], g, k0, kc, p0, p1, cols);
-            for (int cb = cb0; cb < cb1; cb++) {
-                int co = cb * MR, rows = Math.min(MR, g.cout() - co);
-                int ai = (cb * k + k0) * MR;
-                for (int q = 0; q < np; q += NR) {
-                    int lanes = Math.min(NR, np - q), bi = q * kc;
+            ConvPacking.columns(x.segment(), image, xs[1], xs[2], xs[3], g, k0, kc, p0, p1, cols, s.row);
+            // One packed panel of NR pixels stays in L1 while every weight block passes over it.
+            for (int q = 0; q < np; q += NR) {
+                int lanes = Math.min(NR, np - q), bi = q * kc;
+                for (int cb = cb0; cb < cb1; cb++) {
+                    int co = cb * MR, rows = Math.min(MR, g.cout() - co);
+                    int ai = (cb * k + k0) * MR;
                     if (planeDense && rows == MR && lanes == NR) {
                         long c = (out.offset() + n * os[0] + co * os[1] + p0 + q) * Float.BYTES;
                         ConvKernel.tile(kc, wp, ai, cols, bi, load, bp, co, om, c, os[1] * Float.BYTES);
                     } else {
-                        if (load) tileIO(out, n, co, rows, p0 + q, lanes, g.wo(), s.tile, true);
-                        ConvKernel.tile(kc, wp, ai, cols, bi, load, bp, co, s.tileSegment, 0, (long) NR * Float.BYTES);
-                        tileIO(out, n, co, rows, p0 + q, lanes, g.wo(), s.tile, false);
+                        if (load) tileIO(out, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, true);
+                        ConvKernel.tile(kc, wp, ai, cols, bi, load, bp, co, s.tile, 0, (long) NR * Float.BYTES);
+                        tileIO(out, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, false);
                     }
                 }
             }
         }
     }
 
-    /** Moves the valid part of an edge tile between out (any strides) and the tile buffer. */
-    private static void tileIO(Tensor out, int n, int co, int rows, int pixel, int lanes, int wo, float[] tile, boolean read) {
+    /** Moves the valid part of an edge tile between out and the tile buffer. */
+    private static void tileIO(Tensor out, boolean planeDense, int n, int co, int rows, int pixel, int lanes, int wo,
+                               MemorySegment tile, boolean read) {
         long[] os = out.strides();
         MemorySegment m = out.segment();
         for (int r = 0; r < rows; r++) {
             long base = out.offset() + n * os[0] + (co + r) * os[1];
+            if (planeDense) {
+                long at = (base + pixel) * Float.BYTES;
+                long t = (long) r * NR * Float.BYTES, bytes = (long) lanes * Float.BYTES;
+                if (read) MemorySegment.copy(m, at, tile, t, bytes);
+                else MemorySegment.copy(tile, t, m, at, bytes);
+                continue;
+            }
             for (int j = 0; j < lanes; j++) {
                 int p = pixel + j, oh = p / wo, ow = p - oh * wo;
                 long at = (base + oh * os[2] + ow * os[3]) * Float.BYTES;
-                if (read) tile[r * NR + j] = m.get(F, at);
-                else m.set(F, at, tile[r * NR + j]);
+                long t = (long) (r * NR + j) * Float.BYTES;
+                if (read) tile.set(F, t, m.get(F, at));
+                else m.set(F, at, tile.get(F, t));
             }
         }
     }
