@@ -78,7 +78,7 @@ final class ConvPacking {
                 }
                 long key = (long) ci * g.h() + ih;
                 if (key != loaded) {
-                    loadRow(x, image + ci * xc + ih * xh, xw, g, row);
+                    loadRow(x, image + ci * xc + ih * xh, xw, g, row, ow * sw, (ow + len - 1) * sw + g.kw());
                     loaded = key;
                 }
                 copyPieces(row, ow * sw + dx, sw, cols, kc, kk, q, len);
@@ -88,14 +88,17 @@ final class ConvPacking {
         }
     }
 
-    /** row = input row at element offset src with padLeft zeros before it and zeros after it. */
-    private static void loadRow(MemorySegment x, long src, long xw, ConvGeometry g, float[] row) {
-        int length = paddedRowLength(g), left = Math.min(g.padLeft(), length);
-        int count = Math.clamp(length - g.padLeft(), 0, g.w());
-        Arrays.fill(row, 0, left, 0f);
-        if (xw == 1) MemorySegment.copy(x, F, src * Float.BYTES, row, left, count);
-        else for (int i = 0; i < count; i++) row[left + i] = x.get(F, (src + i * xw) * Float.BYTES);
-        Arrays.fill(row, left + count, length, 0f);
+    /**
+     * Fills row[from..to) with the zero-padded input row at element offset src (padded position j holds input
+     * column j - padLeft, or zero outside the image); only the span one row segment reads is touched.
+     */
+    private static void loadRow(MemorySegment x, long src, long xw, ConvGeometry g, float[] row, int from, int to) {
+        int lo = Math.clamp(g.padLeft(), from, to), hi = Math.clamp((long) g.padLeft() + g.w(), lo, to);
+        Arrays.fill(row, from, lo, 0f);
+        long first = src + (long) (lo - g.padLeft()) * xw;
+        if (xw == 1) MemorySegment.copy(x, F, first * Float.BYTES, row, lo, hi - lo);
+        else for (int j = lo; j < hi; j++) row[j] = x.get(F, (first + (j - lo) * xw) * Float.BYTES);
+        Arrays.fill(row, hi, to, 0f);
     }
 
     /** Reduction row kk of len pixels starting at pixel q: row[base], row[base + sw], ... */
