@@ -157,6 +157,22 @@ class ConvTest {
         assertTrue(Arrays.equals(one, two), "same sums in the same order whatever the split");
     }
 
+    @Test void scratchDependsOnChannelsNotOnImageSize() {
+        long[] bytes = new long[2];
+        int i = 0;
+        for (int size : new int[]{256, 4096}) {
+            Tensor x = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(1, 512, size, size);
+            Tensor w = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(512, 512, 3, 3);
+            Tensor out = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(1, 512, size, size);
+            ConvGeometry g = ConvGeometry.of(x, w, null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, out);
+            CpuConv.Plan plan = CpuConv.Plan.of(g, 2);
+            // Only the padded input row grows with the width; the packed band stays the same.
+            bytes[i++] = plan.scratchBytesPerThread(g) - (long) ConvPacking.paddedRowLength(g) * Float.BYTES;
+            assertTrue(plan.scratchBytesPerThread(g) < 2L << 20, "per-thread scratch " + plan.scratchBytesPerThread(g));
+        }
+        assertEquals(bytes[0], bytes[1]);
+    }
+
     @Test void badShapesAreClearErrors() {
         Random rnd = new Random(7);
         Tensor x = random(rnd, 1, 4, 5, 5);
