@@ -9,6 +9,7 @@ import flux2.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * conv2d as a GEMM, out[co, pixels] = w[co, cin*kh*kw] x cols[cin*kh*kw, pixels], over bands of output
@@ -76,9 +77,12 @@ final class CpuConv {
         float[] bp = ConvPacking.bias(bias, g);
         Plan plan = Plan.of(g, Parallel.threads());
         long tasks = (long) g.n() * plan.coGroups() * plan.bands();
-        Parallel.forRange(tasks, 1, (worker, t0, t1) -> {
+        // Threads take tasks one at a time rather than in fixed shares, so a thread slowed down by other load
+        // on the machine does not hold up the call.
+        AtomicLong next = new AtomicLong();
+        Parallel.forRange(Math.min(Parallel.threads(), tasks), 1, (worker, unused0, unused1) -> {
             Scratch s = SCRATCH.get().size(plan.kc() * plan.band(), ConvPacking.paddedRowLength(g));
-            for (long t = t0; t < t1; t++) {
+            for (long t; (t = next.getAndIncrement()) < tasks; ) {
                 int band = (int) (t % plan.bands());
                 long rest = t / plan.bands();
                 int group = (int) (rest % plan.coGroups()), n = (int) (rest / plan.coGroups());
@@ -114,9 +118,9 @@ final class CpuConv {
                         long c = (out.offset() + n * os[0] + co * os[1] + p0 + q) * Float.BYTES;
                         ConvKernel.tile(kc, wp, ai, cols, bi, load, bp, co, om, c, os[1] * Float.BYTES);
                     } else {
-                        if (load) tileIO(out, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, true);
+                        if (load) tileIO(out, os, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, true);
                         ConvKernel.tile(kc, wp, ai, cols, bi, load, bp, co, s.tile, 0, (long) NR * Float.BYTES);
-                        tileIO(out, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, false);
+                        tileIO(out, os, planeDense, n, co, rows, p0 + q, lanes, g.wo(), s.tile, false);
                     }
                 }
             }
@@ -124,9 +128,8 @@ final class CpuConv {
     }
 
     /** Moves the valid part of an edge tile between out and the tile buffer. */
-    private static void tileIO(Tensor out, boolean planeDense, int n, int co, int rows, int pixel, int lanes, int wo,
-                               MemorySegment tile, boolean read) {
-        long[] os = out.strides();
+    private static void tileIO(Tensor out, long[] os, boolean planeDense, int n, int co, int rows, int pixel, int lanes,
+                               int wo, MemorySegment tile, boolean read) {
         MemorySegment m = out.segment();
         for (int r = 0; r < rows; r++) {
             long base = out.offset() + n * os[0] + (co + r) * os[1];
