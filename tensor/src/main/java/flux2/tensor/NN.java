@@ -56,13 +56,23 @@ public final class NN {
 
     /** conv2d with stride (sh, sw) and padding (top, bottom, left, right). */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding) {
+        if (x.rank() != 4 || w.rank() != 4)
+            throw new IllegalArgumentException("conv2d: x must be [N, Cin, H, W] and w [Cout, Cin, kh, kw], got x "
+                    + Shapes.toString(x.shape()) + " and w " + Shapes.toString(w.shape()));
+        if (stride.length != 2 || stride[0] < 1 || stride[1] < 1 || padding.length != 4)
+            throw new IllegalArgumentException("conv2d: stride must be two positive values and padding four, got "
+                    + java.util.Arrays.toString(stride) + " and " + java.util.Arrays.toString(padding));
         int n = x.size(0), h = x.size(2), wd = x.size(3);
         int co = w.size(0), kh = w.size(2), kw = w.size(3);
-        int ho = (h + padding[0] + padding[1] - kh) / stride[0] + 1;
-        int wo = (wd + padding[2] + padding[3] - kw) / stride[1] + 1;
         if (w.size(1) != x.size(1))
             throw new IllegalArgumentException("conv2d: input has " + x.size(1) + " channels, weight expects " + w.size(1));
-        if (ho <= 0 || wo <= 0) throw new IllegalArgumentException("conv2d: output would be empty for input " + h + "x" + wd);
+        // Integer division truncates toward zero, so a padded input smaller than the kernel is caught first.
+        long spanH = (long) h + padding[0] + padding[1] - kh, spanW = (long) wd + padding[2] + padding[3] - kw;
+        if (spanH < 0 || spanW < 0)
+            throw new IllegalArgumentException("conv2d: the padded input " + h + "x" + wd + " with padding "
+                    + java.util.Arrays.toString(padding) + " is smaller than the kernel " + kh + "x" + kw);
+        int ho = (int) (spanH / stride[0] + 1);
+        int wo = (int) (spanW / stride[1] + 1);
         Tensor out = x.newEmpty(DType.F32, n, co, ho, wo);
         x.backend().conv2d(x, w, bias, stride, padding, out);
         return out;
