@@ -91,6 +91,19 @@ class OpGradientTest {
     }
 
     @Test
+    void layoutOps() {
+        GradCheck.check("concat", v -> F.concat(1, v[0], v[1].tanh()), rand(2, 3, 4), rand(2, 2, 4));
+        GradCheck.check("split", v -> F.split(v[0], 1, 1, 3)[1].square(), rand(2, 4, 3));
+        GradCheck.check("pad", v -> F.pad(v[0], 0.5, 1, 0, 2, 1).square(), rand(1, 2, 3, 3));
+        GradCheck.check("crop", v -> F.pad(v[0], 0, -1, 0, 0, -1).square(), rand(1, 2, 4, 4));
+        GradCheck.check("upsample", v -> F.upsampleNearest(v[0], 2).square(), rand(1, 2, 3, 2));
+        GradCheck.check("pixel unshuffle", v -> F.pixelUnshuffle(v[0], 2).square(), rand(1, 2, 4, 6));
+        GradCheck.check("pixel shuffle", v -> F.pixelShuffle(v[0], 2).square(), rand(1, 8, 2, 3));
+        Tensor ids = Tensor.ofLongs(new long[]{2, 0, 2, 3}, 4);
+        GradCheck.check("index select with repeats", v -> F.indexSelect(v[0], 0, ids).square(), rand(5, 3));
+    }
+
+    @Test
     void mseLoss() {
         GradCheck.check("mse", v -> F.mseLoss(v[0], v[1]), rand(3, 4), rand(3, 4));
     }
