@@ -19,6 +19,7 @@ public final class Var {
     private final boolean requiresGrad;
     private Node node;
     private Tensor grad;
+    private boolean gradCleared;
     private final TensorArena gradArena;
 
     private Var(Tensor data, boolean requiresGrad, Node node, TensorArena gradArena) {
@@ -56,12 +57,16 @@ public final class Var {
     public int rank() { return data.rank(); }
 
     /** The gradient accumulated by {@link #backward()} (leaves only), or null. */
-    public Tensor grad() { return grad; }
+    public Tensor grad() { return gradCleared ? null : grad; }
 
-    public void zeroGrad() { grad = null; }
+    /** Forgets the gradient; its buffer is kept and reused by the next backward, so steps do not allocate. */
+    public void zeroGrad() { gradCleared = true; }
 
     /** Replaces the gradient (for clipping, accumulation or loading). */
-    public void setGrad(Tensor g) { grad = g; }
+    public void setGrad(Tensor g) {
+        grad = g;
+        gradCleared = false;
+    }
 
     /** Replaces the value of a leaf in place of an optimizer update. */
     public void setData(Tensor t) {
@@ -171,8 +176,14 @@ public final class Var {
     }
 
     private void accumulate(Tensor g) {
-        if (grad == null) grad = g.copyTo(gradArena != null ? gradArena : TensorArena.global());
-        else grad.copyFrom(grad.add(g));
+        if (grad == null || !java.util.Arrays.equals(grad.shape(), g.shape())) {
+            grad = g.copyTo(gradArena != null ? gradArena : TensorArena.global());
+        } else if (gradCleared) {
+            grad.copyFrom(g);
+        } else {
+            grad.copyFrom(grad.add(g));
+        }
+        gradCleared = false;
     }
 
     /** Nodes reachable from root, outputs before inputs. */

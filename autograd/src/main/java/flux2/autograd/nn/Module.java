@@ -56,6 +56,11 @@ public abstract class Module {
         return out;
     }
 
+    /** Forgets the gradients of every parameter of this subtree (buffers are kept for reuse). */
+    public void zeroGrad() {
+        for (Parameter p : namedParameters().values()) p.zeroGrad();
+    }
+
     /** Freezes or unfreezes every parameter of this subtree. */
     public void setTrainable(boolean trainable) {
         for (Parameter p : namedParameters().values()) p.setTrainable(trainable);

@@ -35,6 +35,19 @@ class TrainableFlagTest {
             long gradBytes = params.bytes() - before;
             assertEquals((64 * 4 + 4 * 64) * 4L, gradBytes, "only the adapter's gradients may be allocated");
             assertTrue(MemoryStats.liveBytes() >= params.bytes());
+
+            // later steps reuse the gradient buffers: the parameter arena does not grow
+            long afterFirst = params.bytes();
+            for (int s = 0; s < 3; s++) {
+                down.zeroGrad();
+                up.zeroGrad();
+                try (TensorArena step = TensorArena.open("step")) {
+                    Var x = Var.constant(new Rng(10 + s).normal(0, 1, 8, 64));
+                    F.mseLoss(base.forward(x), Var.constant(new Rng(5).normal(0, 1, 8, 64))).backward();
+                }
+            }
+            assertEquals(afterFirst, params.bytes());
+            assertNotNull(down.weight.grad());
         }
     }
 }
