@@ -1,10 +1,7 @@
 package flux2.tensor.cpu;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
 /**
- * Per-thread scratch of the matmul kernels: pack buffers, a staging row and an edge tile. Buffers grow on
+ * Per-thread scratch of the matmul kernels: pack buffers, staging rows and the kernel tile. Buffers grow on
  * demand and are kept for the life of the thread, so steady-state calls allocate nothing.
  */
 final class GemmScratch {
@@ -14,13 +11,13 @@ final class GemmScratch {
      * slower code for the rest of the run.
      */
     static final int SLACK = 4096;
-    /** Byte offsets of the rows of {@link #tile}. */
-    static final long[] TILE_ROWS = {0, 64, 128, 192, 256, 320};
 
     private static final ThreadLocal<GemmScratch> LOCAL = ThreadLocal.withInitial(GemmScratch::new);
 
-    /** A 6x16 F32 tile (rows 64 bytes apart) for edge tiles and C layouts the kernel cannot store into. */
-    final MemorySegment tile = Arena.ofAuto().allocate(GemmKernel.MR * GemmKernel.NR * 4L, 64);
+    /** The kernel's 6x16 result tile, row r at r * 16. */
+    final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
+    /** Where {@link GemmKernel#touchTile} sums go, so that the JIT keeps the loads. */
+    float sink;
     private float[] aPack = new float[0];
     private float[] bPack = new float[0];
     private float[] stage = new float[0];
