@@ -16,7 +16,7 @@ final class CpuMatmul {
     enum Path { AUTO, DIRECT, BLOCKED }
 
     /** Products with at most this many rows are matrix-vector-like: reading B in place beats packing it. */
-    static final int DIRECT_MAX_ROWS = 2;
+    static final int DIRECT_MAX_ROWS = GemmDirect.GROUP;
     /** Products with at most this many multiply-adds skip packing too. */
     static final long DIRECT_MAX_WORK = 1L << 15;
     /** Per-batch multiply-adds above which batches run one after the other, each on all threads. */

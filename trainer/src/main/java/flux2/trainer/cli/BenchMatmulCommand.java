@@ -5,6 +5,8 @@ import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -62,7 +64,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
         }
         json.put("threads", t);
         json.put("dtype", wt == DType.F32 ? "f32" : "bf16");
-        json.put("gflops", Math.round(2.0 * mm * nn * kk / seconds / 1e9 * 100) / 100.0);
+        json.put("gflops", new BigDecimal(2.0 * mm * nn * kk / seconds / 1e9).round(new MathContext(4)).doubleValue());
         System.out.println(new ObjectMapper().writeValueAsString(json));
         return 0;
     }
