@@ -44,20 +44,20 @@ class MatmulTest {
 
     @Test
     void oddShapesEveryPathAndLayout() {
-        for (int threads : new int[]{1, 2}) {
-            Parallel.setThreads(threads);
-            for (int[] s : SHAPES) {
-                int m = s[0], n = s[1], k = s[2];
-                boolean big = (long) m * n * k > 1_000_000;
-                for (DType bt : new DType[]{DType.F32, DType.BF16}) {
-                    for (boolean aT : new boolean[]{false, true}) {
-                        for (boolean bT : new boolean[]{false, true}) {
-                            // The largest shape runs only the paths and layouts that matter there, to keep the class fast.
-                            if (big && (aT && !bT)) continue;
-                            Tensor a = aT ? rand(k, m).t() : rand(m, k);
-                            Tensor b = bT ? weight(n, k, bt).t() : rand(k, n).to(bt);
+        for (int[] s : SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            boolean big = (long) m * n * k > 1_000_000;
+            for (DType bt : new DType[]{DType.F32, DType.BF16}) {
+                for (boolean aT : new boolean[]{false, true}) {
+                    for (boolean bT : new boolean[]{false, true}) {
+                        // The largest shape runs only the paths and layouts that matter there, to keep the class fast.
+                        if (big && aT && !bT) continue;
+                        Tensor a = aT ? rand(k, m).t() : rand(m, k);
+                        Tensor b = bT ? weight(n, k, bt).t() : rand(k, n).to(bt);
+                        Reference ref = new Reference(a, b);
+                        for (int threads : new int[]{1, 2}) {
+                            Parallel.setThreads(threads);
                             String label = m + "x" + n + "x" + k + " " + bt + " aT=" + aT + " bT=" + bT + " threads=" + threads;
-                            Reference ref = new Reference(a, b);
                             ref.check(Path.AUTO, Blocking.DEFAULT, label + " auto");
                             ref.check(Path.BLOCKED, SMALL, label + " blocked small");
                             if (!big) {

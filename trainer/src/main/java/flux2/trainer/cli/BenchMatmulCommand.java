@@ -31,7 +31,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     String dtype;
     @Option(names = "--runs", description = "Timed runs; the best counts (default ${DEFAULT-VALUE}).", defaultValue = "5")
     int runs;
-    @Option(names = "--warmup", description = "Warm-up seconds (default ${DEFAULT-VALUE}).", defaultValue = "1.0")
+    @Option(names = "--warmup", description = "Warm-up seconds, enough for the JIT to compile the kernels (default ${DEFAULT-VALUE}).", defaultValue = "2")
     double warmup;
 
     @Override
