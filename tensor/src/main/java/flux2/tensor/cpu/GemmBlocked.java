@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The cache-blocked product (GotoBLAS/BLIS loop order): columns in blocks of nc, k in blocks of kc (B block
  * packed once and shared by all threads), rows in blocks of at most mc (A block packed per thread), then
- * NR-column and MR-row micro-panels fed to {@link GemmKernel}. Threads claim packing and compute units
- * dynamically, so a thread slowed down by other load on the machine does not hold up the others. A B micro-panel (kc x 16 floats) stays in L1 and an A
- * block in L2; the packed B block lives in L3.
+ * NR-column and MR-row micro-panels fed to {@link GemmKernel}. A B micro-panel (kc x 16 floats) stays in L1,
+ * an A block in L2 and the packed B block in L3. Threads claim packing and compute units dynamically, so a
+ * thread slowed down by other load on the machine does not hold up the others.
  */
 final class GemmBlocked {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
