@@ -3,38 +3,117 @@ package flux2.tensor.cpu;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import java.util.Arrays;
 
-/** Reference matmul over strided operands (to be replaced by the blocked Vector API kernel). */
+/**
+ * Batched matmul over strided operands (see {@link flux2.tensor.Backend#matmul}). A batch whose B is shared
+ * (2-D or zero batch strides, as for a Linear weight) is folded into the rows of one product; otherwise each
+ * batch is its own product. Each product runs the blocked kernel, or the direct one when it is too small to
+ * repay packing.
+ */
 final class CpuMatmul {
+    /** Which product algorithm to use; tests force one to cover both on small shapes. */
+    enum Path { AUTO, DIRECT, BLOCKED }
+
+    /** Products with at most this many rows are matrix-vector-like: reading B in place beats packing it. */
+    static final int DIRECT_MAX_ROWS = GemmDirect.GROUP;
+    /** Products with at most this many multiply-adds skip packing too. */
+    static final long DIRECT_MAX_WORK = 1L << 15;
+    /** Per-batch multiply-adds above which batches run one after the other, each on all threads. */
+    private static final long BATCH_SERIAL_WORK = 1L << 24;
+
     private CpuMatmul() {}
 
     static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        matmul(a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.DEFAULT);
+    }
+
+    static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate, Path path, GemmBlocked.Blocking blocking) {
+        check(a, b, out);
         int r = out.rank();
         int m = out.size(-2), n = out.size(-1), k = a.size(-1);
-        if (a.dtype() != DType.F32) throw new IllegalArgumentException("matmul: a must be F32, got " + a.dtype());
-        int[] batchShape = java.util.Arrays.copyOf(out.shape(), r - 2);
+        if (m == 0 || n == 0 || out.numel() == 0) return;
+        if (k == 0) {
+            if (!accumulate) CpuCopy.fill(out, 0);
+            return;
+        }
+        int[] batch = Arrays.copyOf(out.shape(), r - 2);
+        long[] bStrides = b.rank() == r ? Arrays.copyOf(b.strides(), r - 2) : new long[r - 2];
+        boolean sharedB = true;
+        for (int d = 0; d < batch.length; d++) if (batch[d] != 1 && bStrides[d] != 0) sharedB = false;
         long batches = 1;
-        for (int d : batchShape) batches *= d;
-        long total = batches * m;
-        Parallel.forRange(total, 1, (w, s, e) -> {
-            for (long row = s; row < e; row++) {
-                long bi = row / m;
-                int i = (int) (row % m);
-                int[] idx = new int[r];
-                long rem = bi;
-                for (int d = r - 3; d >= 0; d--) { idx[d] = (int) (rem % batchShape[d]); rem /= batchShape[d]; }
-                for (int j = 0; j < n; j++) {
-                    double acc = 0;
-                    for (int p = 0; p < k; p++) {
-                        idx[r - 2] = i; idx[r - 1] = p;
-                        double av = a.get(idx);
-                        idx[r - 2] = p; idx[r - 1] = j;
-                        acc += av * b.get(idx);
-                    }
-                    idx[r - 2] = i; idx[r - 1] = j;
-                    out.set(accumulate ? out.get(idx) + acc : acc, idx);
-                }
+        for (int d : batch) batches *= d;
+        int bBytes = b.dtype().byteSize();
+        long bRs = b.stride(-2) * bBytes, bCs = b.stride(-1) * bBytes;
+        boolean bf16 = b.dtype() == DType.BF16;
+
+        if (sharedB) {
+            int rows = Math.toIntExact(batches * m);
+            long[] aRows = rowTable(a, batch, 0, batches, m);
+            long[] cRows = rowTable(out, batch, 0, batches, m);
+            gemm(new GemmArgs(rows, n, k, a.segment(), aRows, a.stride(-1) * 4, b.segment(), b.offset() * bBytes, bRs, bCs, bf16,
+                    out.segment(), cRows, out.stride(-1) * 4, accumulate), path, blocking);
+            return;
+        }
+        long perBatch = (long) m * n * k;
+        Parallel.RangeBody body = (w, s, e) -> {
+            for (long bi = s; bi < e; bi++) {
+                long bBase = (b.offset() + batchOffset(batch, b.strides(), bi)) * bBytes;
+                gemm(new GemmArgs(m, n, k, a.segment(), rowTable(a, batch, bi, 1, m), a.stride(-1) * 4, b.segment(), bBase, bRs, bCs, bf16,
+                        out.segment(), rowTable(out, batch, bi, 1, m), out.stride(-1) * 4, accumulate), path, blocking);
             }
-        });
+        };
+        if (perBatch >= BATCH_SERIAL_WORK || batches < Parallel.threads()) body.run(0, 0, batches);
+        else Parallel.forRange(batches, 1, body);
+    }
+
+    private static void gemm(GemmArgs g, Path path, GemmBlocked.Blocking blocking) {
+        boolean direct = switch (path) {
+            case DIRECT -> true;
+            case BLOCKED -> false;
+            case AUTO -> g.m() <= DIRECT_MAX_ROWS || (long) g.m() * g.n() * g.k() <= DIRECT_MAX_WORK;
+        };
+        if (direct) GemmDirect.run(g);
+        else GemmBlocked.run(g, blocking);
+    }
+
+    /** Byte offsets (F32) of rows of t [..., rows, cols] for batches [first, first + count), batch-major. */
+    private static long[] rowTable(Tensor t, int[] batch, long first, long count, int rows) {
+        long[] table = new long[Math.toIntExact(count * rows)];
+        long rs = t.stride(-2);
+        long[] strides = t.strides();
+        for (long bi = 0; bi < count; bi++) {
+            long base = t.offset() + batchOffset(batch, strides, first + bi);
+            int o = (int) (bi * rows);
+            for (int i = 0; i < rows; i++) table[o + i] = (base + i * rs) * 4;
+        }
+        return table;
+    }
+
+    /** Element offset of flat batch number bi (row-major over batch) for a tensor whose leading strides are given. */
+    private static long batchOffset(int[] batch, long[] strides, long bi) {
+        long off = 0;
+        for (int d = batch.length - 1; d >= 0; d--) {
+            off += (bi % batch[d]) * strides[d];
+            bi /= batch[d];
+        }
+        return off;
+    }
+
+    private static void check(Tensor a, Tensor b, Tensor out) {
+        if (a.dtype() != DType.F32) throw new IllegalArgumentException("matmul: a must be F32, got " + a.dtype());
+        if (b.dtype() != DType.F32 && b.dtype() != DType.BF16)
+            throw new IllegalArgumentException("matmul: b must be F32 or BF16, got " + b.dtype());
+        if (out.dtype() != DType.F32) throw new IllegalArgumentException("matmul: out must be F32, got " + out.dtype());
+        int r = out.rank();
+        boolean ok = r >= 2 && a.rank() == r && (b.rank() == r || b.rank() == 2)
+                && a.size(-2) == out.size(-2) && b.size(-1) == out.size(-1) && a.size(-1) == b.size(-2);
+        for (int d = 0; ok && d < r - 2; d++) {
+            ok = a.size(d) == out.size(d) && (b.rank() == 2 || b.size(d) == out.size(d));
+        }
+        if (!ok)
+            throw new IllegalArgumentException("matmul: shapes do not match: a " + Arrays.toString(a.shape()) + " x b "
+                    + Arrays.toString(b.shape()) + " -> out " + Arrays.toString(out.shape())
+                    + " (need a [..., M, K], b [..., K, N] or [K, N], out [..., M, N] with equal batch axes)");
     }
 }

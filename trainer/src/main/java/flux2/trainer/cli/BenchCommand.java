@@ -1,13 +1,18 @@
 package flux2.trainer.cli;
 
-import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Placeholder until implemented. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Not implemented yet.")
-public final class BenchCommand implements Callable<Integer> {
+/** Parent of the kernel benchmarks; each benchmark is its own subcommand class printing one JSON line. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time engine kernels on this machine; each subcommand prints one JSON line.",
+        subcommands = {BenchMatmulCommand.class})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("bench is not implemented yet");
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: "
+                + String.join(", ", spec.subcommands().keySet()));
     }
 }

@@ -1,0 +1,142 @@
+package flux2.tensor.cpu;
+
+import static flux2.tensor.cpu.GemmKernel.MR;
+import static flux2.tensor.cpu.GemmKernel.NR;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packs blocks of A and B into the panel layouts of {@link GemmKernel}: A as MR-row panels stored k-major
+ * ({@code kc x MR}), B as NR-column panels stored k-major ({@code kc x NR}), both zero-padded at the edges.
+ * BF16 B is widened to F32 here, panel by panel, so a BF16 weight is never expanded as a whole.
+ */
+final class GemmPacking {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private GemmPacking() {}
+
+    /** Packs A rows [row0, row0 + mc) x k [pc, pc + kc) into ap as ceil(mc / MR) panels. */
+    static void packA(GemmArgs g, int row0, int mc, int pc, int kc, float[] ap, float[] stage) {
+        MemorySegment a = g.a();
+        long[] rows = g.aRows();
+        long cs = g.aColStride();
+        for (int p = 0; p * MR < mc; p++) {
+            int r0 = row0 + p * MR, mr = Math.min(MR, mc - p * MR), dst = p * MR * kc;
+            if (cs == 4) {
+                // Rows are contiguous: bulk-copy them, then interleave from the heap copy.
+                for (int r = 0; r < mr; r++) MemorySegment.copy(a, F, rows[r0 + r] + pc * 4L, stage, r * kc, kc);
+                if (mr == MR) {
+                    for (int k = 0, d = dst; k < kc; k++, d += MR) {
+                        ap[d] = stage[k];
+                        ap[d + 1] = stage[kc + k];
+                        ap[d + 2] = stage[2 * kc + k];
+                        ap[d + 3] = stage[3 * kc + k];
+                        ap[d + 4] = stage[4 * kc + k];
+                        ap[d + 5] = stage[5 * kc + k];
+                    }
+                } else {
+                    for (int k = 0, d = dst; k < kc; k++, d += MR)
+                        for (int r = 0; r < MR; r++) ap[d + r] = r < mr ? stage[r * kc + k] : 0f;
+                }
+            } else {
+                for (int k = 0, d = dst; k < kc; k++, d += MR) {
+                    long kOff = (pc + k) * cs;
+                    for (int r = 0; r < MR; r++) ap[d + r] = r < mr ? a.get(F, rows[r0 + r] + kOff) : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs B k [pc, pc + kc) x columns of panels [p0, p1) of the block starting at column jc with nc columns.
+     * Panel p lands at {@code bp[p * NR * kc]}.
+     */
+    static void packB(GemmArgs g, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, float[] stage) {
+        for (int p = p0; p < p1; p++) {
+            int n0 = jc + p * NR, nr = Math.min(NR, jc + nc - n0), dst = p * NR * kc;
+            if (g.bRowsContiguous() && nr == NR) packRowsFull(g, pc, kc, n0, bp, dst);
+            else if (g.bColumnsContiguous()) packColumns(g, pc, kc, n0, nr, bp, dst, stage);
+            else packScalar(g, pc, kc, n0, nr, bp, dst);
+        }
+    }
+
+    /** B rows contiguous along n: each k contributes two vectors. */
+    private static void packRowsFull(GemmArgs g, int pc, int kc, int n0, float[] bp, int dst) {
+        MemorySegment b = g.b();
+        long off = g.bAt(pc, n0), step = g.bRowStride();
+        if (g.bf16()) {
+            for (int k = 0, d = dst; k < kc; k++, d += NR, off += step) {
+                widen8(b, off, bp, d);
+                widen8(b, off + 16, bp, d + 8);
+            }
+        } else {
+            for (int k = 0, d = dst; k < kc; k++, d += NR, off += step) {
+                FloatVector.fromMemorySegment(S, b, off, LE).intoArray(bp, d);
+                FloatVector.fromMemorySegment(S, b, off + 32, LE).intoArray(bp, d + 8);
+            }
+        }
+    }
+
+    /** B columns contiguous along k (a transposed weight): stage each column, then transpose into the panel. */
+    private static void packColumns(GemmArgs g, int pc, int kc, int n0, int nr, float[] bp, int dst, float[] stage) {
+        MemorySegment b = g.b();
+        for (int j = 0; j < nr; j++) {
+            long off = g.bAt(pc, n0 + j);
+            if (g.bf16()) widen(b, off, stage, j * kc, kc);
+            else MemorySegment.copy(b, F, off, stage, j * kc, kc);
+        }
+        if (nr == NR) {
+            for (int k = 0, d = dst; k < kc; k++, d += NR)
+                for (int j = 0, s = k; j < NR; j++, s += kc) bp[d + j] = stage[s];
+        } else {
+            for (int k = 0, d = dst; k < kc; k++, d += NR)
+                for (int j = 0; j < NR; j++) bp[d + j] = j < nr ? stage[j * kc + k] : 0f;
+        }
+    }
+
+    /** Any other layout, and ragged edges of row-contiguous B. */
+    private static void packScalar(GemmArgs g, int pc, int kc, int n0, int nr, float[] bp, int dst) {
+        MemorySegment b = g.b();
+        boolean bf16 = g.bf16();
+        for (int k = 0, d = dst; k < kc; k++, d += NR) {
+            for (int j = 0; j < NR; j++) {
+                if (j >= nr) { bp[d + j] = 0f; continue; }
+                long off = g.bAt(pc + k, n0 + j);
+                bp[d + j] = bf16 ? bf16(b.get(H, off)) : b.get(F, off);
+            }
+        }
+    }
+
+    /** Widens len BF16 values at byte offset off into dst[di...]. */
+    static void widen(MemorySegment src, long off, float[] dst, int di, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) widen8(src, off + 2L * i, dst, di + i);
+        for (; i < len; i++) dst[di + i] = bf16(src.get(H, off + 2L * i));
+    }
+
+    /**
+     * Eight BF16 values to F32 with vectors. S2I sign-extends, and the shift by 16 pushes the extension out,
+     * so the result is exact.
+     */
+    static FloatVector widen8(MemorySegment src, long off) {
+        ShortVector sv = ShortVector.fromMemorySegment(ShortVector.SPECIES_128, src, off, LE);
+        IntVector iv = (IntVector) sv.convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0);
+        return iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static void widen8(MemorySegment src, long off, float[] dst, int di) {
+        widen8(src, off).intoArray(dst, di);
+    }
+
+    static float bf16(short bits) { return Float.intBitsToFloat((bits & 0xffff) << 16); }
+}
