@@ -44,5 +44,8 @@ class DeterminismTest {
         repeatable("layerNorm", () -> NN.layerNorm(x, null, null, 1e-6));
         repeatable("groupNorm", () -> NN.groupNorm(x, 3, null, null, 1e-6));
         repeatable("attention", () -> NN.attention(AttentionSpec.of(16), x, x, x, null).out());
+        Tensor a = new Rng(5).normal(0, 1, 300, 700), w = new Rng(6).normal(0, 1, 500, 700);
+        repeatable("matmul", () -> a.matmul(w.t()));
+        repeatable("matmul bf16", () -> a.matmul(w.to(flux2.tensor.DType.BF16).t()));
     }
 }
