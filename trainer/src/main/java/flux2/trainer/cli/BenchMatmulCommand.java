@@ -65,6 +65,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
         json.put("threads", t);
         json.put("dtype", wt == DType.F32 ? "f32" : "bf16");
         json.put("gflops", new BigDecimal(2.0 * mm * nn * kk / seconds / 1e9).round(new MathContext(4)).doubleValue());
+        BenchMemory.addTo(json);
         System.out.println(new ObjectMapper().writeValueAsString(json));
         return 0;
     }

@@ -43,7 +43,9 @@ class BenchCommandTest {
         assertEquals(Parallel.threads(), json.get("threads").asInt());
         assertEquals("f32", json.get("dtype").asText());
         assertTrue(json.get("gflops").isNumber() && json.get("gflops").asDouble() > 0, lines[0]);
-        assertEquals(5, json.size(), "square sizes print only bench, size, threads, dtype, gflops: " + lines[0]);
+        assertTrue(json.get("peak_rss_mib").asDouble() > 0, "peak RSS is read from /proc: " + lines[0]);
+        assertTrue(json.get("arena_peak_mib").asDouble() > 0, "the operands live in a tensor arena: " + lines[0]);
+        assertEquals(7, json.size(), "square sizes print bench, size, threads, dtype, gflops and the memory peaks: " + lines[0]);
     }
 
     @Test
