@@ -28,7 +28,7 @@ import jdk.incubator.vector.FloatVector;
  */
 final class CpuConvBackward {
     /** Floats of the per-thread padded input-gradient accumulator that bound an input-channel group. */
-    static final int ACC_FLOATS = 512 * 1024;
+    static final int ACC_FLOATS = 1024 * 1024;
     /** Output pixels per reduction pass of the weight gradient. */
     static final int DW_BAND = 256;
     /** Rows of im2col packed at a time for the weight gradient (a multiple of NR). */
@@ -171,7 +171,12 @@ final class CpuConvBackward {
                 for (int i = 0; i < len; ) {
                     int lane = (q + i) % NR, piece = Math.min(NR - lane, len - i);
                     int dst = (q + i) / NR * kc * NR + kk * NR + lane;
-                    if (os[3] == 1) {
+                    if (os[3] == 1 && piece == NR) {
+                        // Whole panel rows are the common case: two vector moves beat a generic bulk copy.
+                        long at = (src + i) * Float.BYTES;
+                        FloatVector.fromMemorySegment(S, m, at, LE).intoArray(b, dst);
+                        FloatVector.fromMemorySegment(S, m, at + (long) V * Float.BYTES, LE).intoArray(b, dst + V);
+                    } else if (os[3] == 1) {
                         MemorySegment.copy(m, F, (src + i) * Float.BYTES, b, dst, piece);
                     } else {
                         for (int l = 0; l < piece; l++) b[dst + l] = m.get(F, (src + (i + l) * os[3]) * Float.BYTES);
