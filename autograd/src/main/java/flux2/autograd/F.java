@@ -4,7 +4,7 @@ import flux2.tensor.AttentionSpec;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 
-/** Differentiable functions that take several inputs: norms, rotary embedding, attention, losses. */
+/** Differentiable functions that take several inputs: norms, rotary embedding, attention, convolution, losses. */
 public final class F {
     private F() {}
 
@@ -49,6 +49,9 @@ public final class F {
 
     /** Rows of x along dim picked by an I64/I32 index (embedding lookup when dim = 0). */
     public static Var indexSelect(Var x, int dim, Tensor index) { return LayoutOps.indexSelect(x, dim, index); }
+
+    /** 2-D convolution of x [N, Cin, H, W] by w [Cout, Cin, kh, kw], bias [Cout] or null; padding (top, bottom, left, right). */
+    public static Var conv2d(Var x, Var w, Var bias, int[] stride, int[] padding) { return Conv2dOp.apply(x, w, bias, stride, padding); }
 
     /** Mean of the squared differences over all elements. */
     public static Var mseLoss(Var pred, Var target) { return MseLoss.apply(pred, target); }

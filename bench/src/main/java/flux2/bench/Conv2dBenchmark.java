@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * conv2d 3x3, 128 to 128 channels, on a 256x256 image (N=1, padding 1) on the CPU backend, into a preallocated
- * output. One call is 2 * 128 * 128 * 9 * 256 * 256 = 19.33 GFLOP.
+ * output, and its two gradients (input and weight) for the same shape. Each call is
+ * 2 * 128 * 128 * 9 * 256 * 256 = 19.33 GFLOP.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,7 +37,7 @@ public class Conv2dBenchmark {
 
     private TensorArena arena;
     private Backend backend;
-    private Tensor x, w, bias, out;
+    private Tensor x, w, bias, out, dOut, dx, dw;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -47,6 +48,9 @@ public class Conv2dBenchmark {
         w = random(rnd, C, C, 3, 3);
         bias = random(rnd, C);
         out = Tensor.allocate(backend, DType.F32, new int[]{1, C, SIZE, SIZE}, arena);
+        dOut = random(rnd, 1, C, SIZE, SIZE);
+        dx = Tensor.allocate(backend, DType.F32, new int[]{1, C, SIZE, SIZE}, arena);
+        dw = Tensor.allocate(backend, DType.F32, new int[]{C, C, 3, 3}, arena);
     }
 
     private Tensor random(Random rnd, int... shape) {
@@ -66,5 +70,17 @@ public class Conv2dBenchmark {
     public Tensor conv3x3() {
         backend.conv2d(x, w, bias, STRIDE, PADDING, out);
         return out;
+    }
+
+    @Benchmark
+    public Tensor conv3x3BackwardInput() {
+        backend.conv2dBackwardInput(dOut, w, STRIDE, PADDING, dx);
+        return dx;
+    }
+
+    @Benchmark
+    public Tensor conv3x3BackwardWeight() {
+        backend.conv2dBackwardWeight(x, dOut, STRIDE, PADDING, dw);
+        return dw;
     }
 }

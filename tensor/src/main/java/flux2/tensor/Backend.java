@@ -70,6 +70,18 @@ public interface Backend {
      */
     void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out);
 
+    /**
+     * Gradient of {@link #conv2d} with respect to x: dx [N, Cin, H, W] (F32; H and W from dx's shape, since a
+     * stride above 1 loses them) from dOut [N, Cout, Ho, Wo] and w [Cout, Cin, kh, kw] (F32, BF16 or F16).
+     */
+    void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx);
+
+    /**
+     * Gradient of {@link #conv2d} with respect to w: dw [Cout, Cin, kh, kw] (F32) = sum over images and output
+     * pixels of dOut times the input patch; deterministic whatever the number of threads.
+     */
+    void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw);
+
     /** out = x.index_select(dim, index) with index I64 or I32 of rank 1. */
     void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
 

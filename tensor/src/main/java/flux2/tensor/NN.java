@@ -77,4 +77,18 @@ public final class NN {
         x.backend().conv2d(x, w, bias, stride, padding, out);
         return out;
     }
+
+    /** Gradient of conv2d wrt its input, of shape {@code inputShape} [N, Cin, H, W], F32. */
+    public static Tensor conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, int[] inputShape) {
+        Tensor dx = dOut.newEmpty(DType.F32, inputShape);
+        dOut.backend().conv2dBackwardInput(dOut, w, stride, padding, dx);
+        return dx;
+    }
+
+    /** Gradient of conv2d wrt its weight, of shape {@code weightShape} [Cout, Cin, kh, kw], F32. */
+    public static Tensor conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, int[] weightShape) {
+        Tensor dw = x.newEmpty(DType.F32, weightShape);
+        x.backend().conv2dBackwardWeight(x, dOut, stride, padding, dw);
+        return dw;
+    }
 }

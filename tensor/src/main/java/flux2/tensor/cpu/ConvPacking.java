@@ -92,7 +92,7 @@ final class ConvPacking {
      * Fills row[from..to) with the zero-padded input row at element offset src (padded position j holds input
      * column j - padLeft, or zero outside the image); only the span one row segment reads is touched.
      */
-    private static void loadRow(MemorySegment x, long src, long xw, ConvGeometry g, float[] row, int from, int to) {
+    static void loadRow(MemorySegment x, long src, long xw, ConvGeometry g, float[] row, int from, int to) {
         int lo = Math.clamp(g.padLeft(), from, to), hi = Math.clamp((long) g.padLeft() + g.w(), lo, to);
         Arrays.fill(row, from, lo, 0f);
         long first = src + (long) (lo - g.padLeft()) * xw;

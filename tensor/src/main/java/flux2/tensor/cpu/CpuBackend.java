@@ -62,6 +62,16 @@ public final class CpuBackend implements Backend {
         CpuConv.conv2d(x, w, bias, stride, padding, out);
     }
 
+    @Override
+    public void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx) {
+        CpuConvBackward.backwardInput(dOut, w, stride, padding, dx);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw) {
+        CpuConvBackward.backwardWeight(x, dOut, stride, padding, dw);
+    }
+
     @Override public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { CpuIndex.indexSelect(x, dim, index, out); }
 
     @Override public void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) { CpuIndex.indexAdd(dst, dim, index, src); }
