@@ -15,9 +15,8 @@ public final class GroupNorm extends Module {
         if (channels % groups != 0) throw new IllegalArgumentException(channels + " channels do not split into " + groups + " groups");
         this.groups = groups;
         this.eps = eps;
-        weight = param("weight", arena, DType.F32, channels);
+        weight = param("weight", arena, DType.F32, channels).initialValue(1);
         bias = param("bias", arena, DType.F32, channels);
-        weight.value().fill(1);
     }
 
     public Var forward(Var x) { return F.groupNorm(x, groups, weight.var(), bias.var(), eps); }

@@ -12,9 +12,8 @@ public final class LayerNorm extends Module {
 
     public LayerNorm(int dim, double eps, boolean affine, TensorArena arena) {
         this.eps = eps;
-        weight = affine ? param("weight", arena, DType.F32, dim) : null;
+        weight = affine ? param("weight", arena, DType.F32, dim).initialValue(1) : null;
         bias = affine ? param("bias", arena, DType.F32, dim) : null;
-        if (affine) weight.value().fill(1);
     }
 
     public Var forward(Var x) {

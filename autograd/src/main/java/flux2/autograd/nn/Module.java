@@ -24,9 +24,9 @@ public abstract class Module {
         return module;
     }
 
-    /** Registers a parameter, allocated zero-filled in {@code arena} with the given dtype and shape. */
+    /** Registers a parameter of the given dtype and shape, zero-filled in {@code arena} when first read. */
     protected Parameter param(String name, TensorArena arena, DType dtype, int... shape) {
-        return param(name, new Parameter(Tensor.allocate(flux2.tensor.Backends.cpu(), dtype, shape, arena), true, arena));
+        return param(name, new Parameter(dtype, shape, true, arena));
     }
 
     protected Parameter param(String name, Parameter p) {
@@ -84,8 +84,8 @@ public abstract class Module {
         for (var e : mine.entrySet()) {
             Tensor t = state.get(e.getKey());
             if (t == null) missing.add(e.getKey());
-            else if (!Arrays.equals(t.shape(), e.getValue().value().shape()))
-                mismatched.add(e.getKey() + " (expected " + Arrays.toString(e.getValue().value().shape()) + ", got " + Arrays.toString(t.shape()) + ")");
+            else if (!Arrays.equals(t.shape(), e.getValue().shape()))
+                mismatched.add(e.getKey() + " (expected " + Arrays.toString(e.getValue().shape()) + ", got " + Arrays.toString(t.shape()) + ")");
         }
         if (strict) for (String k : state.keySet()) if (!mine.containsKey(k)) unexpected.add(k);
         if (!missing.isEmpty() || !mismatched.isEmpty() || !unexpected.isEmpty()) {

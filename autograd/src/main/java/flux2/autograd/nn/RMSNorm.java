@@ -12,8 +12,7 @@ public final class RMSNorm extends Module {
 
     public RMSNorm(int dim, double eps, String weightName, TensorArena arena) {
         this.eps = eps;
-        weight = param(weightName, arena, DType.F32, dim);
-        weight.value().fill(1);
+        weight = param(weightName, arena, DType.F32, dim).initialValue(1);
     }
 
     public Var forward(Var x) { return F.rmsNorm(x, weight.var(), eps); }

@@ -72,4 +72,19 @@ class ModuleTest {
             assertFalse(n.b0.qkv.weight.var().requiresGrad());
         }
     }
+
+    @Test
+    void weightsReplacedByLoadedViewsAreNeverAllocated() {
+        try (TensorArena a = TensorArena.open("m")) {
+            Net n = new Net(a);
+            assertEquals(0, a.bytes(), "declaring weights allocates nothing");
+            Map<String, Tensor> sd = new LinkedHashMap<>();
+            try (TensorArena file = TensorArena.open("file")) {
+                n.namedParameters().forEach((k, p) -> sd.put(k, Tensor.full(p.dtype(), 0.25, p.shape())));
+                n.loadStateDict(sd, true, false);
+                assertEquals(0, a.bytes(), "loading views must not allocate the declared weights");
+                assertEquals(0.25, n.b1.qkv.weight.value().get(0, 0));
+            }
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class Flux2Checkpoint {
             for (var e : params.entrySet()) {
                 DiffusersKeys.Source s = layout == Layout.DIFFUSERS ? DiffusersKeys.of(e.getKey())
                         : new DiffusersKeys.Source(List.of(prefix + e.getKey()), DiffusersKeys.Combine.RENAME);
-                int[] want = e.getValue().value().shape();
+                int[] want = e.getValue().shape();
                 if (s.combine() == DiffusersKeys.Combine.CONCAT_ROWS) want[0] /= s.keys().size();
                 boolean ok = true;
                 for (String k : s.keys()) {
