@@ -4,6 +4,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,9 +19,26 @@ public final class FluxTextEmbedder implements AutoCloseable {
     private final TensorArena cacheArena = TensorArena.create("flux2-pad-rows");
     private final Map<Integer, Tensor[]> unattendedRows = new HashMap<>();
 
-    public FluxTextEmbedder(MistralModel model) {
+    private final FluxPromptTokenizer tokenizer;
+
+    /** An embedder of token ids only (see {@link #embed}). */
+    public FluxTextEmbedder(MistralModel model) { this(model, null); }
+
+    public FluxTextEmbedder(MistralModel model, FluxPromptTokenizer tokenizer) {
         this.model = model;
+        this.tokenizer = tokenizer;
         this.outputLayers = model.config().outputLayers();
+    }
+
+    /** Prompt embeddings [B, L, width] with the token ids and attention mask [B, L] they came from. */
+    public record Encoded(Tensor promptEmbeds, Tensor ids, Tensor attentionMask) {}
+
+    /** Tokenizes prompts the FLUX.2 way (chat template, 512 left-padded ids) and embeds them. */
+    public Encoded encode(List<String> prompts) {
+        if (tokenizer == null) throw new IllegalStateException("this embedder was built without a tokenizer");
+        FluxPromptTokenizer.Tokens t = tokenizer.tokenize(prompts);
+        Tensor ids = t.idsTensor(), mask = t.maskTensor();
+        return new Encoded(embed(ids, mask), ids, mask);
     }
 
     public MistralModel model() { return model; }
