@@ -8,7 +8,9 @@ import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.TensorSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Mistral text decoder (MistralModel of transformers) over memory-mapped weights, giving hidden states:
@@ -29,6 +31,21 @@ public final class MistralModel extends Module implements AutoCloseable {
         LayerStack stack = child("layers", new LayerStack());
         for (int i = 0; i < numLayers; i++) layers.add(stack.add(i, new MistralDecoderLayer(w, "layers." + i + ".", config)));
         norm = finalNorm ? child("norm", new Norm(w.get("norm.weight"), config.rmsNormEps())) : null;
+    }
+
+    /**
+     * A model over tensors already in memory (text-model names without prefix, e.g. {@code layers.0.mlp.up_proj.weight}):
+     * the embedding, the first {@code layers} layers and, if asked, the final norm; shapes are checked.
+     */
+    public static MistralModel of(MistralConfig config, Map<String, Tensor> weights, int layers, boolean finalNorm) {
+        List<String> problems = new ArrayList<>();
+        MistralKeys.expected(config, layers, finalNorm).forEach((name, shape) -> {
+            Tensor t = weights.get(name);
+            if (t == null) problems.add("missing " + name);
+            else if (!Arrays.equals(t.shape(), shape)) problems.add(name + " is " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+        });
+        if (!problems.isEmpty()) throw new IllegalArgumentException("weights do not match the Mistral config: " + String.join("; ", problems));
+        return new MistralModel(config, new Weights(weights), layers, finalNorm, null);
     }
 
     public MistralConfig config() { return config; }
@@ -139,5 +156,7 @@ public final class MistralModel extends Module implements AutoCloseable {
 
     /** Unmaps the checkpoint; the model is unusable afterwards. */
     @Override
-    public void close() { source.close(); }
+    public void close() {
+        if (source != null) source.close();
+    }
 }

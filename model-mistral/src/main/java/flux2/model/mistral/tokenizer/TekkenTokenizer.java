@@ -21,7 +21,7 @@ public final class TekkenTokenizer {
     private final Map<String, Integer> specialIds = new HashMap<>();
     private final byte[][] tokenBytes;  // by id; null for specials
     private final Pattern split;
-    private final Pattern specialPattern;
+    private final Map<Character, String[]> specialsByFirstChar = new HashMap<>();  // longest first
     private final Bpe bpe;
 
     TekkenTokenizer(String[] specials, byte[][] tokenBytes, String pattern, Bpe bpe) {
@@ -32,11 +32,12 @@ public final class TekkenTokenizer {
         // Java's \s, \w and friends are ASCII-only unless UNICODE_CHARACTER_CLASS is set; the reference regexes
         // (Rust regex / tiktoken) use Unicode classes.
         this.split = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
+        // Candidates grouped by first character, so scanning text costs one map probe per character.
         String[] sorted = specials.clone();
         Arrays.sort(sorted, Comparator.comparingInt(String::length).reversed());
-        StringBuilder alt = new StringBuilder();
-        for (String s : sorted) alt.append(alt.isEmpty() ? "" : "|").append(Pattern.quote(s));
-        this.specialPattern = Pattern.compile(alt.toString());
+        Map<Character, List<String>> groups = new HashMap<>();
+        for (String s : sorted) if (!s.isEmpty()) groups.computeIfAbsent(s.charAt(0), k -> new ArrayList<>()).add(s);
+        groups.forEach((c, list) -> specialsByFirstChar.put(c, list.toArray(String[]::new)));
     }
 
     /** Number of ids (control tokens included). */
@@ -64,12 +65,19 @@ public final class TekkenTokenizer {
             encodeOrdinary(text, out);
             return out.toArray();
         }
-        Matcher m = specialPattern.matcher(text);
         int from = 0;
-        while (m.find()) {
-            encodeOrdinary(text.substring(from, m.start()), out);
-            out.add(specialIds.get(m.group()));
-            from = m.end();
+        for (int i = 0; i < text.length(); i++) {
+            String[] candidates = specialsByFirstChar.get(text.charAt(i));
+            if (candidates == null) continue;
+            for (String s : candidates) {
+                if (text.startsWith(s, i)) {
+                    encodeOrdinary(text.substring(from, i), out);
+                    out.add(specialIds.get(s));
+                    from = i + s.length();
+                    i = from - 1;
+                    break;
+                }
+            }
         }
         encodeOrdinary(text.substring(from), out);
         return out.toArray();
