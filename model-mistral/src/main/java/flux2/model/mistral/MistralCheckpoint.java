@@ -1,0 +1,89 @@
+package flux2.model.mistral;
+
+import flux2.tensor.Tensor;
+import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.TensorInfo;
+import flux2.tensor.io.TensorSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opens the text model of a Hugging Face Mistral3 or Mistral checkpoint (one file, a sharded
+ * {@code model.safetensors.index.json} or a folder). Vision tower, projector and LM head are skipped by prefix,
+ * and layers beyond those requested are never touched, so their bytes are not read; weights stay memory-mapped.
+ */
+public final class MistralCheckpoint {
+    private MistralCheckpoint() {}
+
+    /** The layers and final norm that {@code config.outputLayers()} need. */
+    public static MistralModel load(Path path, MistralConfig config) throws IOException {
+        int layers = config.layersNeeded();
+        return load(path, config, layers, layers == config.numLayers());
+    }
+
+    /** The embedding, the first {@code layers} decoder layers and, if asked, the final norm. */
+    public static MistralModel load(Path path, MistralConfig config, int layers, boolean finalNorm) throws IOException {
+        if (layers < 0 || layers > config.numLayers())
+            throw new IllegalArgumentException("cannot load " + layers + " layers of a " + config.numLayers() + "-layer model");
+        TensorSource src = Checkpoints.open(path);
+        try {
+            Weights w = select(src, config, layers, finalNorm);
+            return new MistralModel(config, w, layers, finalNorm, src);
+        } catch (RuntimeException | IOException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm) throws IOException {
+        Map<String, int[]> expected = MistralKeys.expected(c, layers, finalNorm);
+        Map<String, String> keyOf = new HashMap<>();
+        List<String> unexpected = new ArrayList<>(), duplicate = new ArrayList<>(), wrong = new ArrayList<>(), missing = new ArrayList<>();
+        for (String key : src.names()) {
+            String name = MistralKeys.textName(key);
+            if (name == null) {
+                unexpected.add(key);
+                continue;
+            }
+            if (name.isEmpty()) continue;
+            if (!known(name, c)) unexpected.add(key);
+            else if (keyOf.put(name, key) != null) duplicate.add(key + " (also " + keyOf.get(name) + ")");
+        }
+        Map<String, Tensor> out = new HashMap<>();
+        for (var e : expected.entrySet()) {
+            String key = keyOf.get(e.getKey());
+            if (key == null) {
+                missing.add(e.getKey());
+                continue;
+            }
+            TensorInfo info = src.info(key);
+            long[] want = Arrays.stream(e.getValue()).asLongStream().toArray();
+            if (!Arrays.equals(info.shape(), want) || !info.dtype().isFloating())
+                wrong.add(key + " is " + info.dtype() + " " + Arrays.toString(info.shape()) + ", expected floating " + Arrays.toString(want));
+        }
+        if (!unexpected.isEmpty() || !duplicate.isEmpty() || !wrong.isEmpty() || !missing.isEmpty()) {
+            StringBuilder sb = new StringBuilder("checkpoint " + src.describe() + " does not hold the Mistral text model of the config:");
+            if (!missing.isEmpty()) sb.append("\n  missing (").append(missing.size()).append("): ").append(String.join(", ", missing));
+            if (!wrong.isEmpty()) sb.append("\n  wrong shape or dtype (").append(wrong.size()).append("): ").append(String.join(", ", wrong));
+            if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
+            if (!duplicate.isEmpty()) sb.append("\n  keys under two prefixes: ").append(String.join(", ", duplicate));
+            throw new IllegalArgumentException(sb.toString());
+        }
+        for (String name : expected.keySet()) out.put(name, src.tensor(keyOf.get(name)));
+        return new Weights(out);
+    }
+
+    /** Whether a text-model name belongs to the architecture the config describes (any layer, loaded or not). */
+    private static boolean known(String name, MistralConfig c) {
+        if (name.equals("embed_tokens.weight") || name.equals("norm.weight")) return true;
+        int layer = MistralKeys.layerOf(name);
+        if (layer < 0 || layer >= c.numLayers()) return false;
+        String suffix = name.substring(name.indexOf('.', 7) + 1);
+        return Arrays.asList(MistralKeys.LAYER_SUFFIXES).contains(suffix);
+    }
+}
