@@ -28,8 +28,4 @@ final class ConfigPaths {
     static Path output(Path workDir, String value) {
         return workDir.resolve(value).normalize();
     }
-
-    static boolean isDirectory(Path p) {
-        return Files.isDirectory(p);
-    }
 }
