@@ -1,0 +1,131 @@
+package flux2.trainer.config;
+
+import static flux2.trainer.config.KeyDef.bool;
+import static flux2.trainer.config.KeyDef.choice;
+import static flux2.trainer.config.KeyDef.integer;
+import static flux2.trainer.config.KeyDef.number;
+import static flux2.trainer.config.KeyDef.string;
+
+import java.util.List;
+import java.util.Set;
+
+/** The config.json keys: SimpleTuner's names and defaults (spec flux2-training.md sections 2, 4, 7-11). */
+public final class ConfigKeys {
+    private ConfigKeys() {}
+
+    /** Quantisation names SimpleTuner accepts that have no implementation here. */
+    private static final String[] OTHER_PRECISIONS = {"int2-quanto", "fp8-quanto", "fp8uz-quanto", "int8-torchao", "int8dq-torchao",
+            "int8dq-int4-torchao", "fp8-torchao", "fp8wo-torchao", "fp8-int4-torchao", "nf4-torchao", "fp8-torchao-compile",
+            "int4-torchao", "nf4-bnb", "uint8-sdnq", "int16-sdnq", "fp8-native", "fp8-transformerengine"};
+
+    public static final KeyTable TABLE = new KeyTable(List.of(
+            // model
+            choice("model_type", null, "lora").notImplemented("full").require(),
+            choice("model_family", null, "flux2").notImplemented("flux", "sdxl", "sd3", "sd1x", "sd2x", "pixart_sigma",
+                    "kolors", "legacy", "hidream", "auraflow", "sana", "wan", "ltxvideo", "lumina2", "qwen_image", "chroma").require(),
+            choice("model_flavour", "klein-9b", "dev").notImplemented("klein-9b", "klein-4b"),
+            string("pretrained_model_name_or_path", null),
+            string("pretrained_transformer_model_name_or_path", null),
+            string("pretrained_vae_model_name_or_path", null),
+            string("pretrained_text_encoder_model_name_or_path", null),
+            precision("base_model_precision"),
+            precision("text_encoder_1_precision"),
+            choice("base_model_default_dtype", "bf16", "bf16", "fp32"),
+            choice("mixed_precision", "bf16", "bf16", "no").notImplemented("fp16", "fp8"),
+            // files
+            string("output_dir", null).require(),
+            string("data_backend_config", null).require(),
+            string("user_prompt_library", null),
+            string("cache_dir_text", "cache"),
+            // data defaults for every dataset
+            number("resolution", 1024.0).min(0),
+            choice("resolution_type", "pixel_area", "pixel", "area", "pixel_area"),
+            number("minimum_image_size", null).min(0),
+            bool("crop", false),
+            choice("crop_style", "random", "random", "center", "centre", "corner").substitute("face", "random"),
+            choice("crop_aspect", "square", "square", "preserve").notImplemented("closest", "random"),
+            choice("caption_strategy", "filename", "filename", "textfile", "instanceprompt").notImplemented("parquet", "webshart", "huggingface", "csv"),
+            integer("aspect_bucket_rounding", 2L).min(0),
+            bool("disable_bucket_pruning", false),
+            // training
+            integer("seed", null),
+            integer("train_batch_size", 4L).min(1),
+            integer("gradient_accumulation_steps", 1L).min(1),
+            bool("gradient_checkpointing", true),
+            number("learning_rate", 4e-7).min(0),
+            choice("lr_scheduler", "constant_with_warmup", "constant", "constant_with_warmup", "linear", "cosine", "polynomial")
+                    .notImplemented("sine", "cosine_with_restarts"),
+            integer("lr_warmup_steps", 0L).min(0),
+            number("lr_end", 4e-7).min(0),
+            number("lr_power", 0.8),
+            integer("max_train_steps", null).min(0),
+            integer("num_train_epochs", 1L).min(0),
+            number("max_grad_norm", 2.0).min(0),
+            choice("grad_clip_method", "value", "value", "norm"),
+            choice("optimizer", "adamw_bf16", "adamw").substitute("adamw_bf16", "adamw").substitute("optimi-adamw", "adamw")
+                    .notImplemented("optimi-stableadamw", "optimi-lion", "optimi-adan", "prodigy", "soap", "muon", "bnb-adamw8bit",
+                            "bnb-adamw", "bnb-lion", "bnb-lion8bit", "ao-adamw8bit", "ao-adamw4bit", "ao-adamfp8", "torch-adamw"),
+            number("optimizer_beta1", null),
+            number("optimizer_beta2", null),
+            choice("loss_type", "l2", "l2").notImplemented("huber", "smooth_l1"),
+            // flow matching (section 2.2) and guidance (2.4)
+            number("flow_sigmoid_scale", 1.0),
+            number("flow_schedule_shift", 3.0).min(0),
+            bool("flow_schedule_auto_shift", false),
+            bool("flow_use_uniform_schedule", false),
+            bool("flow_use_beta_schedule", false),
+            number("flow_beta_schedule_alpha", 2.0).min(0),
+            number("flow_beta_schedule_beta", 2.0).min(0),
+            choice("flux_guidance_mode", "constant", "constant", "random-range"),
+            number("flux_guidance_value", 1.0),
+            number("flux_guidance_min", 0.0),
+            number("flux_guidance_max", 4.0),
+            // LoRA (section 4)
+            integer("lora_rank", 16L).min(1),
+            number("lora_alpha", null).min(0),
+            number("lora_dropout", 0.1).min(0),
+            choice("lora_type", "standard", "standard").notImplemented("lycoris"),
+            choice("lora_init_type", "default", "default", "gaussian").notImplemented("loftq", "olora", "pissa"),
+            choice("flux_lora_target", "all", "all", "attention", "mlp", "tiny")
+                    .notImplemented("mmdit", "context", "context+ffs", "all+ffs", "all+ffs+embedder", "ai-toolkit", "nofeedforward"),
+            KeyDef.of("peft_lora_target_modules", KeyDef.Kind.STRING_LIST, null),
+            choice("lora_format", "diffusers", "diffusers", "comfyui"),
+            // checkpoints (section 10)
+            integer("checkpoint_step_interval", 500L).min(1).alias("checkpointing_steps"),
+            integer("checkpoints_total_limit", 5L).min(1),
+            string("resume_from_checkpoint", "latest"),
+            // validation (section 9)
+            integer("validation_step_interval", 100L).min(1).alias("validation_steps"),
+            string("validation_prompt", null),
+            string("validation_resolution", "256"),
+            integer("validation_num_inference_steps", 30L).min(1),
+            number("validation_guidance", 7.5),
+            integer("validation_seed", null),
+            string("validation_negative_prompt", "blurry, cropped, ugly"),
+            integer("num_validation_images", 1L).min(1)
+    ), Set.of(
+            // SimpleTuner keys with no implementation here (reported by name, then ignored)
+            "revision", "variant", "text_encoder_revision", "controlnet", "fuse_qkv_projections", "fused_qkv_projections",
+            "quantize_via", "offload_during_startup", "enable_group_offload", "group_offload_type", "group_offload_blocks_per_group",
+            "group_offload_use_stream", "group_offload_to_disk_path", "group_offload_text_encoder", "group_offload_vae",
+            "musubi_blocks_to_swap", "gradient_checkpointing_interval", "gradient_checkpointing_backend",
+            "gradient_checkpointing_offload_attention", "disable_tf32", "gradient_precision", "use_ema", "ema_decay",
+            "ema_update_interval", "ema_device", "ema_validation", "report_to", "tracker_project_name", "tracker_run_name",
+            "hub_model_id", "push_to_hub", "push_checkpoints_to_hub", "vae_batch_size", "vae_dtype", "compress_disk_cache",
+            "write_batch_size", "text_encoder_batch_size", "tokenizer_max_length", "custom_text_encoder_intermediary_layers",
+            "tread_config", "use_dora", "init_lora", "init_lora_step", "slider_lora_target", "flow_cubic_schedule_weights",
+            "flux_fast_schedule", "flow_custom_timesteps", "flow_timesteps_mode", "mixflow_enabled", "input_perturbation",
+            "offset_noise", "noise_offset", "noise_offset_probability", "snr_gamma", "huber_c", "huber_schedule",
+            "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "optimizer_config", "checkpoint_epoch_interval",
+            "checkpointing_rolling_steps", "checkpoints_rolling_total_limit", "validation_epoch_interval", "validation_on_startup",
+            "disable_benchmark", "validation_guidance_real", "validation_no_cfg_until_timestep", "validation_disable_unconditional",
+            "validation_seed_source", "validation_randomize", "num_eval_images", "validation_image_format", "validation_preview",
+            "validation_guidance_rescale", "validation_prompt_library", "validation_disable", "i_know_what_i_am_doing",
+            "conditioning_multidataset_sampling", "allow_dataset_oversubscription"
+    ), List.of("scheduled_sampling_", "sdnq_"));
+
+    private static KeyDef precision(String name) {
+        return choice(name, "no_change", "no_change", "int8-quanto", "int4-quanto", "int8", "int4", "bf16")
+                .substitute("int8-sdnq", "int8").notImplemented(OTHER_PRECISIONS);
+    }
+}

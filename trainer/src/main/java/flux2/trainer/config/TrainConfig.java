@@ -1,0 +1,55 @@
+package flux2.trainer.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A validated training configuration: config.json, its datasets and its prompt library, with SimpleTuner's defaults. */
+public record TrainConfig(Path configFile, Path outputDir, Long seed, Model model, Training training, Flow flow, Lora lora,
+                          Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
+                          List<PromptEntry> promptLibrary, List<ConfigProblem> warnings) {
+
+    /** The base model: where its weights are and how they are held. */
+    public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
+                        String textEncoderPrecision, String defaultDtype, String mixedPrecision) {}
+
+    /** Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". */
+    public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,
+                           String lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
+                           int numTrainEpochs, double maxGradNorm, String gradClipMethod, String optimizer, double beta1,
+                           double beta2, double weightDecay, double epsilon, String lossType) {}
+
+    /** Flow-matching sigma sampling (spec section 2.2) and the guidance fed to the dev transformer (2.4). */
+    public record Flow(double sigmoidScale, double scheduleShift, boolean autoShift, boolean uniformSchedule,
+                       boolean betaSchedule, double betaAlpha, double betaBeta, String guidanceMode, double guidanceValue,
+                       double guidanceMin, double guidanceMax) {}
+
+    /** LoRA hyper-parameters; targetModules is null unless peft_lora_target_modules was given. */
+    public record Lora(int rank, double alpha, double dropout, String initType, String targetPreset,
+                       List<String> targetModules, String format) {}
+
+    /** When checkpoints are written and which one a run resumes from ("latest", a path, or "" for none). */
+    public record Checkpoints(int stepInterval, int totalLimit, String resumeFrom) {}
+
+    /** Validation image settings. */
+    public record Validation(int stepInterval, String prompt, List<Size> resolutions, int numInferenceSteps, double guidance,
+                             Long seed, String negativePrompt, int numImages) {}
+
+    /** A width and height in pixels. */
+    public record Size(int width, int height) {
+        @Override
+        public String toString() {
+            return width + "x" + height;
+        }
+    }
+
+    /** The image datasets (dataset_type image) in file order. */
+    public List<DatasetConfig> imageDatasets() {
+        return datasets.stream().filter(d -> d.datasetType() == DatasetConfig.DatasetType.IMAGE).toList();
+    }
+
+    /** The text-embedding cache dataset marked default (or the only one), or null when none is configured. */
+    public DatasetConfig textEmbedDataset() {
+        List<DatasetConfig> t = datasets.stream().filter(d -> d.datasetType() == DatasetConfig.DatasetType.TEXT_EMBEDS).toList();
+        return t.stream().filter(DatasetConfig::isDefault).findFirst().orElse(t.isEmpty() ? null : t.getFirst());
+    }
+}
