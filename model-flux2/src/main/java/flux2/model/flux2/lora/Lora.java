@@ -22,18 +22,39 @@ public final class Lora extends Module {
 
     /** Adds adapters to the Linear modules selected by {@code targets} (presets via {@link LoraTargets#preset}). */
     public static Lora attach(Module model, List<String> targets, Config cfg, Rng init, TensorArena arena) {
-        model.setTrainable(false);
         Map<String, Linear> linears = LoraTargets.linears(model);
-        Lora lora = new Lora();
+        Map<String, LoraLayer> made = new LinkedHashMap<>();
         int index = 0;
         for (String name : LoraTargets.resolve(model, targets)) {
             Linear base = linears.get(name);
-            if (base.adapter() != null) throw new IllegalArgumentException("module '" + name + "' already has an adapter");
             LoraLayer l = new LoraLayer(base.in, base.out, cfg.rank(), cfg.alpha(), cfg.dropout(), cfg.seed() + index++, arena);
             l.reset(init);
-            base.setAdapter(l);
-            lora.layers.put(name, lora.child(name, l));
+            made.put(name, l);
         }
+        return attach(model, made);
+    }
+
+    /**
+     * Adds ready-made adapters (such as ones read from a file) to the named Linear modules, freezing the base
+     * model. Unknown modules, shape mismatches and modules that already have an adapter are reported together.
+     */
+    public static Lora attach(Module model, Map<String, LoraLayer> adapters) {
+        Map<String, Linear> linears = LoraTargets.linears(model);
+        List<String> problems = new java.util.ArrayList<>();
+        adapters.forEach((name, l) -> {
+            Linear base = linears.get(name);
+            if (base == null) problems.add("'" + name + "' is not a Linear module of the model");
+            else if (base.in != l.a.in || base.out != l.b.out)
+                problems.add("'" + name + "' is [" + base.out + ", " + base.in + "] but its adapter is [" + l.b.out + ", " + l.a.in + "]");
+            else if (base.adapter() != null) problems.add("'" + name + "' already has an adapter");
+        });
+        if (!problems.isEmpty()) throw new IllegalArgumentException("cannot attach LoRA adapters:\n  " + String.join("\n  ", problems));
+        model.setTrainable(false);
+        Lora lora = new Lora();
+        adapters.forEach((name, l) -> {
+            linears.get(name).setAdapter(l);
+            lora.layers.put(name, lora.child(name, l));
+        });
         return lora;
     }
 

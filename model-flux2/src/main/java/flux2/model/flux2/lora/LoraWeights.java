@@ -1,0 +1,65 @@
+package flux2.model.flux2.lora;
+
+import flux2.tensor.DType;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * LoRA weights independent of any model, keyed by official FLUX.2 module name ({@code double_blocks.0.img_attn.qkv}):
+ * the fused form a FLUX.2 model trains, whatever layout a file used.
+ *
+ * @param adapters   adapters by official module name, in file or model order
+ * @param dtype      the dtype the weights were stored in (F32 or BF16), the default for re-saving
+ * @param dropout    LoRA dropout recorded with the weights (0 when unknown)
+ * @param init       PEFT's {@code init_lora_weights} ("true", "gaussian", ...)
+ * @param metadata   descriptive metadata worth carrying over (modelspec.*, global_step, ...)
+ */
+public record LoraWeights(Map<String, Adapter> adapters, DType dtype, double dropout, String init, Map<String, String> metadata) {
+    public LoraWeights {
+        adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    }
+
+    /** One adapter: output += (alpha / rank) B A x, with A [rank, in] and B [out, rank]. */
+    public record Adapter(Tensor a, Tensor b, double alpha) {
+        public Adapter {
+            if (a.rank() != 2 || b.rank() != 2 || a.size(0) != b.size(1))
+                throw new IllegalArgumentException("LoRA A " + java.util.Arrays.toString(a.shape()) + " and B "
+                        + java.util.Arrays.toString(b.shape()) + " do not form an adapter");
+        }
+
+        public int rank() { return a.size(0); }
+
+        public int in() { return a.size(1); }
+
+        public int out() { return b.size(0); }
+
+        public double scale() { return alpha / rank(); }
+    }
+
+    /** The current weights of an attached LoRA (views of its parameters, no copy). */
+    public static LoraWeights of(Lora lora) {
+        Map<String, Adapter> out = new LinkedHashMap<>();
+        double dropout = 0;
+        for (var e : lora.layers().entrySet()) {
+            LoraLayer l = e.getValue();
+            out.put(e.getKey(), new Adapter(l.a.weight.value(), l.b.weight.value(), l.alpha));
+            dropout = l.dropout;
+        }
+        return new LoraWeights(out, DType.F32, dropout, "true", Map.of());
+    }
+
+    /** Copies every tensor into {@code arena} as F32 (so that the weights outlive the file they came from). */
+    LoraWeights copyTo(TensorArena arena) {
+        Map<String, Adapter> out = new LinkedHashMap<>();
+        adapters.forEach((k, v) -> out.put(k, new Adapter(f32(v.a, arena), f32(v.b, arena), v.alpha)));
+        return new LoraWeights(out, dtype, dropout, init, metadata);
+    }
+
+    static Tensor f32(Tensor t, TensorArena arena) {
+        return Tensor.allocate(t.backend(), DType.F32, t.shape(), arena).copyFrom(t);
+    }
+}

@@ -1,0 +1,102 @@
+package flux2.model.flux2.lora;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code lora_adapter_metadata} entry of a diffusers LoRA file: PEFT's LoraConfig as JSON (sorted keys,
+ * every key prefixed {@code transformer.}), from which diffusers rebuilds ranks and alphas. Modules whose rank or
+ * alpha differs from the most common one go to {@code rank_pattern} / {@code alpha_pattern} by full name.
+ */
+final class PeftMetadata {
+    private PeftMetadata() {}
+
+    static final String KEY = "lora_adapter_metadata";
+    private static final String PREFIX = "transformer.";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    /** Rank and alpha of one diffusers module. */
+    record Entry(int rank, double alpha) {}
+
+    /** The JSON for diffusers modules (full names, no {@code transformer.}) with their ranks and alphas. */
+    static String write(Map<String, Entry> modules, double dropout, String init) {
+        int r = mostCommon(modules.values().stream().map(Entry::rank).toList());
+        double alpha = mostCommon(modules.values().stream().map(Entry::alpha).toList());
+        Map<String, Object> rankPattern = new TreeMap<>(), alphaPattern = new TreeMap<>();
+        modules.forEach((name, e) -> {
+            if (e.rank() != r) rankPattern.put(name, e.rank());
+            if (e.alpha() != alpha) alphaPattern.put(name, number(e.alpha()));
+        });
+        Map<String, Object> cfg = new TreeMap<>();
+        cfg.put("r", r);
+        cfg.put("lora_alpha", number(alpha));
+        cfg.put("target_modules", modules.keySet().stream().sorted().toList());
+        cfg.put("rank_pattern", rankPattern);
+        cfg.put("alpha_pattern", alphaPattern);
+        cfg.put("lora_dropout", dropout);
+        cfg.put("init_lora_weights", init == null || init.equals("true") ? Boolean.TRUE : init.equals("false") ? Boolean.FALSE : init);
+        cfg.put("use_dora", false);
+        cfg.put("use_rslora", false);
+        cfg.put("fan_in_fan_out", false);
+        cfg.put("bias", "none");
+        cfg.put("peft_type", "LORA");
+        cfg.put("modules_to_save", null);
+        cfg.put("layers_to_transform", null);
+        cfg.put("layers_pattern", null);
+        cfg.put("task_type", null);
+        Map<String, Object> prefixed = new TreeMap<>();
+        cfg.forEach((k, v) -> prefixed.put(PREFIX + k, v));
+        try {
+            return JSON.writeValueAsString(prefixed);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A parsed config: alpha of a module by PEFT's rules, plus dropout and init. */
+    record Parsed(Double loraAlpha, Map<String, Double> alphaPattern, double dropout, String init) {
+        /** The alpha of a diffusers module: a pattern matching the name or a suffix of it, else lora_alpha, else null. */
+        Double alpha(String module) {
+            for (var e : alphaPattern.entrySet())
+                if (module.equals(e.getKey()) || module.endsWith("." + e.getKey())) return e.getValue();
+            return loraAlpha;
+        }
+    }
+
+    /** Parses the metadata entry (keys with or without the {@code transformer.} prefix); null when absent. */
+    static Parsed read(String json, String where) {
+        if (json == null) return null;
+        JsonNode n;
+        try {
+            n = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(where + ": metadata '" + KEY + "' is not JSON: " + e.getOriginalMessage());
+        }
+        Function<String, JsonNode> get = k -> n.has(PREFIX + k) ? n.get(PREFIX + k) : n.get(k);
+        JsonNode alpha = get.apply("lora_alpha"), pattern = get.apply("alpha_pattern"), dropout = get.apply("lora_dropout"),
+                init = get.apply("init_lora_weights");
+        Map<String, Double> patterns = new LinkedHashMap<>();
+        if (pattern != null && pattern.isObject()) pattern.fields().forEachRemaining(f -> patterns.put(f.getKey(), f.getValue().asDouble()));
+        return new Parsed(alpha != null && alpha.isNumber() ? alpha.asDouble() : null, patterns,
+                dropout != null && dropout.isNumber() ? dropout.asDouble() : 0, init == null || init.isNull() ? "true" : init.asText());
+    }
+
+    private static Object number(double v) { return v == Math.rint(v) && Math.abs(v) < 1e9 ? (Object) (long) v : v; }
+
+    /** The most frequent value; ties go to the one seen first. */
+    private static <T> T mostCommon(List<T> values) {
+        Map<T, Long> counts = values.stream().collect(Collectors.groupingBy(v -> v, LinkedHashMap::new, Collectors.counting()));
+        return new ArrayList<>(counts.entrySet()).stream().max(Comparator.comparingLong(Map.Entry::getValue)).orElseThrow().getKey();
+    }
+}
