@@ -85,7 +85,7 @@ class ConvertLoraCommandTest {
                 assertArrayEquals(e.getValue(), src.tensor(e.getKey()).toFloatArray(), e.getKey());
             }
             String peft = src.metadata().get("lora_adapter_metadata");
-            assertTrue(peft.contains("\"transformer.lora_alpha\" : 4") && peft.contains("\"transformer_blocks.0.attn.to_k\" : 2"), peft);
+            assertTrue(peft.contains("\"transformer.lora_alpha\": 4") && peft.contains("\"transformer_blocks.0.attn.to_k\": 2"), peft);
         }
     }
 

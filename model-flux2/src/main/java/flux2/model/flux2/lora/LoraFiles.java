@@ -30,7 +30,10 @@ public final class LoraFiles {
      * and mask seeds {@code seed + index}, as {@link Lora#attach(Module, List, Lora.Config, flux2.tensor.Rng, TensorArena)}.
      */
     public static Lora load(Path file, Module model, double dropout, long seed, TensorArena arena) throws IOException {
-        return attach(model, LoraReader.read(file, arena), dropout, seed, arena);
+        // the file's F32 copies are only needed until the adapters hold their own
+        try (TensorArena fileCopy = TensorArena.create("lora-file")) {
+            return attach(model, LoraReader.read(file, fileCopy), dropout, seed, arena);
+        }
     }
 
     /** Attaches adapters holding copies of {@code weights} to {@code model}; problems are reported together. */

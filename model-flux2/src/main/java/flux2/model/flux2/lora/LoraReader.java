@@ -54,6 +54,13 @@ public final class LoraReader {
 
     /** Reads an open source; all problems (unknown keys, missing halves, bad shapes) are reported in one exception. */
     public static LoraWeights read(TensorSource src, TensorArena arena) throws IOException {
+        // intermediates (scaled blocks, converted alphas) are freed on return; results go to arena explicitly
+        try (TensorArena scratch = TensorArena.open("lora-read")) {
+            return readInto(src, arena);
+        }
+    }
+
+    private static LoraWeights readInto(TensorSource src, TensorArena arena) throws IOException {
         List<String> unknown = new ArrayList<>(), problems = new ArrayList<>();
         // official module -> part index -> found tensors
         Map<String, Map<Integer, Found>> byOfficial = new LinkedHashMap<>();

@@ -1,6 +1,9 @@
 package flux2.model.flux2.lora;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,8 +26,11 @@ final class PeftMetadata {
 
     static final String KEY = "lora_adapter_metadata";
     private static final String PREFIX = "transformer.";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    /** Python's json.dumps(indent=2) spacing, as diffusers writes it. */
+    private static final DefaultPrettyPrinter PYTHON_STYLE = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+            .withObjectFieldValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n")).withArrayIndenter(new DefaultIndenter("  ", "\n"));
 
     /** Rank and alpha of one diffusers module. */
     record Entry(int rank, double alpha) {}
@@ -58,7 +64,7 @@ final class PeftMetadata {
         Map<String, Object> prefixed = new TreeMap<>();
         cfg.forEach((k, v) -> prefixed.put(PREFIX + k, v));
         try {
-            return JSON.writeValueAsString(prefixed);
+            return JSON.writer(PYTHON_STYLE).writeValueAsString(prefixed);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
