@@ -52,6 +52,9 @@ public record LoraWeights(Map<String, Adapter> adapters, DType dtype, double dro
         return new LoraWeights(out, DType.F32, dropout, "true", Map.of());
     }
 
+    /** The same weights recorded with PEFT's {@code init_lora_weights} value (e.g. "gaussian" for lora_init_type gaussian). */
+    public LoraWeights withInit(String init) { return new LoraWeights(adapters, dtype, dropout, init, metadata); }
+
     /** Copies every tensor into {@code arena} as F32 (so that the weights outlive the file they came from). */
     LoraWeights copyTo(TensorArena arena) {
         Map<String, Adapter> out = new LinkedHashMap<>();
