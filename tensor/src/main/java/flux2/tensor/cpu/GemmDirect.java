@@ -92,8 +92,8 @@ final class GemmDirect {
                 s2 = FloatVector.fromArray(S, a, k2 + p).fma(bv, s2);
                 s3 = FloatVector.fromArray(S, a, k3 + p).fma(bv, s3);
             }
-            float t0 = s0.reduceLanes(VectorOperators.ADD), t1 = s1.reduceLanes(VectorOperators.ADD);
-            float t2 = s2.reduceLanes(VectorOperators.ADD), t3 = s3.reduceLanes(VectorOperators.ADD);
+            float t0 = LaneSum.sum(s0), t1 = LaneSum.sum(s1);
+            float t2 = LaneSum.sum(s2), t3 = LaneSum.sum(s3);
             for (; p < k; p++) {
                 float bv = read(b, off + p * g.bRowStride(), bf16);
                 t0 += a[p] * bv;

@@ -34,7 +34,7 @@ final class VecReduce {
             a0 = a0.add(lo(v));
             a1 = a1.add(hi(v));
         }
-        double r = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        double r = LaneSum.sum(a0.add(a1));
         for (; i < n; i++) r += s.get(F, off + i * 4L);
         return r;
     }
@@ -49,7 +49,7 @@ final class VecReduce {
             a0 = l.fma(l, a0);
             a1 = h.fma(h, a1);
         }
-        double r = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        double r = LaneSum.sum(a0.add(a1));
         for (; i < n; i++) {
             double x = s.get(F, off + i * 4L);
             r += x * x;
@@ -68,7 +68,7 @@ final class VecReduce {
             a0 = l.fma(l, a0);
             a1 = h.fma(h, a1);
         }
-        double r = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        double r = LaneSum.sum(a0.add(a1));
         for (; i < n; i++) {
             double x = s.get(F, off + i * 4L) - mean;
             r += x * x;

@@ -47,5 +47,8 @@ class DeterminismTest {
         Tensor a = new Rng(5).normal(0, 1, 300, 700), w = new Rng(6).normal(0, 1, 500, 700);
         repeatable("matmul", () -> a.matmul(w.t()));
         repeatable("matmul bf16", () -> a.matmul(w.to(flux2.tensor.DType.BF16).t()));
+        Tensor row = new Rng(7).normal(0, 1, 3, 700);
+        repeatable("matmul few rows", () -> row.matmul(w.t()));
+        repeatable("rmsNorm", () -> NN.rmsNorm(a, null, 1e-6));
     }
 }
