@@ -84,6 +84,18 @@ public final class QuantizedWeight {
         return new QuantizedWeight(scheme, data, scale, zero);
     }
 
+    /** A zero weight of the given scheme and shape, to be loaded into. */
+    public static QuantizedWeight empty(QuantScheme scheme, int out, int in, TensorArena arena) {
+        boolean int8 = scheme.format() == QuantFormat.INT8;
+        if (!int8 && in % scheme.groupSize() != 0)
+            throw new IllegalArgumentException("input size " + in + " is not a multiple of the group size " + scheme.groupSize());
+        int[] sShape = int8 ? new int[]{out} : new int[]{out, in / scheme.groupSize()};
+        var cpu = Backends.cpu();
+        return new QuantizedWeight(scheme, Tensor.allocate(cpu, int8 ? DType.I8 : DType.I4, new int[]{out, in}, arena),
+                Tensor.allocate(cpu, DType.F32, sShape, arena),
+                scheme.zeroPoint() ? Tensor.allocate(cpu, DType.F32, sShape, arena) : null);
+    }
+
     public QuantScheme scheme() { return scheme; }
 
     /** The packed values, I8 or I4 [out, in]. */
