@@ -22,32 +22,24 @@ final class Int4Codec {
     private Int4Codec() {}
 
     /** Quantizes w[0, n) (n a multiple of group) into packed (n / 2 bytes), scales and zeros (n / group each). */
-    static void quantizeRow(float[] w, int n, int group, boolean zeroPoint, byte[] packed, float[] scales, float[] zeros) {
+    static void quantizeRow(float[] w, int n, int group, boolean zeroPoint, byte[] packed, float[] scales, float[] zeros, byte[] q) {
         for (int g = 0; g * group < n; g++) {
             int i0 = g * group;
-            float lo = 0, hi = 0;
-            for (int i = i0; i < i0 + group; i++) {
-                lo = Math.min(lo, w[i]);
-                hi = Math.max(hi, w[i]);
-            }
+            float lo = Math.min(0, Rounding.min(w, i0, group)), hi = Math.max(0, Rounding.max(w, i0, group));
             float s, z;
             if (zeroPoint) {
                 s = (hi - lo) / 15;
-                // The unsigned zero round(-lo / s) lies in [0, 15]; stored shifted by -8 like the values.
-                z = s == 0 ? 0 : Math.round(-lo / s) - 8;
+                // The unsigned zero rint(-lo / s) lies in [0, 15]; stored shifted by -8 like the values.
+                z = s == 0 ? 0 : (float) Math.rint(-lo / s) - 8;
             } else {
                 s = Math.max(-lo, hi) / 7;
                 z = 0;
             }
             scales[g] = s;
             zeros[g] = z;
-            for (int i = i0; i < i0 + group; i++) {
-                int q = s == 0 ? 0 : Math.round(w[i] / s) + (int) z;
-                q = Math.max(-8, Math.min(7, q));
-                int b = i >> 1;
-                packed[b] = (i & 1) == 0 ? (byte) (q & 0xf) : (byte) ((packed[b] & 0xf) | (q << 4));
-            }
+            Rounding.quantize(w, i0, group, s, z, -8, 7, q, i0);
         }
+        for (int b = 0; b < n / 2; b++) packed[b] = (byte) ((q[2 * b] & 0xf) | (q[2 * b + 1] << 4));
     }
 
     /**

@@ -18,13 +18,9 @@ final class Int8Codec {
 
     /** Quantizes w[0, n) into q and returns the row's scale (0 for an all-zero row). */
     static float quantizeRow(float[] w, int n, byte[] q) {
-        float absMax = 0;
-        for (int i = 0; i < n; i++) absMax = Math.max(absMax, Math.abs(w[i]));
+        float absMax = Rounding.absMax(w, 0, n);
         float scale = absMax / MAX;
-        for (int i = 0; i < n; i++) {
-            int v = scale == 0 ? 0 : Math.round(w[i] / scale);
-            q[i] = (byte) Math.max(-MAX, Math.min(MAX, v));
-        }
+        Rounding.quantize(w, 0, n, scale, 0, -MAX, MAX, q, 0);
         return scale;
     }
 

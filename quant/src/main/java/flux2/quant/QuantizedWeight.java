@@ -71,11 +71,11 @@ public final class QuantizedWeight {
         Parallel.forRange(out, 1, (worker, r0, r1) -> {
             WeightRows rows = r0 == 0 ? probe : new WeightRows(w);
             float[] row = new float[in], sc = new float[groups], zs = new float[groups];
-            byte[] q = new byte[(int) rowBytes];
+            byte[] q = new byte[(int) rowBytes], unpacked = int8 ? null : new byte[in];
             for (int r = (int) r0; r < r1; r++) {
                 rows.read(r, row);
                 if (int8) sc[0] = Int8Codec.quantizeRow(row, in, q);
-                else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), q, sc, zs);
+                else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), q, sc, zs, unpacked);
                 MemorySegment.copy(q, 0, d, ValueLayout.JAVA_BYTE, r * rowBytes, q.length);
                 MemorySegment.copy(sc, 0, s, F, 4L * r * groups, groups);
                 if (z != null) MemorySegment.copy(zs, 0, z, F, 4L * r * groups, groups);
