@@ -37,6 +37,11 @@ final class GemmBlocked {
     private GemmBlocked() {}
 
     static void run(GemmArgs g, Blocking bl) {
+        run(g, bl, null);
+    }
+
+    /** As {@link #run(GemmArgs, Blocking)}; a non-null {@code source} fills the B panels instead of g's B. */
+    static void run(GemmArgs g, Blocking bl, GemmPanels.PanelSource source) {
         int m = g.m(), n = g.n(), k = g.k();
         int threads = Parallel.inParallelRegion() ? 1 : Parallel.threads();
         int team = threads > 1 && (long) m * n * k >= PARALLEL_WORK ? threads : 1;
@@ -52,8 +57,13 @@ final class GemmBlocked {
                 final int pcf = pc, kc = Math.min(bl.kc(), k - pc);
                 final boolean load = g.accumulate() || pc > 0;
                 int packUnit = Math.max(1, PACK_GRAIN / (NR * kc));
-                onTeam(team, ceilDiv(panels, packUnit), u -> GemmPacking.packB(g, pcf, kc, jcf, nc, u * packUnit,
-                        Math.min(panels, (u + 1) * packUnit), bp, GemmScratch.get().stage(NR * kc)));
+                onTeam(team, ceilDiv(panels, packUnit), u -> {
+                    int p0 = u * packUnit, p1 = Math.min(panels, (u + 1) * packUnit);
+                    float[] stage = GemmScratch.get().stage(NR * kc);
+                    if (source == null) GemmPacking.packB(g, pcf, kc, jcf, nc, p0, p1, bp, stage);
+                    else for (int p = p0; p < p1; p++)
+                        source.fill(pcf, kc, jcf + p * NR, Math.min(NR, nc - p * NR), bp, p * NR * kc, stage);
+                });
                 if (splitRows) {
                     onTeam(team, ceilDiv(m, rowUnit), u -> compute(g, bl, bp, u * rowUnit, Math.min(m, (u + 1) * rowUnit),
                             0, panels, jcf, nc, pcf, kc, load));

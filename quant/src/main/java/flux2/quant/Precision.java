@@ -1,0 +1,44 @@
+package flux2.quant;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A model-precision setting as written in a training config ({@code base_model_precision},
+ * {@code text_encoder_1_precision}): SimpleTuner's {@code int8-quanto}, {@code int4-quanto} and
+ * {@code no_change}, plus plain {@code int8}, {@code int4} and {@code bf16}.
+ */
+public enum Precision {
+    /** Weights stay as stored in the checkpoint. */
+    NO_CHANGE,
+    /** Weights are converted to BF16. */
+    BF16,
+    INT8,
+    INT4;
+
+    /** Every accepted config value. */
+    public static final List<String> NAMES = List.of("no_change", "bf16", "int8", "int8-quanto", "int4", "int4-quanto");
+
+    public static Precision parse(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "no_change" -> NO_CHANGE;
+            case "bf16" -> BF16;
+            case "int8", "int8-quanto" -> INT8;
+            case "int4", "int4-quanto" -> INT4;
+            default -> throw new IllegalArgumentException("unsupported precision '" + value + "'; supported: " + String.join(", ", NAMES));
+        };
+    }
+
+    /** Whether weights are quantized. */
+    public boolean quantized() { return this == INT8 || this == INT4; }
+
+    /** The quantization scheme (int4 uses the default group size, symmetric); null when not quantized. */
+    public QuantScheme scheme() {
+        return switch (this) {
+            case INT8 -> QuantScheme.INT8;
+            case INT4 -> QuantScheme.INT4;
+            default -> null;
+        };
+    }
+}
