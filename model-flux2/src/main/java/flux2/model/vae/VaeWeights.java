@@ -1,6 +1,7 @@
 package flux2.model.vae;
 
 import flux2.tensor.DType;
+import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -37,6 +38,25 @@ public final class VaeWeights {
 
     /** Whether the weights hold an official name. */
     public boolean has(String name) { return tensors.containsKey(name); }
+
+    /**
+     * Random F32 weights in the current arena for benchmarks and memory checks: convolutions normal with std
+     * 1/sqrt(fan-in), norms identity, biases zero, batch-norm statistics mean 0 and variance 1.
+     */
+    public static VaeWeights random(VaeConfig config, Rng rng) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : VaeKeys.official(config).entrySet()) {
+            int[] s = e.getValue();
+            String name = e.getKey();
+            Tensor t;
+            if (s.length == 4) t = rng.normal(0, 1 / Math.sqrt((double) s[1] * s[2] * s[3]), s);
+            else if (name.matches(".*norm\\w*\\.weight") || name.equals("bn.running_var"))
+                t = Tensor.full(DType.F32, 1, s);
+            else t = Tensor.zeros(DType.F32, s);
+            out.put(name, t);
+        }
+        return of(out, config);
+    }
 
     /** Reads every tensor of a checkpoint file or folder in either layout (see {@link #of}). */
     public static VaeWeights load(TensorSource source, VaeConfig config) {
