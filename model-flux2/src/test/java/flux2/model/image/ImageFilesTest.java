@@ -109,6 +109,40 @@ class ImageFilesTest {
     }
 
     @Test
+    void cmykJpegBecomesRgb() throws IOException {
+        // Left half all four channels 0, right half all 255: no ink and full ink of every colour (or the reverse,
+        // as Adobe files store CMYK inverted), so both halves are neutral and far apart in brightness.
+        java.awt.image.WritableRaster cmyk = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        for (int y = 0; y < 16; y++) for (int x = 8; x < 16; x++) for (int b = 0; b < 4; b++) cmyk.setSample(x, y, b, 255);
+        Path f = dir.resolve("cmyk.jpg");
+        var writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (var out = ImageIO.createImageOutputStream(f.toFile())) {
+            writer.setOutput(out);
+            writer.write(new javax.imageio.IIOImage(cmyk, null, null));
+        } finally {
+            writer.dispose();
+        }
+        // The JDK writes the four components without saying what they are; an Adobe APP14 segment with
+        // transform 0 marks them as CMYK, as Photoshop's files do.
+        byte[] jpg = Files.readAllBytes(f);
+        ByteArrayOutputStream marked = new ByteArrayOutputStream();
+        marked.write(jpg, 0, 2);
+        marked.writeBytes(new byte[]{(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0});
+        marked.write(jpg, 2, jpg.length - 2);
+        Files.write(f, marked.toByteArray());
+        RgbImage img = ImageFiles.read(f);
+        assertEquals(16, img.width());
+        float left = img.get(0, 2, 8), right = img.get(0, 13, 8);
+        System.out.println("CMYK JPEG: all 0 -> " + left + ", " + img.get(1, 2, 8) + ", " + img.get(2, 2, 8) + "; all 255 -> " + right + ", " + img.get(1, 13, 8) + ", " + img.get(2, 13, 8));
+        for (int c = 1; c < 3; c++) {
+            assertEquals(left, img.get(c, 2, 8), 12);
+            assertEquals(right, img.get(c, 13, 8), 12);
+        }
+        assertTrue(Math.abs(left - right) > 150, left + " vs " + right);
+    }
+
+    @Test
     void exifOrientationTurnsTheImageUpright() throws IOException {
         // Stored 3 wide and 2 tall, every pixel different.
         BufferedImage stored = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
