@@ -44,6 +44,11 @@ public final class AutoEncoder implements AutoCloseable {
         return new AutoEncoder(weights, tileBytes, null, null);
     }
 
+    /** {@link #load(Path, VaeConfig, long)} with the checkpoint's own config and the default band size. */
+    public static AutoEncoder load(Path checkpoint) throws IOException {
+        return load(checkpoint, VaeConfig.forCheckpoint(checkpoint), DEFAULT_TILE_BYTES);
+    }
+
     /**
      * Maps a checkpoint ({@code ae.safetensors}, a diffusers {@code vae/} file or folder) and builds the
      * autoencoder over it; the file stays mapped until {@link #close()}.

@@ -88,6 +88,15 @@ public record VaeConfig(int inChannels, int ch, int outChannels, int[] chMult, i
         }
     }
 
+    /**
+     * The config that goes with a checkpoint: a diffusers {@code vae/} folder's {@code config.json} when the
+     * path is such a folder, else the FLUX.2 defaults (the official {@code ae.safetensors} carries no config).
+     */
+    public static VaeConfig forCheckpoint(Path checkpoint) throws IOException {
+        Path json = checkpoint.resolve("config.json");
+        return Files.isDirectory(checkpoint) && Files.isRegularFile(json) ? fromDiffusersConfig(json) : flux2();
+    }
+
     /** From the text of a diffusers {@code vae/config.json}. */
     public static VaeConfig fromDiffusersJson(String json) {
         JsonNode n = parse(json, "diffusers VAE config");

@@ -25,6 +25,18 @@ class VaeConfigTest {
     }
 
     @Test
+    void aDiffusersFolderBringsItsConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"block_out_channels\": [32, 64], \"latent_channels\": 8}");
+        VaeConfig c = VaeConfig.forCheckpoint(dir);
+        assertArrayEquals(new int[]{1, 2}, c.chMult());
+        assertEquals(8, c.zChannels());
+        assertEquals(VaeConfig.flux2(), VaeConfig.forCheckpoint(dir.resolve("ae.safetensors")));
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"layers_per_block\": 2.5}");
+        var e = assertThrows(IllegalArgumentException.class, () -> VaeConfig.forCheckpoint(dir));
+        assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("layers_per_block"), e.getMessage());
+    }
+
+    @Test
     void officialJsonOfTheGoldenFiles() {
         VaeConfig c = VaeConfig.fromOfficialJson("""
                 {"in_channels": 3, "ch": 32, "out_ch": 3, "ch_mult": [1, 2], "num_res_blocks": 1, "z_channels": 8,
