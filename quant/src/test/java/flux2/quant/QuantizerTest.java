@@ -100,6 +100,20 @@ class QuantizerTest {
         }
     }
 
+    @Test
+    void precisionConfigValuesResolveToSchemes() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            assertEquals(Map.of(), Precision.apply("no_change", net, n -> true, arena));
+            assertEquals(Map.of(), Precision.apply("bf16", net, n -> true, arena));
+            assertNull(net.b.baseProduct());
+            assertEquals(Map.of("b", QuantScheme.INT8), Precision.apply("int8-quanto", net, "b"::equals, arena));
+            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false)), Precision.apply("int4-quanto", net, "holder.a"::equals, arena));
+            var e = assertThrows(IllegalArgumentException.class, () -> Precision.apply("fp8-quanto", net, n -> true, arena));
+            assertTrue(e.getMessage().contains("supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto"), e.getMessage());
+        }
+    }
+
     private static double relL2(Tensor a, Tensor b) {
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         double d = 0, n = 0;
