@@ -1,7 +1,11 @@
 package flux2.quant;
 
+import flux2.autograd.nn.Module;
+import flux2.tensor.TensorArena;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A model-precision setting as written in a training config ({@code base_model_precision},
@@ -40,5 +44,15 @@ public enum Precision {
             case INT4 -> QuantScheme.INT4;
             default -> null;
         };
+    }
+
+    /**
+     * Applies a config value to a loaded model: int8 and int4 switch the Linear layers {@code which} accepts to
+     * quantized weights (see {@link Quantizer#quantize}); no_change and bf16 leave them as loaded (the models keep
+     * BF16 checkpoint weights in BF16). Returns the scheme used per quantized layer, empty when none.
+     */
+    public static Map<String, QuantScheme> apply(String value, Module model, Predicate<String> which, TensorArena arena) {
+        Precision p = parse(value);
+        return p.quantized() ? Quantizer.quantize(model, p.scheme(), which, arena) : Map.of();
     }
 }

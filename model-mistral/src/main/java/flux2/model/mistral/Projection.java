@@ -1,20 +1,15 @@
 package flux2.model.mistral;
 
-import flux2.autograd.Var;
-import flux2.autograd.nn.Module;
-import flux2.autograd.nn.Parameter;
+import flux2.autograd.nn.Linear;
 import flux2.tensor.Tensor;
 
 /**
  * A bias-free y = x W^T over a weight that already exists (a memory-mapped BF16 view of the checkpoint), so that
- * building a 24B-parameter model allocates nothing; the weight is frozen.
+ * building a 24B-parameter model allocates nothing; the weight is frozen. Being a {@link Linear}, it can be
+ * given a quantized base product.
  */
-final class Projection extends Module {
-    final Parameter weight;
-
+final class Projection extends Linear {
     Projection(Tensor w) {
-        weight = param("weight", new Parameter(w, false, null));
+        super(w, null);
     }
-
-    Var forward(Var x) { return x.matmul(weight.var().t()); }
 }

@@ -1,0 +1,126 @@
+package flux2.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import flux2.autograd.Var;
+import flux2.autograd.nn.Linear;
+import flux2.autograd.nn.Module;
+import flux2.tensor.DType;
+import flux2.tensor.Rng;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class QuantizerTest {
+    /** Two Linears, one nested: names "holder.a" and "b". */
+    static final class Net extends Module {
+        final Linear a, b;
+
+        Net(TensorArena arena) {
+            a = new Linear(96, 64, true, DType.BF16, arena);
+            child("holder", new Holder(a));
+            b = child("b", new Linear(64, 24, false, DType.BF16, arena));
+            a.weight.value().copyFrom(new Rng(1).normal(0, 0.1, 64, 96));
+            a.bias.value().copyFrom(new Rng(2).normal(0, 0.1, 64));
+            b.weight.value().copyFrom(new Rng(3).normal(0, 0.1, 24, 64));
+        }
+
+        Var forward(Var x) { return b.forward(a.forward(x).gelu()); }
+    }
+
+    static final class Holder extends Module {
+        Holder(Linear a) { child("a", a); }
+    }
+
+    @Test
+    void switchesSelectedLinearsAndKeepsTheStateDict() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            Map<String, Tensor> before = net.stateDict();
+            Tensor x = new Rng(4).normal(0, 1, 3, 96);
+            Tensor dense = net.forward(Var.constant(x)).data();
+            Map<String, QuantScheme> plan = Quantizer.quantize(net, QuantScheme.INT4, name -> true, arena);
+            // 96 inputs: no group of 128 fits, 32 does; 64 inputs take a group of 64.
+            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false), "b", QuantScheme.int4(64, false)), plan);
+            assertEquals(before.keySet(), net.stateDict().keySet());
+            before.forEach((k, t) -> assertSame(t, net.stateDict().get(k), k));
+            assertFalse(net.a.weight.trainable());
+            Tensor quant = net.forward(Var.constant(x)).data();
+            double err = relL2(quant, dense);
+            assertTrue(err > 0 && err < 0.3, "int4 relative L2 " + err);  // measured 0.167: 15 levels per group
+            // The product is the dequantized weight's.
+            QuantizedWeight qa = ((QuantizedBase) net.a.baseProduct()).weight();
+            QuantizedWeightTest.assertClose(x.matmul(qa.dequantize().t()).add(net.a.bias.value()), net.a.forward(Var.constant(x)).data());
+            Quantizer.dequantize(net);
+            assertNull(net.a.baseProduct());
+            QuantizedWeightTest.assertClose(dense, net.forward(Var.constant(x)).data());
+        }
+    }
+
+    @Test
+    void onlySelectedLayersAndInputGradientsFlow() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            assertEquals(List.of("b"), List.copyOf(Quantizer.quantize(net, QuantScheme.INT8, "b"::equals, arena).keySet()));
+            assertNull(net.a.baseProduct());
+            double err = QuantGradCheck.inputGradientError(net::forward, new Rng(5).normal(0, 1, 2, 96), 1e-2);
+            assertTrue(err < 1e-3, "input gradient relative error " + err);
+        }
+    }
+
+    @Test
+    void reportsEveryLayerThatCannotBeQuantized() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Module m = new Holder(new Linear(40, 8, false, DType.F32, arena));
+            var e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(m, QuantScheme.INT4, n -> true, arena));
+            assertTrue(e.getMessage().contains("a has 40 inputs"), e.getMessage());
+            Net net = new Net(arena);
+            Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena));
+            assertTrue(e.getMessage().contains("holder.a already") && e.getMessage().contains("b already"), e.getMessage());
+        }
+    }
+
+    @Test
+    void replacingTheWeightAfterQuantizationIsAnError() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
+            net.loadStateDict(net.stateDict().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey,
+                    e -> e.getValue().copyTo(arena))), true, false);
+            var e = assertThrows(IllegalStateException.class, () -> net.forward(Var.constant(new Rng(6).normal(0, 1, 1, 96))));
+            assertTrue(e.getMessage().contains("quantize the model again"), e.getMessage());
+        }
+    }
+
+    @Test
+    void precisionConfigValuesResolveToSchemes() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            assertEquals(Map.of(), Precision.apply("no_change", net, n -> true, arena));
+            assertEquals(Map.of(), Precision.apply("bf16", net, n -> true, arena));
+            assertNull(net.b.baseProduct());
+            assertEquals(Map.of("b", QuantScheme.INT8), Precision.apply("int8-quanto", net, "b"::equals, arena));
+            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false)), Precision.apply("int4-quanto", net, "holder.a"::equals, arena));
+            var e = assertThrows(IllegalArgumentException.class, () -> Precision.apply("fp8-quanto", net, n -> true, arena));
+            assertTrue(e.getMessage().contains("supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto"), e.getMessage());
+        }
+    }
+
+    private static double relL2(Tensor a, Tensor b) {
+        float[] x = a.toFloatArray(), y = b.toFloatArray();
+        double d = 0, n = 0;
+        for (int i = 0; i < x.length; i++) {
+            d += (x[i] - (double) y[i]) * (x[i] - (double) y[i]);
+            n += (double) y[i] * y[i];
+        }
+        return Math.sqrt(d / n);
+    }
+}
