@@ -65,7 +65,17 @@ public final class BenchQuantCommand implements Callable<Integer> {
                     }
                 }
             }
-            if (loadMiB > 0) System.out.println(json.writeValueAsString(QuantLoadBench.run(loadMiB, parseScheme(loadDtype), dir)));
+            if (loadMiB > 0) {
+                Map<String, Object> load = QuantLoadBench.run(loadMiB, parseScheme(loadDtype), dir);
+                System.out.println(json.writeValueAsString(load));
+                if (!Boolean.TRUE.equals(load.get("within_bound"))) {
+                    // the demonstration asserts bounded memory: exceed it and the command fails
+                    System.err.println("error: quantize-on-load peak RSS " + load.get("peak_rss_mib") + " MiB exceeds what was resident before ("
+                            + load.get("rss_before_mib") + " MiB) + the quantized result (" + load.get("quantized_mib")
+                            + " MiB) + one source tensor + 64 MiB, or the peak could not be reset");
+                    return 1;
+                }
+            }
         } finally {
             Parallel.setThreads(saved);
         }
