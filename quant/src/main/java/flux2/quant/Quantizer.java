@@ -66,15 +66,6 @@ public final class Quantizer {
 
     /** Every Linear of the tree by dotted name, in registration order. */
     public static Map<String, Linear> linears(Module root) {
-        Map<String, Linear> out = new LinkedHashMap<>();
-        collect("", root, out);
-        return out;
-    }
-
-    private static void collect(String prefix, Module m, Map<String, Linear> out) {
-        m.children().forEach((name, c) -> {
-            if (c instanceof Linear l) out.put(prefix + name, l);
-            else collect(prefix + name + ".", c, out);
-        });
+        return root.modulesOfType(Linear.class);
     }
 }

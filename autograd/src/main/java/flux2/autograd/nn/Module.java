@@ -37,6 +37,23 @@ public abstract class Module {
 
     public Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 
+    /**
+     * Every module of this subtree of the given type by dotted name, in registration order; the search does
+     * not descend into a match (a Linear's own adapter modules are not listed).
+     */
+    public <M extends Module> Map<String, M> modulesOfType(Class<M> type) {
+        Map<String, M> out = new LinkedHashMap<>();
+        collectModules("", type, out);
+        return out;
+    }
+
+    private <M extends Module> void collectModules(String prefix, Class<M> type, Map<String, M> out) {
+        children.forEach((name, c) -> {
+            if (type.isInstance(c)) out.put(prefix + name, type.cast(c));
+            else c.collectModules(prefix + name + ".", type, out);
+        });
+    }
+
     /** All parameters of this subtree by dotted name, in registration order. */
     public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();

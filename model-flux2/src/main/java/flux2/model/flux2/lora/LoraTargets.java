@@ -3,7 +3,6 @@ package flux2.model.flux2.lora;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Module;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,16 +41,7 @@ public final class LoraTargets {
 
     /** Every Linear of the tree by dotted name, in registration order. */
     public static Map<String, Linear> linears(Module root) {
-        Map<String, Linear> out = new LinkedHashMap<>();
-        collect("", root, out);
-        return out;
-    }
-
-    private static void collect(String prefix, Module m, Map<String, Linear> out) {
-        m.children().forEach((name, c) -> {
-            if (c instanceof Linear l) out.put(prefix + name, l);
-            else collect(prefix + name + ".", c, out);
-        });
+        return root.modulesOfType(Linear.class);
     }
 
     /** The official target of a name given in diffusers form, or the name itself. */
