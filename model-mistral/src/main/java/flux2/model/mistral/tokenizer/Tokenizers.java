@@ -36,6 +36,20 @@ public final class Tokenizers {
 
     /** A tekken.json tree (full or compact). */
     static TekkenTokenizer tekken(JsonNode root) {
+        TekkenVocab v = vocab(root);
+        int n = v.specials().length;
+        byte[][] bytes = new byte[v.vocabSize()][];
+        Map<Bpe.ByteKey, Integer> idOf = new HashMap<>(v.ranks().length * 2);
+        for (int r = 0; r < v.ranks().length; r++) {
+            bytes[r + n] = v.ranks()[r];
+            idOf.putIfAbsent(new Bpe.ByteKey(v.ranks()[r]), r + n);
+        }
+        Bpe bpe = new Bpe(idOf, Bpe.pairsFromRanks(v.ranks(), idOf, n));
+        return new TekkenTokenizer(v.specials(), bytes, v.pattern(), bpe);
+    }
+
+    /** The vocabulary of a tekken.json tree (full or compact): only the first vocabulary-size minus specials ranks. */
+    static TekkenVocab vocab(JsonNode root) {
         JsonNode config = root == null ? null : root.get("config");
         if (config == null || !config.hasNonNull("pattern"))
             throw new IllegalArgumentException("not a tekken.json or tokenizer.json file (no config.pattern, no model)");
@@ -48,16 +62,7 @@ public final class Tokenizers {
             throw new IllegalArgumentException("vocabulary size " + vocabSize + " with " + numSpecials + " specials needs "
                     + used + " ranks, the file holds " + ranks.size());
         String[] specials = specialNames(root.get("special_tokens"), numSpecials);
-        byte[][] bytes = new byte[vocabSize][];
-        Map<Bpe.ByteKey, Integer> idOf = new HashMap<>(used * 2);
-        byte[][] rankBytes = new byte[used][];
-        for (int r = 0; r < used; r++) {
-            rankBytes[r] = ranks.get(r);
-            bytes[r + numSpecials] = rankBytes[r];
-            idOf.putIfAbsent(new Bpe.ByteKey(rankBytes[r]), r + numSpecials);
-        }
-        Bpe bpe = new Bpe(idOf, Bpe.pairsFromRanks(rankBytes, idOf, numSpecials));
-        return new TekkenTokenizer(specials, bytes, config.get("pattern").asText(), bpe);
+        return new TekkenVocab(specials, ranks.subList(0, used).toArray(byte[][]::new), config.get("pattern").asText());
     }
 
     /** "! 0 b64 b64 ...": a marker, the first rank, then one base64 token per rank. */
