@@ -1,0 +1,83 @@
+package flux2.model.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Lanczos resizing against a direct two-dimensional evaluation of its definition, and the crops. */
+class LanczosTest {
+    private static RgbImage random(int w, int h, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[3 * w * h];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextInt(256);
+        return new RgbImage(w, h, v);
+    }
+
+    /** sinc(x) sinc(x/3) written from its definition, sinc(t) = sin(pi t) / (pi t). */
+    private static double lanczos3(double x) {
+        if (Math.abs(x) >= 3) return 0;
+        return sinc(x) * sinc(x / 3);
+    }
+
+    private static double sinc(double t) { return t == 0 ? 1 : Math.sin(Math.PI * t) / (Math.PI * t); }
+
+    /**
+     * Output pixel (X, Y): sum over every source pixel of k(dx) k(dy) v over the sum of k(dx) k(dy), where
+     * d is the distance between pixel centres in source pixels divided by max(1, scale).
+     */
+    private static double direct(RgbImage img, int c, int outW, int outH, int X, int Y) {
+        double sx = (double) img.width() / outW, sy = (double) img.height() / outH;
+        double cx = (X + 0.5) * sx, cy = (Y + 0.5) * sy, num = 0, den = 0;
+        for (int j = 0; j < img.height(); j++)
+            for (int i = 0; i < img.width(); i++) {
+                double k = lanczos3((i + 0.5 - cx) / Math.max(1, sx)) * lanczos3((j + 0.5 - cy) / Math.max(1, sy));
+                num += k * img.get(c, i, j);
+                den += k;
+            }
+        return num / den;
+    }
+
+    @Test
+    void matchesTheDirectDefinitionWhenShrinkingAndGrowing() {
+        RgbImage img = random(23, 17, 1);
+        for (int[] size : new int[][]{{10, 7}, {41, 30}, {23, 9}, {5, 40}}) {
+            RgbImage out = Lanczos.resize(img, size[0], size[1]);
+            double worst = 0;
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < size[1]; y++)
+                    for (int x = 0; x < size[0]; x++)
+                        worst = Math.max(worst, Math.abs(out.get(c, x, y) - direct(img, c, size[0], size[1], x, y)));
+            assertTrue(worst < 1e-3, size[0] + "x" + size[1] + ": largest difference " + worst);
+        }
+    }
+
+    @Test
+    void constantsStayConstantAndSameSizeIsIdentity() {
+        float[] v = new float[3 * 20 * 10];
+        java.util.Arrays.fill(v, 77);
+        RgbImage out = Lanczos.resize(new RgbImage(20, 10, v), 7, 13);
+        for (float f : out.data()) assertEquals(77, f, 1e-3);
+        RgbImage img = random(8, 8, 2);
+        assertEquals(img, Lanczos.resize(img, 8, 8));
+    }
+
+    @Test
+    void cropsCoverTheTargetAndLandWhereAsked() {
+        RgbImage img = random(100, 50, 3);
+        RgbImage centre = Crop.CENTER.fit(img, 32, 32, null);
+        assertEquals(32, centre.width());
+        assertEquals(32, centre.height());
+        RgbImage resized = Lanczos.resize(img, 64, 32);
+        assertEquals(resized.crop(16, 0, 32, 32), centre);
+        assertEquals(resized.crop(0, 0, 32, 32), Crop.CORNER.fit(img, 32, 32, null));
+        RgbImage rnd = Crop.RANDOM.fit(img, 32, 32, new Random(4));
+        boolean found = false;
+        for (int x = 0; x <= 32 && !found; x++) found = resized.crop(x, 0, 32, 32).equals(rnd);
+        assertTrue(found, "the random crop is a window of the resized image");
+        var e = assertThrows(IllegalArgumentException.class, () -> Crop.CENTER.fit(img, 30, 32, null));
+        assertTrue(e.getMessage().contains("multiples of 16"), e.getMessage());
+    }
+}
