@@ -14,6 +14,7 @@ import flux2.model.flux2.lora.LoraFiles;
 import flux2.model.flux2.lora.LoraFormat;
 import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraTargets;
+import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
@@ -168,7 +169,7 @@ public final class Trainer {
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
-            LoraFiles.save(loraFile, lora, loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
+            LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
             Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
             out.println("saved " + loraFile + " and " + cp);
             images.addAll(validator.run(step, model, lora));
@@ -177,6 +178,12 @@ public final class Trainer {
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
             return new Result(step, loraFile, lastLoss, images);
         }
+    }
+
+    /** The LoRA's weights, recording a gaussian init the way PEFT does. */
+    private LoraWeights weights(Lora lora) {
+        LoraWeights w = LoraWeights.of(lora);
+        return "gaussian".equals(config.lora().initType()) ? w.withInit("gaussian") : w;
     }
 
     private Lora attachLora(Flux2Transformer model, long seed, TensorArena arena) {
