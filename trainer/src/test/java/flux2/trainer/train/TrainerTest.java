@@ -69,6 +69,22 @@ class TrainerTest {
     }
 
     @Test
+    void gradientCheckpointingAndFileFormatDoNotChangeTraining() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 2, "validation_step_interval", 100, "train_batch_size", 2,
+                "flow_use_beta_schedule", true, "flux_guidance_mode", "random-range"));
+        new Trainer(load(cfg, "--output_dir", dir.resolve("a").toString()), quiet()).run();
+        new Trainer(load(cfg, "--output_dir", dir.resolve("b").toString(), "--gradient_checkpointing", "false", "--lora_format", "comfyui"), quiet()).run();
+        assertTensorsIdentical(dir.resolve("a/checkpoint-2/lora_parameters.safetensors"), dir.resolve("b/checkpoint-2/lora_parameters.safetensors"));
+        try (TensorSource comfy = Checkpoints.open(dir.resolve("b/pytorch_lora_weights.safetensors"))) {
+            assertTrue(comfy.names().stream().allMatch(n -> n.startsWith("diffusion_model.")), comfy.names().toString());
+        }
+        try (TensorSource diffusers = Checkpoints.open(dir.resolve("a/pytorch_lora_weights.safetensors"))) {
+            assertTrue(diffusers.names().stream().allMatch(n -> n.startsWith("transformer.")), diffusers.names().toString());
+            assertTrue(diffusers.names().contains("transformer.transformer_blocks.0.attn.to_q.lora_B.weight"));
+        }
+    }
+
+    @Test
     void divergenceStopsNamingTheStepAndKeepsTheLastCheckpoint() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("learning_rate", 1e30, "max_grad_norm", 0, "checkpoint_step_interval", 1,
                 "validation_step_interval", 100, "max_train_steps", 6));
