@@ -26,8 +26,7 @@ import java.util.Map;
 
 /**
  * A miniature FLUX.2-dev model folder in the diffusers repository layout that the trainer's model locator reads:
- * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json, weights under the
- * official names, which the loader also accepts), text_encoder/ (a Mistral3 config.json with a 4-layer text model
+ * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json and keys), text_encoder/ (a Mistral3 config.json with a 4-layer text model
  * whose hidden states 1, 2, 3 make a 48-wide embedding) and tokenizer/ (a byte-level tekken.json: 20 control
  * tokens, then the 256 bytes). Every weight is seeded random, so the same seed writes the same files.
  * Sizes: image tokens of 128 -> 16 channels (VAE z 4, patch 2, 16 px per token), hidden 32, 2 heads, 1 double and
@@ -108,7 +107,15 @@ public final class TinyModel {
         VaeConfig c = vaeConfig();
         VaeWeights w = VaeWeights.random(c, rng);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String name : VaeKeys.official(c).keySet()) out.put(name, w.get(name));
+        for (String name : VaeKeys.official(c).keySet()) {
+            String d = diffusersVaeName(name, c.levels());
+            if (!VaeKeys.fromDiffusers(d, c.levels()).equals(name) || !VaeKeys.isDiffusers(d) && !name.matches("(encoder|decoder)\\.conv_(in|out)\\..*|bn\\..*"))
+                throw new IllegalStateException("diffusers name " + d + " does not map back to " + name);
+            Tensor t = w.get(name);
+            // diffusers keeps the mid attention's 1x1 convolutions as Linear weights [C, C]
+            if (d.contains(".attentions.") && t.rank() == 4) t = t.reshape(t.size(0), t.size(1));
+            out.put(d, t);
+        }
         SafetensorsWriter.write(dir.resolve("diffusion_pytorch_model.safetensors"), out);
         ObjectNode j = JSON.createObjectNode();
         j.put("_class_name", "AutoencoderKLFlux2");
@@ -132,6 +139,38 @@ public final class TinyModel {
         j.put("batch_norm_eps", 1e-4);
         j.putArray("patch_size").add(2).add(2);
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
+    }
+
+    /** The diffusers (AutoencoderKLFlux2) name of an official VAE weight name. */
+    static String diffusersVaeName(String o, int levels) {
+        java.util.regex.Matcher m;
+        if (o.startsWith("encoder.quant_conv.")) return o.substring("encoder.".length());
+        if (o.startsWith("decoder.post_quant_conv.")) return o.substring("decoder.".length());
+        if ((m = java.util.regex.Pattern.compile("encoder\\.down\\.(\\d+)\\.block\\.(\\d+)\\.(.+)").matcher(o)).matches())
+            return "encoder.down_blocks." + m.group(1) + ".resnets." + m.group(2) + "." + resnetPart(m.group(3));
+        if ((m = java.util.regex.Pattern.compile("encoder\\.down\\.(\\d+)\\.downsample\\.conv\\.(.+)").matcher(o)).matches())
+            return "encoder.down_blocks." + m.group(1) + ".downsamplers.0.conv." + m.group(2);
+        if ((m = java.util.regex.Pattern.compile("decoder\\.up\\.(\\d+)\\.block\\.(\\d+)\\.(.+)").matcher(o)).matches())
+            return "decoder.up_blocks." + (levels - 1 - Integer.parseInt(m.group(1))) + ".resnets." + m.group(2) + "." + resnetPart(m.group(3));
+        if ((m = java.util.regex.Pattern.compile("decoder\\.up\\.(\\d+)\\.upsample\\.conv\\.(.+)").matcher(o)).matches())
+            return "decoder.up_blocks." + (levels - 1 - Integer.parseInt(m.group(1))) + ".upsamplers.0.conv." + m.group(2);
+        if ((m = java.util.regex.Pattern.compile("(encoder|decoder)\\.mid\\.block_(\\d+)\\.(.+)").matcher(o)).matches())
+            return m.group(1) + ".mid_block.resnets." + (Integer.parseInt(m.group(2)) - 1) + "." + resnetPart(m.group(3));
+        if ((m = java.util.regex.Pattern.compile("(encoder|decoder)\\.mid\\.attn_1\\.(norm|q|k|v|proj_out)\\.(.+)").matcher(o)).matches()) {
+            String part = switch (m.group(2)) {
+                case "norm" -> "group_norm";
+                case "proj_out" -> "to_out.0";
+                default -> "to_" + m.group(2);
+            };
+            return m.group(1) + ".mid_block.attentions.0." + part + "." + m.group(3);
+        }
+        if ((m = java.util.regex.Pattern.compile("(encoder|decoder)\\.norm_out\\.(.+)").matcher(o)).matches())
+            return m.group(1) + ".conv_norm_out." + m.group(2);
+        return o;
+    }
+
+    private static String resnetPart(String p) {
+        return p.startsWith("nin_shortcut.") ? "conv_shortcut." + p.substring("nin_shortcut.".length()) : p;
     }
 
     /** Vocabulary: 20 control tokens then the 256 single bytes. */
