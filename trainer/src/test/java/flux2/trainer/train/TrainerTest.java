@@ -85,6 +85,17 @@ class TrainerTest {
     }
 
     @Test
+    void epochsBecomeStepsWhenMaxTrainStepsIsUnset() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 0, "num_train_epochs", 3, "gradient_accumulation_steps", 3,
+                "disable_bucket_pruning", true));
+        TrainConfig c = load(cfg);
+        int batches = flux2.trainer.data.TrainingData.open(c, 42, s -> {}).sampler().batchesPerEpoch();
+        assertEquals(4, batches);
+        assertEquals(3 * 2, Trainer.totalSteps(c, batches), "ceil(4 batches / 3 accumulation) = 2 steps per epoch");
+        assertEquals(7, Trainer.totalSteps(load(cfg, "--max_train_steps", "7"), batches));
+    }
+
+    @Test
     void divergenceStopsNamingTheStepAndKeepsTheLastCheckpoint() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("learning_rate", 1e30, "max_grad_norm", 0, "checkpoint_step_interval", 1,
                 "validation_step_interval", 100, "max_train_steps", 6));
