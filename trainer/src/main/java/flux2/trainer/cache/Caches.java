@@ -1,0 +1,136 @@
+package flux2.trainer.cache;
+
+import flux2.model.image.ImageFiles;
+import flux2.model.image.Lanczos;
+import flux2.model.image.RgbImage;
+import flux2.model.mistral.FluxTextEmbedder;
+import flux2.model.vae.AutoEncoder;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import flux2.trainer.config.DatasetConfig;
+import flux2.trainer.config.ModelLocation;
+import flux2.trainer.config.TrainConfig;
+import flux2.trainer.data.CropPlan;
+import flux2.trainer.data.ImageDataset;
+import flux2.trainer.data.ImageEntry;
+import flux2.trainer.models.ModelParts;
+import flux2.trainer.progress.ProgressLine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The text-embedding cache and the latent cache of every image dataset. {@link #build} fills what is missing
+ * (entries already valid are skipped, so an interrupted build resumes), loading each encoder only when it has work
+ * and releasing it as soon as its cache is complete.
+ */
+public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
+
+    /** The caches of a config; the identity hashes of the VAE and the text encoder name their entries. */
+    public static Caches of(TrainConfig config, List<ImageDataset> datasets) throws IOException {
+        ModelLocation loc = config.model().location();
+        String vaeId = Hashing.modelIdentity(loc.vae());
+        String textId = Hashing.modelIdentity(loc.textEncoder(), loc.tokenizer());
+        DatasetConfig t = config.textEmbedDataset();
+        Path textDir = t != null && t.cacheDir() != null ? t.cacheDir() : config.outputDir().resolve("cache").resolve("text");
+        Map<String, LatentCache> lat = new LinkedHashMap<>();
+        for (ImageDataset d : datasets) {
+            Path dir = d.config().cacheDirVae() != null ? d.config().cacheDirVae()
+                    : config.outputDir().resolve("cache").resolve("vae").resolve("flux2").resolve(d.config().id());
+            lat.put(d.config().id(), new LatentCache(dir, vaeId));
+        }
+        return new Caches(new TextEmbedCache(textDir, textId), lat);
+    }
+
+    /** The latent cache of a dataset. */
+    public LatentCache latents(String datasetId) {
+        LatentCache c = latents.get(datasetId);
+        if (c == null) throw new IllegalArgumentException("no latent cache for dataset '" + datasetId + "'");
+        return c;
+    }
+
+    /** Every caption of the datasets plus {@code prompts} (validation prompts), without repeats, in order. */
+    public static List<String> captions(List<ImageDataset> datasets, List<String> prompts) {
+        Set<String> all = new LinkedHashSet<>();
+        for (ImageDataset d : datasets) for (ImageEntry e : d.entries()) all.addAll(e.captions());
+        all.addAll(prompts);
+        return List.copyOf(all);
+    }
+
+    /** Encodes the missing captions and latents; encoders are closed on return. */
+    public void build(TrainConfig config, List<ImageDataset> datasets, List<String> prompts, PrintStream out) throws IOException {
+        ModelLocation loc = config.model().location();
+        DatasetConfig t = config.textEmbedDataset();
+        buildText(loc, captions(datasets, prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
+        buildLatents(loc, datasets, out);
+    }
+
+    private void buildText(ModelLocation loc, List<String> captions, int batch, PrintStream out) throws IOException {
+        List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();
+        out.println("text cache " + text.dir() + ": " + (captions.size() - missing.size()) + " of " + captions.size() + " captions cached");
+        if (missing.isEmpty()) return;
+        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc)) {
+            FluxTextEmbedder emb = te.embedder();
+            ProgressLine bar = new ProgressLine(out, "text embeds", captions.size(), captions.size() - missing.size(), 500);
+            int done = captions.size() - missing.size();
+            for (int i = 0; i < missing.size(); i += batch) {
+                List<String> group = missing.subList(i, Math.min(missing.size(), i + batch));
+                try (var a = TensorArena.open("text-cache")) {
+                    Tensor e = emb.encode(group).promptEmbeds();
+                    for (int j = 0; j < group.size(); j++) text.put(group.get(j), e.select(0, j));
+                }
+                done += group.size();
+                bar.update(done, "");
+            }
+            bar.finish(done, "");
+        }
+    }
+
+    private void buildLatents(ModelLocation loc, List<ImageDataset> datasets, PrintStream out) throws IOException {
+        List<ImageEntry> todo = new ArrayList<>();
+        List<LatentCache> where = new ArrayList<>();
+        int total = 0;
+        for (ImageDataset d : datasets) {
+            LatentCache c = latents(d.config().id());
+            int before = todo.size();
+            for (ImageEntry e : d.entries()) {
+                total++;
+                if (!c.has(e)) {
+                    todo.add(e);
+                    where.add(c);
+                }
+            }
+            out.println("latent cache " + c.dir() + ": " + (d.entries().size() - (todo.size() - before)) + " of " + d.entries().size() + " images cached");
+        }
+        if (todo.isEmpty()) return;
+        try (AutoEncoder vae = ModelParts.vae(loc)) {
+            ProgressLine bar = new ProgressLine(out, "vae latents", total, total - todo.size(), 500);
+            int done = total - todo.size();
+            for (int i = 0; i < todo.size(); i++) {
+                ImageEntry e = todo.get(i);
+                try (var a = TensorArena.open("vae-cache")) {
+                    Tensor latent = vae.encode(trainingImage(e).toTensor());
+                    where.get(i).put(e, latent.select(0, 0));
+                }
+                bar.update(++done, "");
+            }
+            bar.finish(done, "");
+        }
+    }
+
+    /** The image as it is trained on: read (EXIF applied), resized and cropped per its plan. */
+    public static RgbImage trainingImage(ImageEntry e) throws IOException {
+        CropPlan p = e.plan();
+        RgbImage img = ImageFiles.read(e.file());
+        if (img.width() != p.resizeWidth() || img.height() != p.resizeHeight()) img = Lanczos.resize(img, p.resizeWidth(), p.resizeHeight());
+        if (p.cropLeft() != 0 || p.cropTop() != 0 || p.targetWidth() != p.resizeWidth() || p.targetHeight() != p.resizeHeight())
+            img = img.crop(p.cropLeft(), p.cropTop(), p.targetWidth(), p.targetHeight());
+        return img;
+    }
+}

@@ -1,0 +1,41 @@
+package flux2.trainer.cli;
+
+import flux2.trainer.cache.Caches;
+import flux2.trainer.config.PromptEntry;
+import flux2.trainer.config.TrainConfig;
+import flux2.trainer.data.TrainingData;
+import flux2.trainer.train.Validator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** Builds the VAE latent and text-embedding caches of a config without training. */
+@Command(name = "cache", mixinStandardHelpOptions = true,
+        description = "Build the VAE latent and text-embedding caches of a config.json, then stop. Entries already valid are kept.")
+public final class CacheCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "The config.json to read.")
+    Path config;
+
+    @Option(names = "--env", paramLabel = "NAME", description = "Read config/NAME/config.json.")
+    String env;
+
+    @Unmatched
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig c = TrainCommand.load(config, env, overrides);
+        if (c == null) return 2;
+        long seed = c.seed() != null ? c.seed() : 0;
+        TrainingData data = TrainingData.open(c, seed, System.out::println);
+        Caches caches = Caches.of(c, data.datasets());
+        caches.build(c, data.datasets(), Validator.prompts(c).stream().map(PromptEntry::prompt).toList(), System.out);
+        System.out.println("caches complete: text " + caches.text().dir() + ", latents "
+                + caches.latents().values().stream().map(l -> l.dir().toString()).toList());
+        return 0;
+    }
+}

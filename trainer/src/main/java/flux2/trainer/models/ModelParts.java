@@ -1,0 +1,95 @@
+package flux2.trainer.models;
+
+import flux2.model.flux2.Flux2Checkpoint;
+import flux2.model.flux2.Flux2Config;
+import flux2.model.flux2.Flux2Transformer;
+import flux2.model.mistral.FluxPromptTokenizer;
+import flux2.model.mistral.FluxTextEmbedder;
+import flux2.model.mistral.MistralCheckpoint;
+import flux2.model.mistral.MistralConfig;
+import flux2.model.mistral.MistralModel;
+import flux2.model.mistral.tokenizer.Tokenizers;
+import flux2.model.vae.AutoEncoder;
+import flux2.tensor.DType;
+import flux2.tensor.TensorArena;
+import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.TensorSource;
+import flux2.trainer.config.ModelLocation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens the parts of a located base model: the transformer, the VAE and the text embedder (Mistral + tokenizer). */
+public final class ModelParts {
+    private ModelParts() {}
+
+    /** A transformer over a mapped checkpoint; closing it unmaps the file and frees its arena. */
+    public record Transformer(Flux2Transformer model, TensorSource source, TensorArena arena) implements AutoCloseable {
+        @Override
+        public void close() {
+            arena.close();
+            source.close();
+        }
+    }
+
+    /** A text embedder with its Mistral model; closing frees both. */
+    public record TextEncoder(FluxTextEmbedder embedder, MistralModel model) implements AutoCloseable {
+        @Override
+        public void close() {
+            embedder.close();
+            model.close();
+        }
+    }
+
+    /** The transformer config of a diffusers folder's config.json, else FLUX.2-dev's (official single files carry none). */
+    public static Flux2Config transformerConfig(Path transformer) throws IOException {
+        Path json = Files.isDirectory(transformer) ? transformer.resolve("config.json") : null;
+        return json != null && Files.isRegularFile(json) ? Flux2Config.fromDiffusersJson(Files.readString(json)) : Flux2Config.dev();
+    }
+
+    /** Loads the transformer, its weights staying views of the mapped file. */
+    public static Transformer transformer(ModelLocation loc) throws IOException {
+        Flux2Config c = transformerConfig(loc.transformer());
+        TensorSource src = Checkpoints.open(loc.transformer());
+        TensorArena arena = TensorArena.create("transformer");
+        try {
+            Flux2Transformer m = new Flux2Transformer(c, DType.F32, arena);
+            Flux2Checkpoint.load(m, src, arena, false);
+            return new Transformer(m, src, arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            src.close();
+            throw e;
+        }
+    }
+
+    /** Maps the VAE. */
+    public static AutoEncoder vae(ModelLocation loc) throws IOException {
+        return AutoEncoder.load(loc.vae());
+    }
+
+    /** The Mistral config of the text encoder folder (config.json; a Mistral3 config's text_config is used). */
+    public static MistralConfig textConfig(ModelLocation loc) throws IOException {
+        Path json = Files.isDirectory(loc.textEncoder()) ? loc.textEncoder().resolve("config.json") : null;
+        if (json == null || !Files.isRegularFile(json))
+            throw new IOException("no config.json next to the text encoder weights at " + loc.textEncoder());
+        return MistralConfig.read(json);
+    }
+
+    /** The tokenizer file of a tokenizer folder: tekken.json, else tokenizer.json. */
+    public static Path tokenizerFile(ModelLocation loc) throws IOException {
+        for (String n : new String[]{"tekken.json", "tokenizer.json"}) {
+            Path p = loc.tokenizer().resolve(n);
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new IOException("no tekken.json or tokenizer.json in " + loc.tokenizer());
+    }
+
+    /** Loads the layers of the text encoder the FLUX.2 embedding needs, and the tokenizer. */
+    public static TextEncoder textEncoder(ModelLocation loc) throws IOException {
+        MistralConfig c = textConfig(loc);
+        FluxPromptTokenizer tok = new FluxPromptTokenizer(Tokenizers.read(tokenizerFile(loc)));
+        MistralModel m = MistralCheckpoint.load(loc.textEncoder(), c);
+        return new TextEncoder(new FluxTextEmbedder(m, tok), m);
+    }
+}

@@ -1,0 +1,40 @@
+package flux2.trainer.train;
+
+import flux2.model.flux2.Flux2Transformer;
+import flux2.model.flux2.Latents;
+import flux2.model.flux2.Sampler;
+import flux2.model.flux2.Schedule;
+import flux2.model.flux2.TokenIds;
+import flux2.model.vae.AutoEncoder;
+import flux2.tensor.Rng;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+
+/** Text-to-image with the FLUX.2 schedule and Euler sampler: noise from a seeded Rng, denoise, decode. */
+public final class Generator {
+    private final Flux2Transformer model;
+    private final AutoEncoder vae;
+
+    public Generator(Flux2Transformer model, AutoEncoder vae) {
+        this.model = model;
+        this.vae = vae;
+    }
+
+    /**
+     * An image [1, 3, height, width] in [-1, 1] (current arena) for text embeddings ctx [1, L, width], with
+     * {@code steps} steps and embedded guidance {@code guidance}. Sides must be multiples of the VAE's pixels per token.
+     */
+    public Tensor generate(Tensor ctx, int width, int height, int steps, double guidance, Rng noiseRng) {
+        int f = vae.config().pixelsPerLatent();
+        if (width % f != 0 || height % f != 0 || width <= 0 || height <= 0)
+            throw new IllegalArgumentException("image sides must be positive multiples of " + f + ", got " + width + "x" + height);
+        int h = height / f, w = width / f, c = model.config.inChannels();
+        TensorArena outer = TensorArena.current();
+        try (var a = TensorArena.open("generate")) {
+            Tensor noise = noiseRng.normal(0, 1, 1, h * w, c);
+            Tensor x = new Sampler(model).sample(noise, TokenIds.image(1, h, w), ctx, TokenIds.text(1, ctx.size(1)), null, null,
+                    Schedule.timesteps(steps, h * w), guidance);
+            return vae.decode(Latents.unpack(x, h, w)).copyTo(outer);
+        }
+    }
+}

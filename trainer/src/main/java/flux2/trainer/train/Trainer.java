@@ -1,0 +1,257 @@
+package flux2.trainer.train;
+
+import flux2.autograd.Var;
+import flux2.autograd.nn.Parameter;
+import flux2.autograd.optim.AdamW;
+import flux2.autograd.optim.GradClip;
+import flux2.autograd.optim.LrSchedule;
+import flux2.model.flux2.FlowMatching;
+import flux2.model.flux2.Flux2Transformer;
+import flux2.model.flux2.Latents;
+import flux2.model.flux2.TokenIds;
+import flux2.model.flux2.lora.Lora;
+import flux2.model.flux2.lora.LoraFiles;
+import flux2.model.flux2.lora.LoraFormat;
+import flux2.model.flux2.lora.LoraLayer;
+import flux2.model.flux2.lora.LoraTargets;
+import flux2.model.flux2.lora.LoraWeights;
+import flux2.model.flux2.lora.LoraWriter;
+import flux2.tensor.DType;
+import flux2.tensor.Layouts;
+import flux2.tensor.MemoryStats;
+import flux2.tensor.Rng;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import flux2.trainer.cache.Caches;
+import flux2.trainer.config.PromptEntry;
+import flux2.trainer.config.TrainConfig;
+import flux2.trainer.data.Batch;
+import flux2.trainer.data.Sample;
+import flux2.trainer.data.TrainingData;
+import flux2.trainer.models.ModelParts;
+import flux2.trainer.progress.ProgressLine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The LoRA training run of a validated config: caches, then optimizer steps of flow matching on the frozen
+ * transformer with LoRA adapters (gradient accumulation, clipping, AdamW with the LR schedule), metrics,
+ * checkpoints, validation images, the final LoRA file and the loss curve. All randomness comes from seeded
+ * generators whose positions are checkpointed, so a resumed run continues exactly.
+ */
+public final class Trainer {
+    /** What a run produced. */
+    public record Result(long steps, Path loraFile, double lastLoss, List<Path> validationImages) {}
+
+    private final TrainConfig config;
+    private final PrintStream out;
+    private long stopAfter = Long.MAX_VALUE;
+
+    public Trainer(TrainConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    /**
+     * Ends the run after optimizer step {@code step} as an interruption would (no final LoRA, validation or curve),
+     * after writing a checkpoint there so that it can be resumed.
+     */
+    public Trainer stopAfter(long step) {
+        this.stopAfter = step;
+        return this;
+    }
+
+    /** The optimizer steps of a run: max_train_steps, else num_train_epochs full passes. */
+    public static long totalSteps(TrainConfig c, int batchesPerEpoch) {
+        if (c.training().maxTrainSteps() > 0) return c.training().maxTrainSteps();
+        long perEpoch = Math.max(1, (batchesPerEpoch + c.training().gradientAccumulationSteps() - 1) / c.training().gradientAccumulationSteps());
+        return perEpoch * c.training().numTrainEpochs();
+    }
+
+    public Result run() throws IOException {
+        TrainConfig.Training t = config.training();
+        long seed = config.seed() != null ? config.seed() : System.nanoTime();
+        Path outDir = Files.createDirectories(config.outputDir());
+        Path loraFile = outDir.resolve(LoraFiles.FILE_NAME);
+        out.println("output folder: " + outDir);
+        out.println("  LoRA: " + loraFile + "; metrics: " + outDir.resolve("metrics.jsonl") + "; checkpoints: "
+                + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
+        if (config.seed() == null) out.println("no seed configured: using " + seed);
+
+        TrainingData data = TrainingData.open(config, seed, out::println);
+        Caches caches = Caches.of(config, data.datasets());
+        List<String> prompts = Validator.prompts(config).stream().map(PromptEntry::prompt).toList();
+        caches.build(config, data.datasets(), prompts, out);
+
+        long total = totalSteps(config, data.sampler().batchesPerEpoch());
+        Validator validator = new Validator(config, caches.text(), seed);
+        CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
+        Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
+        List<Path> images = new ArrayList<>();
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location());
+             TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer")) {
+            Flux2Transformer model = tr.model();
+            model.setGradientCheckpointing(t.gradientCheckpointing());
+            Lora lora = attachLora(model, seed, loraArena);
+            Map<String, Parameter> params = lora.namedParameters();
+            AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
+            LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
+                    t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
+            Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
+            LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
+            SigmaSampler sigmas = new SigmaSampler(config.flow());
+
+            long step = 0;
+            Path resume = store.find(config.checkpoints().resumeFrom());
+            if (resume != null) {
+                TrainingState st = CheckpointStore.restore(resume, lora, opt);
+                if (st.seed() != seed)
+                    out.println("warning: " + resume + " was made with seed " + st.seed() + ", this run has seed " + seed);
+                data.sampler().restore(st.sampler());
+                noiseRng.setCalls(st.noiseRngCalls());
+                sigmaRng.setCalls(st.sigmaRngCalls());
+                step = st.globalStep();
+                metrics.truncateAfter(step);
+                out.println("resumed from " + resume + " at step " + step);
+            } else metrics.truncateAfter(0);
+            out.println("training " + lora.layers().size() + " LoRA modules (" + count(params) + " parameters) for " + total
+                    + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
+
+            ProgressLine bar = new ProgressLine(out, "train", total, step, 1000);
+            double lastLoss = Double.NaN;
+            while (step < total) {
+                long started = System.nanoTime();
+                double lr = t.learningRate() * schedule.factor(step);
+                opt.setLr(lr);
+                double loss = 0;
+                for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
+                    lora.setStep(step * t.gradientAccumulationSteps() + micro);
+                    Batch batch = data.sampler().next();
+                    try (var a = TensorArena.open("step")) {
+                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng);
+                        double v = l.data().item();
+                        if (!Double.isFinite(v))
+                            throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
+                                    + batch.epoch() + "); stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                        l.mul(1.0 / t.gradientAccumulationSteps()).backward();
+                        loss += v / t.gradientAccumulationSteps();
+                    }
+                }
+                double norm = GradClip.globalNorm(params.values());
+                if (!Double.isFinite(norm))
+                    throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
+                            + "; stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                clip(params, t);
+                opt.step();
+                opt.zeroGrad();
+                step++;
+                lastLoss = loss;
+                double seconds = (System.nanoTime() - started) / 1e9;
+                metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
+                bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
+                if (step % config.checkpoints().stepInterval() == 0 && step < total) {
+                    Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+                    out.println();
+                    out.println("saved " + cp);
+                }
+                if (step % config.validation().stepInterval() == 0 && step < total) images.addAll(validator.run(step, model, lora));
+                if (step == stopAfter && step < total) {
+                    Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+                    out.println();
+                    out.println("stopped after step " + step + "; resume from " + cp);
+                    return new Result(step, null, lastLoss, images);
+                }
+            }
+            bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
+            LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
+            Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+            out.println("saved " + loraFile + " and " + cp);
+            images.addAll(validator.run(step, model, lora));
+            if (!images.isEmpty()) out.println("validation images: " + config.outputDir().resolve("validation_images"));
+            LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
+            out.println("loss curve: " + outDir.resolve("loss_curve.png"));
+            return new Result(step, loraFile, lastLoss, images);
+        }
+    }
+
+    /** The LoRA's weights, recording a gaussian init the way PEFT does. */
+    private LoraWeights weights(Lora lora) {
+        LoraWeights w = LoraWeights.of(lora);
+        return "gaussian".equals(config.lora().initType()) ? w.withInit("gaussian") : w;
+    }
+
+    private Lora attachLora(Flux2Transformer model, long seed, TensorArena arena) {
+        TrainConfig.Lora c = config.lora();
+        List<String> targets = c.targetModules() != null ? c.targetModules() : LoraTargets.preset(c.targetPreset());
+        Lora lora = Lora.attach(model, targets, new Lora.Config(c.rank(), c.alpha(), c.dropout(), seed), new Rng(seed), arena);
+        if ("gaussian".equals(c.initType())) {
+            // PEFT's gaussian init: A ~ N(0, 1/r), B = 0 (B is already zero)
+            Rng rng = new Rng(seed ^ 0x6761757373L);
+            for (LoraLayer l : lora.layers().values()) rng.fillNormal(l.a.weight.value(), 0, 1.0 / c.rank());
+        }
+        return lora;
+    }
+
+    /** The flow-matching loss of one batch. */
+    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng) {
+        List<Sample> samples = batch.samples();
+        int b = samples.size();
+        Tensor[] lat = new Tensor[b], txt = new Tensor[b];
+        for (int i = 0; i < b; i++) {
+            Sample s = samples.get(i);
+            lat[i] = caches.latents(s.datasetId()).get(s.image()).unsqueeze(0);
+            txt[i] = caches.text().get(s.caption()).unsqueeze(0);
+        }
+        Tensor grid = Layouts.concat(0, lat);
+        int h = grid.size(2), w = grid.size(3);
+        Tensor x0 = Latents.pack(grid);
+        Tensor ctx = Layouts.concat(0, txt);
+        Tensor noise = noiseRng.normal(0, 1, x0.shape());
+        Tensor sigma = floats(sigmas.sample(b, h * w, sigmaRng));
+        Tensor guidance = floats(sigmas.guidance(b, sigmaRng));
+        Tensor xt = FlowMatching.noisy(x0, noise, sigma);
+        return FlowMatching.loss(model, xt, TokenIds.image(b, h, w), null, null, ctx, TokenIds.text(b, ctx.size(1)), sigma, guidance,
+                FlowMatching.target(x0, noise));
+    }
+
+    /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
+    private static void clip(Map<String, Parameter> params, TrainConfig.Training t) {
+        double max = t.maxGradNorm();
+        if (!(max > 0)) return;
+        if (t.gradClipMethod().equals("norm")) {
+            GradClip.clipGlobalNorm(params.values(), max);
+            return;
+        }
+        for (Parameter p : params.values()) {
+            Tensor g = p.grad();
+            if (g != null) g.copyFrom(g.clamp(-max, max));
+        }
+    }
+
+    private static TrainingState state(long step, TrainingData data, long seed, Rng noise, Rng sigma, AdamW opt) {
+        var s = data.sampler().state();
+        return new TrainingState(step, s.epoch(), s, seed, noise.calls(), sigma.calls(), opt.stepCount(), opt.lr());
+    }
+
+    private static Tensor floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+        return Tensor.of(f, v.length);
+    }
+
+    private static long count(Map<String, Parameter> params) {
+        long n = 0;
+        for (Parameter p : params.values()) {
+            long k = 1;
+            for (int d : p.shape()) k *= d;
+            n += k;
+        }
+        return n;
+    }
+}

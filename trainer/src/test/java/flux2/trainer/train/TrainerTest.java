@@ -1,0 +1,118 @@
+package flux2.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import flux2.model.flux2.lora.LoraReader;
+import flux2.model.flux2.lora.LoraWeights;
+import flux2.tensor.TensorArena;
+import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.TensorSource;
+import flux2.trainer.Main;
+import flux2.trainer.config.ConfigLoader;
+import flux2.trainer.config.TrainConfig;
+import flux2.trainer.testing.TinyProject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+    @TempDir Path dir;
+
+    private TrainConfig load(Path cfg, String... overrides) {
+        return new ConfigLoader(dir, Map.of()).load(cfg, List.of(overrides));
+    }
+
+    private static PrintStream quiet() { return new PrintStream(new ByteArrayOutputStream()); }
+
+    @Test
+    void trainCommandWritesLoraMetricsCheckpointValidationAndCurve() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("checkpoint_step_interval", 2, "validation_step_interval", 2));
+        assertEquals(0, Main.run("train", "--config", cfg.toString(), "--max_train_steps", "3"));
+        Path out = dir.resolve("output");
+        try (TensorArena a = TensorArena.open("t")) {
+            LoraWeights w = LoraReader.read(out.resolve("pytorch_lora_weights.safetensors"), a);
+            assertEquals(10, w.adapters().size(), "preset all on 1 double + 1 single block: qkv, proj, mlp 0/2 per stream, linear1/2");
+        }
+        List<Metrics.Line> m = Metrics.read(out.resolve("metrics.jsonl"));
+        assertEquals(List.of(1L, 2L, 3L), m.stream().map(Metrics.Line::step).toList());
+        for (Metrics.Line l : m) assertTrue(Double.isFinite(l.loss()) && l.loss() > 0 && l.gradNorm() > 0 && l.peakMemoryBytes() > 0, l.toString());
+        assertTrue(Files.isDirectory(out.resolve("checkpoint-2")) && Files.isDirectory(out.resolve("checkpoint-3")));
+        for (String f : List.of("step_2_validation_0_32x32.png", "step_2_redsq_0_32x32.png", "step_3_validation_0_32x32.png", "step_3_redsq_0_32x32.png")) {
+            var img = ImageIO.read(out.resolve("validation_images").resolve(f).toFile());
+            assertEquals(32, img.getWidth(), f);
+        }
+        assertEquals(800, ImageIO.read(out.resolve("loss_curve.png").toFile()).getWidth());
+    }
+
+    @Test
+    void resumedRunEqualsStraightRunBitForBit() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("lr_scheduler", "linear", "lr_warmup_steps", 1, "gradient_accumulation_steps", 2,
+                "checkpoint_step_interval", 100, "validation_step_interval", 100, "max_train_steps", 4));
+        new Trainer(load(cfg, "--output_dir", dir.resolve("straight").toString()), quiet()).run();
+        Trainer.Result half = new Trainer(load(cfg, "--output_dir", dir.resolve("resumed").toString()), quiet()).stopAfter(2).run();
+        assertEquals(2, half.steps());
+        assertFalse(Files.exists(dir.resolve("resumed/pytorch_lora_weights.safetensors")));
+        Trainer.Result rest = new Trainer(load(cfg, "--output_dir", dir.resolve("resumed").toString()), quiet()).run();
+        assertEquals(4, rest.steps());
+        assertTensorsIdentical(dir.resolve("straight/checkpoint-4/lora_parameters.safetensors"), dir.resolve("resumed/checkpoint-4/lora_parameters.safetensors"));
+        assertTensorsIdentical(dir.resolve("straight/checkpoint-4/optimizer.safetensors"), dir.resolve("resumed/checkpoint-4/optimizer.safetensors"));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("straight/pytorch_lora_weights.safetensors")),
+                Files.readAllBytes(dir.resolve("resumed/pytorch_lora_weights.safetensors")));
+        List<Metrics.Line> a = Metrics.read(dir.resolve("straight/metrics.jsonl")), b = Metrics.read(dir.resolve("resumed/metrics.jsonl"));
+        assertEquals(a.stream().map(Metrics.Line::loss).toList(), b.stream().map(Metrics.Line::loss).toList());
+    }
+
+    @Test
+    void gradientCheckpointingAndFileFormatDoNotChangeTraining() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 2, "validation_step_interval", 100, "train_batch_size", 2,
+                "flow_use_beta_schedule", true, "flux_guidance_mode", "random-range"));
+        new Trainer(load(cfg, "--output_dir", dir.resolve("a").toString()), quiet()).run();
+        new Trainer(load(cfg, "--output_dir", dir.resolve("b").toString(), "--gradient_checkpointing", "false", "--lora_format", "comfyui"), quiet()).run();
+        assertTensorsIdentical(dir.resolve("a/checkpoint-2/lora_parameters.safetensors"), dir.resolve("b/checkpoint-2/lora_parameters.safetensors"));
+        try (TensorSource comfy = Checkpoints.open(dir.resolve("b/pytorch_lora_weights.safetensors"))) {
+            assertTrue(comfy.names().stream().allMatch(n -> n.startsWith("diffusion_model.")), comfy.names().toString());
+        }
+        try (TensorSource diffusers = Checkpoints.open(dir.resolve("a/pytorch_lora_weights.safetensors"))) {
+            assertTrue(diffusers.names().stream().allMatch(n -> n.startsWith("transformer.")), diffusers.names().toString());
+            assertTrue(diffusers.names().contains("transformer.transformer_blocks.0.attn.to_q.lora_B.weight"));
+        }
+    }
+
+    @Test
+    void epochsBecomeStepsWhenMaxTrainStepsIsUnset() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 0, "num_train_epochs", 3, "gradient_accumulation_steps", 3,
+                "disable_bucket_pruning", true));
+        TrainConfig c = load(cfg);
+        int batches = flux2.trainer.data.TrainingData.open(c, 42, s -> {}).sampler().batchesPerEpoch();
+        assertEquals(4, batches);
+        assertEquals(3 * 2, Trainer.totalSteps(c, batches), "ceil(4 batches / 3 accumulation) = 2 steps per epoch");
+        assertEquals(7, Trainer.totalSteps(load(cfg, "--max_train_steps", "7"), batches));
+    }
+
+    @Test
+    void divergenceStopsNamingTheStepAndKeepsTheLastCheckpoint() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("learning_rate", 1e30, "max_grad_norm", 0, "checkpoint_step_interval", 1,
+                "validation_step_interval", 100, "max_train_steps", 6));
+        Trainer trainer = new Trainer(load(cfg), quiet());
+        TrainingStopped e = assertThrows(TrainingStopped.class, trainer::run);
+        assertTrue(e.getMessage().matches("(?s).*(loss|gradient norm) is (NaN|Infinity|-Infinity) at step \\d.*"), e.getMessage());
+        Path out = dir.resolve("output");
+        assertFalse(Files.exists(out.resolve("pytorch_lora_weights.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("checkpoint-1/training_state.json")));
+        int failed = Integer.parseInt(e.getMessage().replaceAll("(?s).* at step (\\d+).*", "$1"));
+        assertFalse(Files.exists(out.resolve("checkpoint-" + failed)), "nothing saved for the failed step");
+    }
+
+    private static void assertTensorsIdentical(Path a, Path b) throws Exception {
+        try (TensorSource x = Checkpoints.open(a); TensorSource y = Checkpoints.open(b)) {
+            assertEquals(x.names(), y.names());
+            for (String n : x.names()) assertArrayEquals(x.tensor(n).toFloatArray(), y.tensor(n).toFloatArray(), n);
+        }
+    }
+}
