@@ -1,37 +1,40 @@
 package flux2.trainer.progress;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A one-line text progress bar: {@code label [#####-----] done/total rate ETA extra}, redrawn in place with a
- * carriage return at most every {@code minMillis} and ended with a line break by {@link #finish}.
+ * A one-line progress bar (label, bar, done/total, elapsed and ETA, seconds per unit and an extra text such as
+ * the loss), drawn by the progressbar library on {@code out} and ended by {@link #finish}.
  */
 public final class ProgressLine {
-    private static final int WIDTH = 24;
-    private final PrintStream out;
-    private final String label;
-    private final long total;
+    private static final int WIDTH = 110;
+    private final ProgressBar bar;
     private final long startNanos = System.nanoTime();
     private final long startDone;
-    private final long minMillis;
-    private long lastDraw;
 
     public ProgressLine(PrintStream out, String label, long total, long alreadyDone, long minMillis) {
-        this.out = out;
-        this.label = label;
-        this.total = total;
         this.startDone = alreadyDone;
-        this.minMillis = minMillis;
+        this.bar = new ProgressBarBuilder()
+                .setTaskName(label)
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(out, WIDTH))
+                .setUpdateIntervalMillis((int) Math.max(100, minMillis))
+                .startsFrom(alreadyDone, Duration.ZERO)
+                .setEtaFunction(state -> java.util.Optional.of(eta(state.getCurrent(), state.getMax())))
+                .build();
     }
 
-    /** Redraws for {@code done} units with an extra text (may be empty). */
+    /** Moves to {@code done} units with an extra text (may be empty). */
     public void update(long done, String extra) {
-        long now = System.currentTimeMillis();
-        if (done < total && now - lastDraw < minMillis) return;
-        lastDraw = now;
-        out.print("\r" + render(done, extra));
-        out.flush();
+        bar.setExtraMessage(extra(done, extra));
+        bar.stepTo(done);
     }
 
     /** Seconds per unit since the bar started (units done before it started are not counted). */
@@ -40,24 +43,20 @@ public final class ProgressLine {
         return n <= 0 ? Double.NaN : (System.nanoTime() - startNanos) / 1e9 / n;
     }
 
-    /** The text of the bar for {@code done} units. */
-    public String render(long done, String extra) {
-        int filled = total <= 0 ? WIDTH : (int) Math.min(WIDTH, WIDTH * done / total);
+    private Duration eta(long done, long total) {
         double spu = secondsPerUnit(done);
-        String eta = Double.isNaN(spu) ? "?" : duration(spu * Math.max(0, total - done));
-        String rate = Double.isNaN(spu) ? "" : spu >= 1 ? String.format(Locale.ROOT, " %.2fs/it", spu) : String.format(Locale.ROOT, " %.1fit/s", 1 / spu);
-        return label + " [" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + done + "/" + total + rate + " ETA " + eta
-                + (extra.isEmpty() ? "" : " " + extra);
+        return Double.isNaN(spu) ? Duration.ZERO : Duration.ofMillis(Math.round(spu * Math.max(0, total - done) * 1000));
     }
 
-    /** Ends the line. */
+    private String extra(long done, String extra) {
+        double spu = secondsPerUnit(done);
+        String rate = Double.isNaN(spu) ? "" : String.format(Locale.ROOT, "%.2f s/it", spu);
+        return extra.isEmpty() ? rate : rate.isEmpty() ? extra : extra + " " + rate;
+    }
+
+    /** Draws the final state and ends the line. */
     public void finish(long done, String extra) {
-        out.println("\r" + render(done, extra));
-        out.flush();
-    }
-
-    static String duration(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        update(done, extra);
+        bar.close();
     }
 }
