@@ -4,6 +4,7 @@ import flux2.trainer.cli.BenchCommand;
 import flux2.trainer.cli.CacheCommand;
 import flux2.trainer.cli.ConvertLoraCommand;
 import flux2.trainer.cli.DoctorCommand;
+import flux2.trainer.cli.ExampleCommand;
 import flux2.trainer.cli.InspectCommand;
 import flux2.trainer.cli.SampleCommand;
 import flux2.trainer.cli.TrainCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 /** The flux2-trainer command line. */
 @Command(name = "flux2-trainer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "LoRA trainer for FLUX.2 on a Java tensor engine.",
-        subcommands = {TrainCommand.class, CacheCommand.class, SampleCommand.class, DoctorCommand.class, InspectCommand.class, BenchCommand.class, ConvertLoraCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CacheCommand.class, SampleCommand.class, DoctorCommand.class, InspectCommand.class, BenchCommand.class, ConvertLoraCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

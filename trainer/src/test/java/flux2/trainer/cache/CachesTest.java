@@ -10,8 +10,8 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.ImageEntry;
 import flux2.trainer.data.TrainingData;
 import flux2.trainer.models.ModelParts;
-import flux2.trainer.testing.TinyModel;
-import flux2.trainer.testing.TinyProject;
+import flux2.trainer.example.TinyModel;
+import flux2.trainer.example.TinyProject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ class CachesTest {
         assertTrue(log.contains("0 of 5 captions cached") && log.contains("0 of 4 images cached"), log);
 
         List<ImageEntry> entries = data.datasets().getFirst().entries();
-        LatentCache lat = caches.latents("squares");
+        LatentCache lat = caches.latents("shapes");
         try (TensorArena a = TensorArena.open("t"); AutoEncoder vae = ModelParts.vae(config.model().location())) {
             for (ImageEntry e : entries) {
                 Tensor cached = lat.get(e);
@@ -69,11 +69,11 @@ class CachesTest {
         TrainingData data2 = TrainingData.open(changed, 42, s -> {});
         Caches caches2 = Caches.of(changed, data2.datasets());
         ImageEntry first = data2.datasets().getFirst().entries().getFirst();
-        assertFalse(caches2.latents("squares").has(first));
+        assertFalse(caches2.latents("shapes").has(first));
         log = build(caches2, changed, data2);
         assertTrue(log.contains("4 of 5 captions cached") && log.contains("0 of 4 images cached"), log);
         try (TensorArena a = TensorArena.open("t")) {
-            assertArrayEquals(new int[]{16, 3, 3}, caches2.latents("squares").get(first).shape());
+            assertArrayEquals(new int[]{16, 3, 3}, caches2.latents("shapes").get(first).shape());
         }
     }
 
@@ -86,7 +86,7 @@ class CachesTest {
         build(caches, config, data);
         TinyModel.write(dir.resolve("model"), 8); // same shapes, other weights
         Caches other = Caches.of(config, data.datasets());
-        assertFalse(other.latents("squares").has(data.datasets().getFirst().entries().getFirst()));
+        assertFalse(other.latents("shapes").has(data.datasets().getFirst().entries().getFirst()));
         assertFalse(other.text().has("a red square"));
         assertTrue(caches.text().has("a red square"), "entries of the first model stay where they were");
     }

@@ -12,7 +12,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.TensorArena;
 import flux2.trainer.Main;
-import flux2.trainer.testing.TinyModel;
+import flux2.trainer.example.TinyModel;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;

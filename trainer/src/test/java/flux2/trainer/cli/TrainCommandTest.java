@@ -3,7 +3,7 @@ package flux2.trainer.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import flux2.trainer.Main;
-import flux2.trainer.testing.TinyProject;
+import flux2.trainer.example.TinyProject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.TensorArena;
 import flux2.trainer.data.SamplerState;
-import flux2.trainer.testing.TinyModel;
+import flux2.trainer.example.TinyModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

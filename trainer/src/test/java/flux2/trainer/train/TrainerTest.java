@@ -10,7 +10,7 @@ import flux2.tensor.io.TensorSource;
 import flux2.trainer.Main;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
-import flux2.trainer.testing.TinyProject;
+import flux2.trainer.example.TinyProject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package flux2.trainer.testing;
+package flux2.trainer.example;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

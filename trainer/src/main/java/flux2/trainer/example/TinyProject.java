@@ -1,0 +1,118 @@
+package flux2.trainer.example;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A complete training setup in a folder: the {@link TinyModel} under model/, {@link TinyImages} with textfile captions
+ * under data/, multidatabackend.json, user_prompt_library.json and a config.json (64 px center crops, batch 1).
+ * Paths inside the files are written as {@code root.resolve(...)} prints them, so a relative root gives paths
+ * relative to the working directory, as SimpleTuner reads them.
+ */
+public final class TinyProject {
+    private TinyProject() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * The small project of the unit tests (4 images, LoRA rank 4, 4 steps, validation at 32x32 with 2 steps, outputs
+     * and caches inside {@code root}) whose config keys {@code overrides} replace or add; returns the config.json path.
+     */
+    public static Path write(Path root, Map<String, Object> overrides) throws IOException {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("train_batch_size", 1);
+        c.put("learning_rate", 1e-3);
+        c.put("lr_scheduler", "constant");
+        c.put("max_train_steps", 4);
+        c.put("lora_rank", 4);
+        c.put("lora_alpha", 4);
+        c.put("seed", 42);
+        c.put("checkpoint_step_interval", 100);
+        c.put("validation_step_interval", 100);
+        c.put("validation_prompt", "a square");
+        c.put("validation_resolution", "32x32");
+        c.put("validation_num_inference_steps", 2);
+        c.put("validation_guidance", 4.0);
+        c.put("validation_seed", 3);
+        c.putAll(overrides);
+        return write(root, 4, root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
+    }
+
+    /**
+     * The embedded example (examples/tiny): 8 images, LoRA rank 8, 100 steps with checkpoints every 25 (the last 2 kept) and validation
+     * every 50 at 64x64; outputs and caches under {@code outputDir}. Returns the config.json path.
+     */
+    public static Path writeExample(Path root, Path outputDir) throws IOException {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("train_batch_size", 1);
+        c.put("gradient_accumulation_steps", 1);
+        c.put("learning_rate", 1e-3);
+        c.put("lr_scheduler", "constant_with_warmup");
+        c.put("lr_warmup_steps", 5);
+        c.put("max_train_steps", 100);
+        c.put("max_grad_norm", 1.0);
+        c.put("lora_rank", 8);
+        c.put("lora_alpha", 8);
+        c.put("flux_lora_target", "all");
+        c.put("seed", 42);
+        c.put("checkpoint_step_interval", 25);
+        c.put("checkpoints_total_limit", 2);
+        c.put("validation_step_interval", 50);
+        c.put("validation_prompt", "a blue circle on white");
+        c.put("validation_resolution", "64x64");
+        c.put("validation_num_inference_steps", 8);
+        c.put("validation_guidance", 4.0);
+        c.put("validation_seed", 3);
+        Map<String, String> library = new LinkedHashMap<>();
+        library.put("redsq", "a red square on white");
+        library.put("greencirc", "a green circle on white");
+        return write(root, 8, outputDir, outputDir.resolve("cache"), library, c);
+    }
+
+    private static Path write(Path root, int images, Path outputDir, Path cacheDir, Map<String, String> library,
+                              Map<String, Object> settings) throws IOException {
+        TinyModel.write(root.resolve("model"), 7);
+        Path data = root.resolve("data");
+        TinyImages.write(data, images);
+
+        ArrayNode backends = JSON.createArrayNode();
+        ObjectNode ds = backends.addObject();
+        ds.put("id", "shapes");
+        ds.put("type", "local");
+        ds.put("instance_data_dir", data.toString());
+        ds.put("caption_strategy", "textfile");
+        ds.put("resolution", 64);
+        ds.put("resolution_type", "pixel");
+        ds.put("crop", true);
+        ds.put("crop_style", "center");
+        ds.put("crop_aspect", "square");
+        ds.put("cache_dir_vae", cacheDir.resolve("vae").toString());
+        ObjectNode te = backends.addObject();
+        te.put("id", "text-embeds");
+        te.put("type", "local");
+        te.put("dataset_type", "text_embeds");
+        te.put("default", true);
+        te.put("cache_dir", cacheDir.resolve("text").toString());
+        JSON.writeValue(root.resolve("multidatabackend.json").toFile(), backends);
+        JSON.writeValue(root.resolve("user_prompt_library.json").toFile(), JSON.valueToTree(library));
+
+        ObjectNode c = JSON.createObjectNode();
+        c.put("model_type", "lora");
+        c.put("model_family", "flux2");
+        c.put("model_flavour", "dev");
+        c.put("pretrained_model_name_or_path", root.resolve("model").toString());
+        c.put("output_dir", outputDir.toString());
+        c.put("data_backend_config", root.resolve("multidatabackend.json").toString());
+        c.put("user_prompt_library", root.resolve("user_prompt_library.json").toString());
+        settings.forEach((k, v) -> c.set(k, JSON.valueToTree(v)));
+        Path cfg = root.resolve("config.json");
+        JSON.writeValue(cfg.toFile(), c);
+        return cfg;
+    }
+}
