@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
  * Times the FLUX.2 transformer on a small random configuration: forward, and a LoRA training step
  * (forward + backward + AdamW) with and without gradient checkpointing, with achieved GFLOP/s as a fraction of
  * an sgemm measured in the same run, and the step's peak memory. One JSON line per figure. With
- * {@code --tread-ratio R} the training steps route the fraction R of the image tokens around blocks 2..-2 (TREAD).
+ * {@code --tread-ratio R} the training steps are also timed routing the fraction R of the image tokens around blocks 2..-2 (TREAD).
  */
 @Command(name = "flux2", mixinStandardHelpOptions = true,
         description = "Time the FLUX.2 transformer forward and a LoRA training step on a small random model; JSON lines.")
@@ -113,26 +113,29 @@ public final class BenchFlux2Command implements Callable<Integer> {
 
             AdamW opt = new AdamW(lora.namedParameters(), 1e-4, 0.9, 0.999, 1e-8, 0.01, params);
             double stepFlops = Flux2Flops.trainingStep(c, batch, li, textTokens, rank, loraTok);
+            // with TREAD, the dense step is timed next to the routed one in the same process, so that both see the same load
+            TreadRouter[] routers = tread == null ? new TreadRouter[]{null} : new TreadRouter[]{null, new TreadRouter(tread, 3)};
             for (boolean ckpt : new boolean[]{false, true}) {
                 model.setGradientCheckpointing(ckpt);
-                TreadRouter router = tread == null ? null : new TreadRouter(tread, 3);
-                Runnable step = () -> {
-                    try (TensorArena s = TensorArena.open("step")) {
-                        opt.zeroGrad();
-                        Var loss = F.mseLoss(model.forward(Var.constant(x), ids, Var.constant(ctx), ctxIds, ts, g, router), Var.constant(target));
-                        loss.backward();
-                        opt.step();
-                    }
-                };
-                double sec = timer.bestSecondsPerCall(step);
-                long before = MemoryStats.liveBytes();
-                MemoryStats.resetPeak();
-                step.run();
-                long peak = MemoryStats.peakBytes() - before;
-                // routed steps do less work than the dense FLOP count, so no throughput figures for them
-                Map<String, Object> f = figure("lora_train_step", sec, tread == null ? stepFlops : Double.NaN, sgemm, ckpt, peak, li);
-                if (tread != null) f.put("tread_ratio", treadRatio);
-                print(f);
+                for (TreadRouter router : routers) {
+                    Runnable step = () -> {
+                        try (TensorArena s = TensorArena.open("step")) {
+                            opt.zeroGrad();
+                            Var loss = F.mseLoss(model.forward(Var.constant(x), ids, Var.constant(ctx), ctxIds, ts, g, router), Var.constant(target));
+                            loss.backward();
+                            opt.step();
+                        }
+                    };
+                    double sec = timer.bestSecondsPerCall(step);
+                    long before = MemoryStats.liveBytes();
+                    MemoryStats.resetPeak();
+                    step.run();
+                    long peak = MemoryStats.peakBytes() - before;
+                    // routed steps do less work than the dense FLOP count, so no throughput figures for them
+                    Map<String, Object> f = figure("lora_train_step", sec, router == null ? stepFlops : Double.NaN, sgemm, ckpt, peak, li);
+                    if (router != null) f.put("tread_ratio", treadRatio);
+                    print(f);
+                }
             }
         } finally {
             Parallel.setThreads(saved);
