@@ -12,6 +12,8 @@ import flux2.model.flux2.Flux2Transformer;
 import flux2.model.flux2.TokenIds;
 import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraTargets;
+import flux2.model.flux2.tread.TreadConfig;
+import flux2.model.flux2.tread.TreadRouter;
 import flux2.tensor.DType;
 import flux2.tensor.MemoryStats;
 import flux2.tensor.Parallel;
@@ -21,6 +23,7 @@ import flux2.tensor.TensorArena;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Option;
 /**
  * Times the FLUX.2 transformer on a small random configuration: forward, and a LoRA training step
  * (forward + backward + AdamW) with and without gradient checkpointing, with achieved GFLOP/s as a fraction of
- * an sgemm measured in the same run, and the step's peak memory. One JSON line per figure.
+ * an sgemm measured in the same run, and the step's peak memory. One JSON line per figure. With
+ * {@code --tread-ratio R} the training steps are also timed routing the fraction R of the image tokens around blocks 2..-2 (TREAD).
  */
 @Command(name = "flux2", mixinStandardHelpOptions = true,
         description = "Time the FLUX.2 transformer forward and a LoRA training step on a small random model; JSON lines.")
@@ -40,6 +44,8 @@ public final class BenchFlux2Command implements Callable<Integer> {
     @Option(names = "--single", defaultValue = "4", description = "Single-stream blocks (default ${DEFAULT-VALUE}).") int single;
     @Option(names = "--context", defaultValue = "768", description = "Text feature size (default ${DEFAULT-VALUE}).") int context;
     @Option(names = "--grid", defaultValue = "16", description = "Image tokens form a grid x grid latent (default ${DEFAULT-VALUE}).") int grid;
+    @Option(names = "--image-tokens", description = "Image tokens (default: grid x grid); laid out on the squarest h x w grid.") Integer imageTokens;
+    @Option(names = "--tread-ratio", defaultValue = "0", description = "TREAD: fraction of image tokens routed around blocks 2..-2 in the training steps (default ${DEFAULT-VALUE}: no routing).") double treadRatio;
     @Option(names = "--text-tokens", defaultValue = "64", description = "Text tokens (default ${DEFAULT-VALUE}).") int textTokens;
     @Option(names = "--batch", defaultValue = "1", description = "Batch (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--rank", defaultValue = "16", description = "LoRA rank (default ${DEFAULT-VALUE}).") int rank;
@@ -81,8 +87,13 @@ public final class BenchFlux2Command implements Callable<Integer> {
             Lora lora = Lora.attach(model, LoraTargets.preset(targets), new Lora.Config(rank, rank, 0, 0), rng, params);
             // B = 0 would make the adapters' inputs' gradients trivially zero; any values time the same
             lora.namedParameters().values().forEach(p -> rng.fillNormal(p.value(), 0, 0.01));
-            int li = grid * grid;
-            Tensor x = rng.normal(0, 1, batch, li, 128), ids = TokenIds.image(batch, grid, grid);
+            int li = imageTokens != null ? imageTokens : grid * grid;
+            if (li <= 0) throw new IllegalArgumentException("--image-tokens must be > 0, got " + li);
+            int gh = (int) Math.sqrt(li);
+            while (li % gh != 0) gh--;
+            Tensor x = rng.normal(0, 1, batch, li, 128), ids = TokenIds.image(batch, gh, li / gh);
+            TreadConfig tread = treadRatio != 0 ? new TreadConfig(List.of(new TreadConfig.Route(treadRatio, 2, -2))) : null;
+            if (tread != null) tread.resolve(depth + single);
             Tensor ctx = rng.normal(0, 1, batch, textTokens, context), ctxIds = TokenIds.text(batch, textTokens);
             Tensor ts = Tensor.full(DType.F32, 0.5, batch), g = Tensor.full(DType.F32, 1.0, batch);
             Tensor target = rng.normal(0, 1, batch, li, 128);
@@ -98,26 +109,33 @@ public final class BenchFlux2Command implements Callable<Integer> {
                 }
             });
             double fwdFlops = Flux2Flops.forward(c, batch, li, textTokens, rank, loraTok);
-            print(figure("forward", fwd, fwdFlops, sgemm, null, null));
+            print(figure("forward", fwd, fwdFlops, sgemm, null, null, li));
 
             AdamW opt = new AdamW(lora.namedParameters(), 1e-4, 0.9, 0.999, 1e-8, 0.01, params);
             double stepFlops = Flux2Flops.trainingStep(c, batch, li, textTokens, rank, loraTok);
+            // with TREAD, the dense step is timed next to the routed one in the same process, so that both see the same load
+            TreadRouter[] routers = tread == null ? new TreadRouter[]{null} : new TreadRouter[]{null, new TreadRouter(tread, 3)};
             for (boolean ckpt : new boolean[]{false, true}) {
                 model.setGradientCheckpointing(ckpt);
-                Runnable step = () -> {
-                    try (TensorArena s = TensorArena.open("step")) {
-                        opt.zeroGrad();
-                        Var loss = F.mseLoss(model.forward(Var.constant(x), ids, Var.constant(ctx), ctxIds, ts, g), Var.constant(target));
-                        loss.backward();
-                        opt.step();
-                    }
-                };
-                double sec = timer.bestSecondsPerCall(step);
-                long before = MemoryStats.liveBytes();
-                MemoryStats.resetPeak();
-                step.run();
-                long peak = MemoryStats.peakBytes() - before;
-                print(figure("lora_train_step", sec, stepFlops, sgemm, ckpt, peak));
+                for (TreadRouter router : routers) {
+                    Runnable step = () -> {
+                        try (TensorArena s = TensorArena.open("step")) {
+                            opt.zeroGrad();
+                            Var loss = F.mseLoss(model.forward(Var.constant(x), ids, Var.constant(ctx), ctxIds, ts, g, router), Var.constant(target));
+                            loss.backward();
+                            opt.step();
+                        }
+                    };
+                    double sec = timer.bestSecondsPerCall(step);
+                    long before = MemoryStats.liveBytes();
+                    MemoryStats.resetPeak();
+                    step.run();
+                    long peak = MemoryStats.peakBytes() - before;
+                    // routed steps do less work than the dense FLOP count, so no throughput figures for them
+                    Map<String, Object> f = figure("lora_train_step", sec, router == null ? stepFlops : Double.NaN, sgemm, ckpt, peak, li);
+                    if (router != null) f.put("tread_ratio", treadRatio);
+                    print(f);
+                }
             }
         } finally {
             Parallel.setThreads(saved);
@@ -125,15 +143,18 @@ public final class BenchFlux2Command implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> figure(String what, double seconds, double flops, double sgemm, Boolean ckpt, Long peakBytes) {
+    private Map<String, Object> figure(String what, double seconds, double flops, double sgemm, Boolean ckpt, Long peakBytes, int li) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "flux2");
         m.put("what", what);
+        m.put("image_tokens", li);
         if (ckpt != null) m.put("checkpointing", ckpt);
         m.put("ms", round(seconds * 1e3));
-        m.put("gflop", round(flops / 1e9));
-        m.put("gflops", round(flops / seconds / 1e9));
-        m.put("of_sgemm", round(flops / seconds / 1e9 / sgemm));
+        if (!Double.isNaN(flops)) {
+            m.put("gflop", round(flops / 1e9));
+            m.put("gflops", round(flops / seconds / 1e9));
+            m.put("of_sgemm", round(flops / seconds / 1e9 / sgemm));
+        }
         if (peakBytes != null) m.put("step_peak_mib", round(peakBytes / 1048576.0));
         return m;
     }
