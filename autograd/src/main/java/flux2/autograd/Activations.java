@@ -1,12 +1,13 @@
 package flux2.autograd;
 
+import flux2.tensor.Ops;
 import flux2.tensor.Tensor;
+import flux2.tensor.UnaryOp;
 
 /** Elementwise unary functions, each with its derivative. */
 final class Activations {
     private Activations() {}
 
-    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
     static Var neg(Var x) { return unary(x, x.data().neg(), (in, out, g) -> g.neg()); }
@@ -26,21 +27,14 @@ final class Activations {
         return unary(x, x.data().clamp(lo, hi), (in, out, g) -> g.mul(in.sub(out).sign().abs().neg().add(1)));
     }
 
-    /** d/dx x s(x) = s(x) (1 + x (1 - s(x))). */
+    /** d/dx x s(x) = s(x) (1 + x (1 - s(x))), one fused kernel. */
     static Var silu(Var x) {
-        return unary(x, x.data().silu(), (in, out, g) -> {
-            Tensor s = in.sigmoid();
-            return g.mul(s.mul(in.mul(s.neg().add(1)).add(1)));
-        });
+        return unary(x, x.data().silu(), (in, out, g) -> g.mul(Ops.unary(UnaryOp.SILU_GRAD, in, 0, 0)));
     }
 
-    /** d/dx x Phi(x) = Phi(x) + x phi(x). */
+    /** d/dx x Phi(x) = Phi(x) + x phi(x), one fused kernel. */
     static Var gelu(Var x) {
-        return unary(x, x.data().gelu(), (in, out, g) -> {
-            Tensor cdf = in.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
-            Tensor pdf = in.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
-            return g.mul(cdf.add(in.mul(pdf)));
-        });
+        return unary(x, x.data().gelu(), (in, out, g) -> g.mul(Ops.unary(UnaryOp.GELU_GRAD, in, 0, 0)));
     }
 
     /** GELU with the tanh approximation: 0.5 x (1 + tanh(c (x + 0.044715 x^3))). */

@@ -13,6 +13,10 @@ public enum UnaryOp {
     /** The error function. */
     ERF,
     SIN, COS,
+    /** d/dx GELU(x) = Phi(x) + x phi(x) (exact GELU), for backward passes. */
+    GELU_GRAD,
+    /** d/dx SiLU(x) = s(x) (1 + x (1 - s(x))), for backward passes. */
+    SILU_GRAD,
     /** x^p with p = first parameter. */
     POW,
     /** min(max(x, lo), hi) with lo, hi = the parameters. */

@@ -48,6 +48,8 @@ final class VecKernels {
             case POW -> pow(p0, xs, xo, os, oo, n);
             case CLAMP -> clamp(p0, p1, xs, xo, os, oo, n);
             case AFFINE -> affine(p0, p1, xs, xo, os, oo, n);
+            case GELU_GRAD -> geluGrad(xs, xo, os, oo, n);
+            case SILU_GRAD -> siluGrad(xs, xo, os, oo, n);
             case SIGN, ERF, SIN, COS -> 0; // rare (backward rules, rotary tables): the scalar loop below
         };
         for (int i = done; i < n; i++) os.set(F, oo + i * 4L, unary(op, p0, p1, xs.get(F, xo + i * 4L)));
@@ -122,6 +124,18 @@ final class VecKernels {
             FloatVector v = ld(xs, xo, i);
             VecMath.silu(v).intoMemorySegment(os, oo + i * 4L, LE);
         }
+        return i;
+    }
+
+    private static int geluGrad(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) VecMath.geluGrad(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE);
+        return i;
+    }
+
+    private static int siluGrad(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int up = SP.loopBound(n); i < up; i += L) VecMath.siluGrad(ld(xs, xo, i)).intoMemorySegment(os, oo + i * 4L, LE);
         return i;
     }
 
@@ -245,6 +259,8 @@ final class VecKernels {
             case ERF -> VecMath.erf(x);
             case SIN -> (float) Math.sin(x);
             case COS -> (float) Math.cos(x);
+            case GELU_GRAD -> VecMath.geluGrad(x);
+            case SILU_GRAD -> VecMath.siluGrad(x);
         };
     }
 

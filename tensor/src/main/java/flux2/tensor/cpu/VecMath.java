@@ -135,4 +135,35 @@ final class VecMath {
     static FloatVector silu(FloatVector x) {
         return x.div(ExpLog.exp(x.neg()).add(1f));
     }
+
+    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
+
+    /** d/dx GELU(x) = Phi(x) + x phi(x), with Phi from erfc as in {@link #gelu(float)}. */
+    static float geluGrad(float x) {
+        float sq = x * x;
+        float e = erfcPositive(Math.abs(x) * INV_SQRT2, 0.5f * sq, 0.5f * Math.fma(x, x, -sq));
+        float cdf = 0.5f * (x >= 0 ? 2f - e : e);
+        float pdf = ExpLog.exp(-0.5f * sq) * INV_SQRT_2PI;
+        return Math.fma(x, pdf, cdf);
+    }
+
+    static FloatVector geluGrad(FloatVector x) {
+        FloatVector sq = x.mul(x);
+        FloatVector e = erfcPositive(x.abs().mul(INV_SQRT2), sq.mul(0.5f), x.fma(x, sq.neg()).mul(0.5f));
+        VectorMask<Float> pos = x.compare(VectorOperators.GE, 0f);
+        FloatVector cdf = e.blend(e.neg().add(2f), pos).mul(0.5f);
+        FloatVector pdf = ExpLog.exp(sq.mul(-0.5f)).mul(INV_SQRT_2PI);
+        return x.fma(pdf, cdf);
+    }
+
+    /** d/dx SiLU(x) = s (1 + x (1 - s)) with s the logistic function. */
+    static float siluGrad(float x) {
+        float s = sigmoid(x);
+        return s * Math.fma(x, 1f - s, 1f);
+    }
+
+    static FloatVector siluGrad(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(x.fma(one().sub(s), one()));
+    }
 }

@@ -60,7 +60,10 @@ class ElementwiseTest {
                 Tensor x = uniform(r, DType.F32, d[0], d[1], n);
                 double p0 = op == UnaryOp.CLAMP ? -1.5 : op == UnaryOp.AFFINE ? 0.3 : 3, p1 = op == UnaryOp.CLAMP ? 2.25 : -0.7;
                 Tensor out = flux2.tensor.Ops.unary(op, x, p0, p1);
-                assertClose(expected(op, x, p0, p1), out, RTOL, ATOL, op + " n=" + n);
+                // the activation derivatives cross zero (GELU' near x = -0.75, SiLU' near -1.28) as a difference of
+                // terms of order 1: near a root the meaningful accuracy is absolute, relative to those terms
+                double atol = op == UnaryOp.GELU_GRAD || op == UnaryOp.SILU_GRAD ? 2e-7 : ATOL;
+                assertClose(expected(op, x, p0, p1), out, RTOL, atol, op + " n=" + n);
             }
         }
     }

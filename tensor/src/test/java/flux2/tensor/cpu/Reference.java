@@ -57,6 +57,8 @@ final class Reference {
             case ERF -> 1 - erfc(x);
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);
+            case GELU_GRAD -> 0.5 * erfc(-x / Math.sqrt(2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            case SILU_GRAD -> { double sg = 1 / (1 + Math.exp(-x)); yield sg * (1 + x * (1 - sg)); }
         };
     }
 
