@@ -25,7 +25,10 @@ import java.util.Set;
  * file is reported in one {@link ConfigException}; keys SimpleTuner accepts but this trainer ignores are warnings.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** SimpleTuner's published example configs carry trailing commas; accept them as its users expect. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .build();
 
     private final Path workDir;
     private final Map<String, String> env;

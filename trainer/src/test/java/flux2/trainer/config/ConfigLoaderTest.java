@@ -291,6 +291,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void trailingCommasOfSimpleTunersPublishedExamplesAreAccepted() throws IOException {
+        // SimpleTuner's examples/flux2.peft-lora/config.json ends its object with a comma
+        Path cfg = write("config/config.json", """
+                {"model_type": "lora", "model_family": "flux2", "model_flavour": "dev", "output_dir": "out",
+                 "data_backend_config": "config/multidatabackend.json", "seed": 42,
+                }""");
+        assertEquals(42, loader().load(cfg, List.of()).seed());
+    }
+
+    @Test
     void brokenJsonAndMissingFilesAreReported() throws IOException {
         Path cfg = write("config/config.json", "{\"model_type\": \"lora\",\n \"seed\": }");
         ConfigException e = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of()));
