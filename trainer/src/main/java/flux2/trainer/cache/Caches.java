@@ -1,5 +1,6 @@
 package flux2.trainer.cache;
 
+import flux2.quant.Precision;
 import flux2.model.image.ImageFiles;
 import flux2.model.image.Lanczos;
 import flux2.model.image.RgbImage;
@@ -36,7 +37,8 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
     public static Caches of(TrainConfig config, List<ImageDataset> datasets) throws IOException {
         ModelLocation loc = config.model().location();
         String vaeId = Hashing.modelIdentity(loc.vae());
-        String textId = Hashing.modelIdentity(loc.textEncoder(), loc.tokenizer());
+        // a quantized text encoder gives other embeddings: its precision is part of the cache identity
+        String textId = Hashing.modelIdentity(loc.textEncoder(), loc.tokenizer()) + "+" + Precision.parse(config.model().textEncoderPrecision()).name();
         DatasetConfig t = config.textEmbedDataset();
         Path textDir = t != null && t.cacheDir() != null ? t.cacheDir() : config.outputDir().resolve("cache").resolve("text");
         Map<String, LatentCache> lat = new LinkedHashMap<>();
@@ -67,15 +69,17 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
     public void build(TrainConfig config, List<ImageDataset> datasets, List<String> prompts, PrintStream out) throws IOException {
         ModelLocation loc = config.model().location();
         DatasetConfig t = config.textEmbedDataset();
-        buildText(loc, captions(datasets, prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
+        buildText(loc, config.model().textEncoderPrecision(), captions(datasets, prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
         buildLatents(loc, datasets, out);
     }
 
-    private void buildText(ModelLocation loc, List<String> captions, int batch, PrintStream out) throws IOException {
+    private void buildText(ModelLocation loc, String precision, List<String> captions, int batch, PrintStream out) throws IOException {
         List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();
         out.println("text cache " + text.dir() + ": " + (captions.size() - missing.size()) + " of " + captions.size() + " captions cached");
         if (missing.isEmpty()) return;
-        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc)) {
+        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); TensorArena quantized = TensorArena.create("text-encoder-quantized")) {
+            int layers = Precision.apply(precision, te.model(), name -> true, quantized).size();
+            if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision + ")");
             FluxTextEmbedder emb = te.embedder();
             ProgressLine bar = new ProgressLine(out, "text embeds", captions.size(), captions.size() - missing.size(), 500);
             int done = captions.size() - missing.size();

@@ -1,5 +1,6 @@
 package flux2.trainer.train;
 
+import flux2.quant.Precision;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
@@ -97,6 +98,8 @@ public final class Trainer {
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer")) {
             Flux2Transformer model = tr.model();
+            int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
+            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = attachLora(model, seed, loraArena);
             Map<String, Parameter> params = lora.namedParameters();

@@ -85,6 +85,19 @@ class TrainerTest {
     }
 
     @Test
+    void int8BaseAndTextEncoderTrain() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 2, "validation_step_interval", 100, "checkpoint_step_interval", 100,
+                "base_model_precision", "int8-quanto", "text_encoder_1_precision", "int8-quanto"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(load(cfg, "--output_dir", dir.resolve("q").toString()), new java.io.PrintStream(log, true)).run();
+        assertEquals(2, r.steps());
+        String text = log.toString();
+        assertTrue(text.contains("base model: ") && text.contains("Linear layers quantized (int8-quanto)"), text);
+        assertTrue(text.contains("text encoder: "), text);
+        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
+    }
+
+    @Test
     void epochsBecomeStepsWhenMaxTrainStepsIsUnset() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 0, "num_train_epochs", 3, "gradient_accumulation_steps", 3,
                 "disable_bucket_pruning", true));
