@@ -5,30 +5,26 @@ import flux2.trainer.config.PromptEntry;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.TrainingData;
 import flux2.trainer.train.Validator;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Unmatched;
 
 /** Builds the VAE latent and text-embedding caches of a config without training. */
 @Command(name = "cache", mixinStandardHelpOptions = true,
         description = "Build the VAE latent and text-embedding caches of a config.json, then stop. Entries already valid are kept.")
 public final class CacheCommand implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "The config.json to read.")
-    Path config;
-
-    @Option(names = "--env", paramLabel = "NAME", description = "Read config/NAME/config.json.")
-    String env;
+    @Mixin
+    ConfigOptions options;
 
     @Unmatched
     List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig c = TrainCommand.load(config, env, overrides);
+        TrainConfig c = options.load(overrides);
         if (c == null) return 2;
         long seed = c.seed() != null ? c.seed() : 0;
         TrainingData data = TrainingData.open(c, seed, System.out::println);
