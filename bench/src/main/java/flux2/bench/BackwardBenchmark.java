@@ -1,7 +1,6 @@
 package flux2.bench;
 
 import flux2.autograd.F;
-import flux2.autograd.GradMode;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Parameter;
@@ -112,7 +111,4 @@ public class BackwardBenchmark {
             return qkv[0].grad().get(0, 0, 0, 0);
         }
     }
-
-    /** Keeps GradMode referenced so that the benchmark documents that recording is on in every call. */
-    static boolean recording() { return GradMode.isEnabled(); }
 }
