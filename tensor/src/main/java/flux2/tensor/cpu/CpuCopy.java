@@ -126,17 +126,9 @@ final class CpuCopy {
                 return;
             }
         }
-        for (long i = 0; i < n; i++) dst.set(src.get(unflat(src.shape(), i)), unflat(dst.shape(), i));
+        for (long i = 0; i < n; i++) dst.set(src.get(Strided.unravel(src.shape(), i)), Strided.unravel(dst.shape(), i));
     }
 
-    private static int[] unflat(int[] shape, long e) {
-        int[] idx = new int[shape.length];
-        for (int i = shape.length - 1; i >= 0; i--) {
-            idx[i] = (int) (e % shape[i]);
-            e /= shape[i];
-        }
-        return idx;
-    }
 
     static void fill(Tensor dst, double value) {
         if (dst.numel() == 0) return;
@@ -147,7 +139,7 @@ final class CpuCopy {
         int[] shape = dst.shape();
         long[] ds = dst.strides();
         if (dst.dtype().isPacked()) {
-            for (long i = 0; i < dst.numel(); i++) dst.set(value, unflat(shape, i));
+            for (long i = 0; i < dst.numel(); i++) dst.set(value, Strided.unravel(shape, i));
             return;
         }
         long rows = Strided.rows(shape);

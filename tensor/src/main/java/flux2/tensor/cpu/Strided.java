@@ -37,4 +37,14 @@ public final class Strided {
         }
         return off;
     }
+
+    /** The multi-index of flat row-major element e of shape. */
+    public static int[] unravel(int[] shape, long e) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = (int) (e % shape[d]);
+            e /= shape[d];
+        }
+        return idx;
+    }
 }

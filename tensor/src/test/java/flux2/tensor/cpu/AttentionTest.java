@@ -98,7 +98,7 @@ class AttentionTest {
         Tensor[] qkv = inputs(c, rnd);
         Tensor q = qkv[0], k = qkv[1], v = qkv[2];
         Tensor mask = mask(c, rnd);
-        Tensor dOut = random(rnd, 1.0, c.b, c.h, c.lq, c.dv);
+        Tensor dOut = TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.dv);
         AttentionSpec spec = new AttentionSpec(1.0 / Math.sqrt(c.d) * 1.3, c.causal);
         Reference ref = reference(c, spec.scale(), q, k, v, mask, dOut);
         for (int threads : new int[]{1, 2}) {
@@ -124,13 +124,13 @@ class AttentionTest {
     void stagedOperandsBf16InputTransposedKeysAndStridedOutput() {
         Case c = new Case(1, 2, 2, 40, 50, 16, 16, false, MaskKind.RANDOM, Layout.CONTIGUOUS);
         Random rnd = new Random(5);
-        Tensor q = random(rnd, 1.0, c.b, c.h, c.lq, c.d).to(DType.BF16);
+        Tensor q = TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.d).to(DType.BF16);
         // k stored [B, H, D, L]: its last axis after the transpose has stride L, so it must be staged.
-        Tensor k = random(rnd, 1.0, c.b, c.hkv, c.d, c.lk).transpose(2, 3);
-        Tensor v = random(rnd, 1.0, c.b, c.hkv, c.lk, c.dv);
+        Tensor k = TestData.normal(rnd, 1.0, c.b, c.hkv, c.d, c.lk).transpose(2, 3);
+        Tensor v = TestData.normal(rnd, 1.0, c.b, c.hkv, c.lk, c.dv);
         Tensor mask = mask(c, rnd);
         AttentionSpec spec = AttentionSpec.of(c.d);
-        Reference ref = reference(c, spec.scale(), q, k, v, mask, random(rnd, 1.0, c.b, c.h, c.lq, c.dv));
+        Reference ref = reference(c, spec.scale(), q, k, v, mask, TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.dv));
         // out as a [B, L, H, D] buffer seen as [B, H, L, D] (unit last stride: written in place), lse transposed.
         Tensor outBuf = Tensor.zeros(DType.F32, c.b, c.lq, c.h, c.dv);
         Tensor out = outBuf.permute(0, 2, 1, 3);
@@ -194,11 +194,11 @@ class AttentionTest {
     void gradientsMatchFiniteDifferences() {
         Case c = new Case(1, 2, 1, 5, 7, 8, 8, true, MaskKind.RANDOM, Layout.CONTIGUOUS);
         Random rnd = new Random(11);
-        Tensor q = random(rnd, 1.0, c.b, c.h, c.lq, c.d), k = random(rnd, 1.0, c.b, c.hkv, c.lk, c.d);
-        Tensor v = random(rnd, 1.0, c.b, c.hkv, c.lk, c.dv);
+        Tensor q = TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.d), k = TestData.normal(rnd, 1.0, c.b, c.hkv, c.lk, c.d);
+        Tensor v = TestData.normal(rnd, 1.0, c.b, c.hkv, c.lk, c.dv);
         Tensor mask = Tensor.full(DType.BOOL, 1, c.b, c.lk);
         mask.set(0, 0, 2);
-        Tensor r = random(rnd, 1.0, c.b, c.h, c.lq, c.dv);
+        Tensor r = TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.dv);
         AttentionSpec spec = new AttentionSpec(0.4, true);
         NN.AttentionResult fwd = NN.attention(spec, q, k, v, mask);
         Tensor[] g = NN.attentionBackward(spec, q, k, v, mask, fwd, r);
@@ -208,7 +208,7 @@ class AttentionTest {
             Tensor x = xs[t];
             int[] shp = x.shape();
             for (long e = 0; e < x.numel(); e++) {
-                int[] idx = unflat(shp, e);
+                int[] idx = Strided.unravel(shp, e);
                 double x0 = x.get(idx);
                 x.set(x0 + eps, idx);
                 double up = loss(spec, q, k, v, mask, r);
@@ -226,7 +226,7 @@ class AttentionTest {
         Tensor out = NN.attention(spec, q, k, v, mask).out();
         double s = 0;
         for (long e = 0; e < out.numel(); e++) {
-            int[] idx = unflat(out.shape(), e);
+            int[] idx = Strided.unravel(out.shape(), e);
             s += out.get(idx) * r.get(idx);
         }
         return s;
@@ -240,8 +240,8 @@ class AttentionTest {
         long scoreMatrixBytes = (long) l * l * Float.BYTES;
         long heapBound = scoreMatrixBytes / 16;
         Random rnd = new Random(3);
-        Tensor q = random(rnd, 1.0, 1, 1, l, d), k = random(rnd, 1.0, 1, 1, l, d), v = random(rnd, 1.0, 1, 1, l, d);
-        Tensor dOut = random(rnd, 1.0, 1, 1, l, d);
+        Tensor q = TestData.normal(rnd, 1.0, 1, 1, l, d), k = TestData.normal(rnd, 1.0, 1, 1, l, d), v = TestData.normal(rnd, 1.0, 1, 1, l, d);
+        Tensor dOut = TestData.normal(rnd, 1.0, 1, 1, l, d);
         AttentionSpec spec = AttentionSpec.of(d);
         Parallel.setThreads(2);
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -344,14 +344,14 @@ class AttentionTest {
 
     private static Tensor[] inputs(Case c, Random rnd) {
         return switch (c.layout) {
-            case CONTIGUOUS -> new Tensor[]{random(rnd, 1.0, c.b, c.h, c.lq, c.d),
-                    random(rnd, 1.0, c.b, c.hkv, c.lk, c.d), random(rnd, 1.0, c.b, c.hkv, c.lk, c.dv)};
-            case PERMUTED -> new Tensor[]{random(rnd, 1.0, c.b, c.lq, c.h, c.d).permute(0, 2, 1, 3),
-                    random(rnd, 1.0, c.b, c.lk, c.hkv, c.d).permute(0, 2, 1, 3),
-                    random(rnd, 1.0, c.b, c.lk, c.hkv, c.dv).permute(0, 2, 1, 3)};
+            case CONTIGUOUS -> new Tensor[]{TestData.normal(rnd, 1.0, c.b, c.h, c.lq, c.d),
+                    TestData.normal(rnd, 1.0, c.b, c.hkv, c.lk, c.d), TestData.normal(rnd, 1.0, c.b, c.hkv, c.lk, c.dv)};
+            case PERMUTED -> new Tensor[]{TestData.normal(rnd, 1.0, c.b, c.lq, c.h, c.d).permute(0, 2, 1, 3),
+                    TestData.normal(rnd, 1.0, c.b, c.lk, c.hkv, c.d).permute(0, 2, 1, 3),
+                    TestData.normal(rnd, 1.0, c.b, c.lk, c.hkv, c.dv).permute(0, 2, 1, 3)};
             case FUSED_QKV -> {
                 if (c.lq != c.lk || c.d != c.dv) throw new IllegalArgumentException("fused qkv needs Lq = Lk, D = Dv");
-                Tensor qkv = random(rnd, 1.0, c.b, c.lq, c.h + 2 * c.hkv, c.d);
+                Tensor qkv = TestData.normal(rnd, 1.0, c.b, c.lq, c.h + 2 * c.hkv, c.d);
                 yield new Tensor[]{qkv.narrow(2, 0, c.h).permute(0, 2, 1, 3),
                         qkv.narrow(2, c.h, c.hkv).permute(0, 2, 1, 3),
                         qkv.narrow(2, c.h + c.hkv, c.hkv).permute(0, 2, 1, 3)};
@@ -369,20 +369,7 @@ class AttentionTest {
         return m;
     }
 
-    private static Tensor random(Random rnd, double std, int... shape) {
-        float[] x = new float[Math.toIntExact(flux2.tensor.Shapes.numel(shape))];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * std);
-        return Tensor.of(x, shape);
-    }
 
-    private static int[] unflat(int[] shape, long e) {
-        int[] idx = new int[shape.length];
-        for (int i = shape.length - 1; i >= 0; i--) {
-            idx[i] = (int) (e % shape[i]);
-            e /= shape[i];
-        }
-        return idx;
-    }
 
     // ---------------------------------------------------------------- reference
 
@@ -453,7 +440,7 @@ class AttentionTest {
     private static double[] values(Tensor t) {
         double[] x = new double[Math.toIntExact(t.numel())];
         int[] shp = t.shape();
-        for (int e = 0; e < x.length; e++) x[e] = t.get(unflat(shp, e));
+        for (int e = 0; e < x.length; e++) x[e] = t.get(Strided.unravel(shp, e));
         return x;
     }
 
@@ -462,7 +449,7 @@ class AttentionTest {
         double worst = 0;
         String where = "";
         for (int e = 0; e < expected.length; e++) {
-            int[] idx = unflat(shp, e);
+            int[] idx = Strided.unravel(shp, e);
             double a = actual.get(idx), r = expected[e];
             double err = Math.abs(a - r) / (1 + Math.abs(r));
             if (!(err <= worst)) {
@@ -476,7 +463,7 @@ class AttentionTest {
     private static void assertLse(double[] expected, Tensor actual, String what) {
         int[] shp = actual.shape();
         for (int e = 0; e < expected.length; e++) {
-            int[] idx = unflat(shp, e);
+            int[] idx = Strided.unravel(shp, e);
             double a = actual.get(idx), r = expected[e];
             if (r == Double.NEGATIVE_INFINITY) assertEquals(Double.NEGATIVE_INFINITY, a, what + " at " + java.util.Arrays.toString(idx));
             else assertEquals(r, a, TOL * (1 + Math.abs(r)), what + " at " + java.util.Arrays.toString(idx));

@@ -25,11 +25,6 @@ class ConvBackwardTest {
 
     @AfterEach void close() { Parallel.setThreads(threads); arena.close(); }
 
-    private static Tensor random(Random rnd, int... shape) {
-        float[] v = new float[Math.toIntExact(Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b))];
-        for (int i = 0; i < v.length; i++) v[i] = rnd.nextFloat() * 2 - 1;
-        return Tensor.of(v, shape);
-    }
 
     private static int[] outShape(int[] x, int[] w, int[] stride, int[] pad) {
         return new int[]{x[0], w[0], (x[2] + pad[0] + pad[1] - w[2]) / stride[0] + 1, (x[3] + pad[2] + pad[3] - w[3]) / stride[1] + 1};
@@ -78,7 +73,7 @@ class ConvBackwardTest {
 
     /** Both gradients through the backend into NaN-filled outputs (every element must be written) vs the loops. */
     private static void check(Tensor x, Tensor w, int[] stride, int[] pad, Random rnd) {
-        Tensor dOut = random(rnd, outShape(x.shape(), w.shape(), stride, pad));
+        Tensor dOut = TestData.uniform(rnd, DType.F32, -1, 1, outShape(x.shape(), w.shape(), stride, pad));
         check(x, w, dOut, stride, pad);
     }
 
@@ -103,16 +98,16 @@ class ConvBackwardTest {
             for (int[] k : kernels)
                 for (int s : new int[]{1, 2})
                     for (int[] p : pads)
-                        check(random(rnd, 2, 5, 11, 13), random(rnd, 7, 5, k[0], k[1]), new int[]{s, s}, p, rnd);
+                        check(TestData.uniform(rnd, DType.F32, -1, 1, 2, 5, 11, 13), TestData.uniform(rnd, DType.F32, -1, 1, 7, 5, k[0], k[1]), new int[]{s, s}, p, rnd);
         }
     }
 
     @Test void mixedStridesAndRowsTheStrideNeverReaches() {
         Random rnd = new Random(2);
         // 4x4 kernel, stride 3 over 12 rows: the last input rows are read by no output, so their gradient is 0.
-        check(random(rnd, 1, 3, 12, 10), random(rnd, 4, 3, 4, 4), new int[]{3, 2}, new int[]{0, 0, 0, 0}, rnd);
-        check(random(rnd, 2, 4, 9, 16), random(rnd, 6, 4, 3, 3), new int[]{2, 1}, new int[]{0, 1, 2, 0}, rnd);
-        check(random(rnd, 1, 2, 1, 17), random(rnd, 3, 2, 1, 3), new int[]{1, 2}, new int[]{0, 0, 1, 1}, rnd);
+        check(TestData.uniform(rnd, DType.F32, -1, 1, 1, 3, 12, 10), TestData.uniform(rnd, DType.F32, -1, 1, 4, 3, 4, 4), new int[]{3, 2}, new int[]{0, 0, 0, 0}, rnd);
+        check(TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 9, 16), TestData.uniform(rnd, DType.F32, -1, 1, 6, 4, 3, 3), new int[]{2, 1}, new int[]{0, 1, 2, 0}, rnd);
+        check(TestData.uniform(rnd, DType.F32, -1, 1, 1, 2, 1, 17), TestData.uniform(rnd, DType.F32, -1, 1, 3, 2, 1, 3), new int[]{1, 2}, new int[]{0, 0, 1, 1}, rnd);
     }
 
     @Test void longReductionsManyBandsAndGroups() {
@@ -120,9 +115,9 @@ class ConvBackwardTest {
         for (int t : new int[]{1, 2}) {
             Parallel.setThreads(t);
             // K = 40 * 9 = 360 im2col rows (two packing chunks) and 37 x 29 pixels (several bands either way).
-            check(random(rnd, 1, 40, 37, 29), random(rnd, 13, 40, 3, 3), new int[]{1, 1}, new int[]{1, 1, 1, 1}, rnd);
+            check(TestData.uniform(rnd, DType.F32, -1, 1, 1, 40, 37, 29), TestData.uniform(rnd, DType.F32, -1, 1, 13, 40, 3, 3), new int[]{1, 1}, new int[]{1, 1, 1, 1}, rnd);
             // 300 output channels: two reduction blocks for the input gradient, many channel blocks for the weight.
-            check(random(rnd, 2, 6, 9, 10), random(rnd, 300, 6, 3, 3), new int[]{2, 2}, new int[]{0, 1, 0, 1}, rnd);
+            check(TestData.uniform(rnd, DType.F32, -1, 1, 2, 6, 9, 10), TestData.uniform(rnd, DType.F32, -1, 1, 300, 6, 3, 3), new int[]{2, 2}, new int[]{0, 1, 0, 1}, rnd);
         }
     }
 
@@ -130,16 +125,16 @@ class ConvBackwardTest {
         Random rnd = new Random(4);
         int[] stride = {1, 1}, pad = {1, 2, 0, 1};
         // Channels-last input and gradient seen as [N, C, H, W]; transposed weights.
-        Tensor x = random(rnd, 2, 9, 11, 6).permute(0, 3, 1, 2);
-        Tensor w = random(rnd, 6, 10, 3, 3).transpose(0, 1);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 9, 11, 6).permute(0, 3, 1, 2);
+        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 6, 10, 3, 3).transpose(0, 1);
         int[] os = outShape(x.shape(), w.shape(), stride, pad);
-        Tensor dOut = random(rnd, os[0], os[2], os[3], os[1]).permute(0, 3, 1, 2);
+        Tensor dOut = TestData.uniform(rnd, DType.F32, -1, 1, os[0], os[2], os[3], os[1]).permute(0, 3, 1, 2);
         check(x, w, dOut, stride, pad);
         // Narrowed input and gradient: unit pixel stride, rows further apart than their width.
-        Tensor xn = random(rnd, 2, 8, 12, 20).narrow(3, 3, 14).narrow(1, 1, 6).narrow(2, 1, 9);
+        Tensor xn = TestData.uniform(rnd, DType.F32, -1, 1, 2, 8, 12, 20).narrow(3, 3, 14).narrow(1, 1, 6).narrow(2, 1, 9);
         int[] s2 = {2, 1};
         int[] on = outShape(xn.shape(), w.shape(), s2, pad);
-        Tensor dn = random(rnd, on[0], on[1] + 2, on[2], on[3] + 3).narrow(1, 1, on[1]).narrow(3, 2, on[3]);
+        Tensor dn = TestData.uniform(rnd, DType.F32, -1, 1, on[0], on[1] + 2, on[2], on[3] + 3).narrow(1, 1, on[1]).narrow(3, 2, on[3]);
         check(xn, w, dn, s2, pad);
         // Channels-last dx and a transposed dw are written element by element.
         double[][] ref = reference(x, w, dOut, stride, pad);
@@ -153,17 +148,17 @@ class ConvBackwardTest {
 
     @Test void bf16WeightsAndInputs() {
         Random rnd = new Random(5);
-        Tensor x = random(rnd, 2, 3, 10, 9).to(DType.BF16);
-        Tensor w = random(rnd, 8, 3, 3, 3).to(DType.BF16);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 3, 10, 9).to(DType.BF16);
+        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 8, 3, 3, 3).to(DType.BF16);
         check(x, w, new int[]{1, 1}, new int[]{1, 1, 1, 1}, rnd);
         check(x, w, new int[]{2, 2}, new int[]{0, 1, 0, 1}, rnd);
     }
 
     @Test void wrappersAllocateF32OfTheGivenShapes() {
         Random rnd = new Random(6);
-        Tensor x = random(rnd, 2, 4, 8, 7), w = random(rnd, 5, 4, 3, 3);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 8, 7), w = TestData.uniform(rnd, DType.F32, -1, 1, 5, 4, 3, 3);
         int[] stride = {2, 2}, pad = {0, 1, 0, 1};
-        Tensor dOut = random(rnd, outShape(x.shape(), w.shape(), stride, pad));
+        Tensor dOut = TestData.uniform(rnd, DType.F32, -1, 1, outShape(x.shape(), w.shape(), stride, pad));
         double[][] ref = reference(x, w, dOut, stride, pad);
         Tensor dx = NN.conv2dBackwardInput(dOut, w, stride, pad, x.shape());
         Tensor dw = NN.conv2dBackwardWeight(x, dOut, stride, pad, w.shape());
@@ -177,9 +172,9 @@ class ConvBackwardTest {
     @Test void adjointIdentities() {
         Random rnd = new Random(7);
         int[] stride = {2, 2}, pad = {0, 1, 0, 1};
-        Tensor x = random(rnd, 2, 6, 13, 11), w = random(rnd, 9, 6, 3, 3);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 6, 13, 11), w = TestData.uniform(rnd, DType.F32, -1, 1, 9, 6, 3, 3);
         Tensor y = NN.conv2d(x, w, null, stride, pad);
-        Tensor g = random(rnd, y.shape());
+        Tensor g = TestData.uniform(rnd, DType.F32, -1, 1, y.shape());
         // <conv(x, w), g> = <x, dX(g)> = <w, dW(x, g)>: the gradients are the adjoints of the convolution.
         double lhs = dot(y, g);
         double viaX = dot(x, NN.conv2dBackwardInput(g, w, stride, pad, x.shape()));
@@ -197,9 +192,9 @@ class ConvBackwardTest {
 
     @Test void resultsDoNotDependOnThreadCount() {
         Random rnd = new Random(8);
-        Tensor x = random(rnd, 2, 16, 24, 24), w = random(rnd, 16, 16, 3, 3);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 16, 24, 24), w = TestData.uniform(rnd, DType.F32, -1, 1, 16, 16, 3, 3);
         int[] stride = {1, 1}, pad = {1, 1, 1, 1};
-        Tensor g = random(rnd, 2, 16, 24, 24);
+        Tensor g = TestData.uniform(rnd, DType.F32, -1, 1, 2, 16, 24, 24);
         float[][] dx = new float[2][], dw = new float[2][];
         for (int t = 1; t <= 2; t++) {
             Parallel.setThreads(t);
@@ -212,7 +207,7 @@ class ConvBackwardTest {
 
     @Test void badShapesAreClearErrors() {
         Random rnd = new Random(9);
-        Tensor x = random(rnd, 1, 4, 5, 5), w = random(rnd, 2, 4, 3, 3), g = random(rnd, 1, 2, 5, 5);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 4, 5, 5), w = TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), g = TestData.uniform(rnd, DType.F32, -1, 1, 1, 2, 5, 5);
         int[] s = {1, 1}, p = {1, 1, 1, 1};
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NN.conv2dBackwardInput(g, w, s, p, new int[]{1, 3, 5, 5}));

@@ -24,11 +24,6 @@ class ConvTest {
 
     @AfterEach void close() { Parallel.setThreads(threads); arena.close(); }
 
-    private static Tensor random(Random rnd, int... shape) {
-        float[] v = new float[Math.toIntExact(Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b))];
-        for (int i = 0; i < v.length; i++) v[i] = rnd.nextFloat() * 2 - 1;
-        return Tensor.of(v, shape);
-    }
 
     /** Direct convolution in double; returns {value, sum of |terms|} per output element. */
     private static double[][] reference(Tensor x, Tensor w, Tensor bias, int[] stride, int[] pad) {
@@ -85,9 +80,9 @@ class ConvTest {
             for (int[] k : kernels)
                 for (int s : new int[]{1, 2})
                     for (int[] p : pads) {
-                        Tensor x = random(rnd, 2, 5, 11, 13);
-                        Tensor w = random(rnd, 7, 5, k[0], k[1]);
-                        Tensor b = random(rnd, 7);
+                        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 5, 11, 13);
+                        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 7, 5, k[0], k[1]);
+                        Tensor b = TestData.uniform(rnd, DType.F32, -1, 1, 7);
                         check(x, w, b, new int[]{s, s}, p);
                     }
         }
@@ -95,9 +90,9 @@ class ConvTest {
 
     @Test void vaeDownsampleAsymmetricPadStrideTwo() {
         Random rnd = new Random(2);
-        Tensor x = random(rnd, 1, 9, 16, 16);
-        Tensor w = random(rnd, 9, 9, 3, 3);
-        Tensor out = NN.conv2d(x, w, random(rnd, 9), new int[]{2, 2}, new int[]{0, 1, 0, 1});
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 9, 16, 16);
+        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 9, 9, 3, 3);
+        Tensor out = NN.conv2d(x, w, TestData.uniform(rnd, DType.F32, -1, 1, 9), new int[]{2, 2}, new int[]{0, 1, 0, 1});
         assertEquals(Arrays.toString(new int[]{1, 9, 8, 8}), Arrays.toString(out.shape()));
         check(x, w, null, new int[]{2, 2}, new int[]{0, 1, 0, 1});
         check(x, w, null, new int[]{2, 1}, new int[]{0, 1, 2, 0});
@@ -108,19 +103,19 @@ class ConvTest {
         for (int t : new int[]{1, 2}) {
             Parallel.setThreads(t);
             // K = 40*9 = 360 > one reduction block; 37x29 pixels span several bands.
-            check(random(rnd, 1, 40, 37, 29), random(rnd, 13, 40, 3, 3), random(rnd, 13), new int[]{1, 1}, new int[]{1, 1, 1, 1});
+            check(TestData.uniform(rnd, DType.F32, -1, 1, 1, 40, 37, 29), TestData.uniform(rnd, DType.F32, -1, 1, 13, 40, 3, 3), TestData.uniform(rnd, DType.F32, -1, 1, 13), new int[]{1, 1}, new int[]{1, 1, 1, 1});
             // One band only: output channels are split across threads instead.
-            check(random(rnd, 1, 6, 5, 7), random(rnd, 31, 6, 3, 3), random(rnd, 31), new int[]{1, 1}, new int[]{1, 1, 1, 1});
+            check(TestData.uniform(rnd, DType.F32, -1, 1, 1, 6, 5, 7), TestData.uniform(rnd, DType.F32, -1, 1, 31, 6, 3, 3), TestData.uniform(rnd, DType.F32, -1, 1, 31), new int[]{1, 1}, new int[]{1, 1, 1, 1});
             // 1x1 as a plain GEMM with many input channels.
-            check(random(rnd, 2, 300, 6, 10), random(rnd, 19, 300, 1, 1), null, new int[]{1, 1}, new int[]{0, 0, 0, 0});
+            check(TestData.uniform(rnd, DType.F32, -1, 1, 2, 300, 6, 10), TestData.uniform(rnd, DType.F32, -1, 1, 19, 300, 1, 1), null, new int[]{1, 1}, new int[]{0, 0, 0, 0});
         }
     }
 
     @Test void bf16WeightsAndBias() {
         Random rnd = new Random(4);
-        Tensor x = random(rnd, 2, 3, 10, 9);
-        Tensor w = random(rnd, 8, 3, 3, 3).to(DType.BF16);
-        Tensor b = random(rnd, 8).to(DType.BF16);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 2, 3, 10, 9);
+        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 8, 3, 3, 3).to(DType.BF16);
+        Tensor b = TestData.uniform(rnd, DType.F32, -1, 1, 8).to(DType.BF16);
         check(x, w, b, new int[]{1, 1}, new int[]{1, 1, 1, 1});
         check(x, w, b, new int[]{2, 2}, new int[]{0, 1, 0, 1});
     }
@@ -129,18 +124,18 @@ class ConvTest {
         Random rnd = new Random(5);
         int[] stride = {1, 1}, pad = {1, 2, 0, 1};
         // Channels-last storage seen as [N, C, H, W]: the pixel stride is not 1.
-        Tensor xl = random(rnd, 2, 9, 11, 6).permute(0, 3, 1, 2);
-        Tensor w = random(rnd, 10, 6, 3, 3);
-        Tensor b = random(rnd, 10);
+        Tensor xl = TestData.uniform(rnd, DType.F32, -1, 1, 2, 9, 11, 6).permute(0, 3, 1, 2);
+        Tensor w = TestData.uniform(rnd, DType.F32, -1, 1, 10, 6, 3, 3);
+        Tensor b = TestData.uniform(rnd, DType.F32, -1, 1, 10);
         check(xl, w, b, stride, pad);
         // Narrowed rows and channels: unit pixel stride but rows further apart than W.
-        Tensor xn = random(rnd, 2, 8, 12, 20).narrow(3, 3, 14).narrow(1, 1, 6).narrow(2, 1, 9);
+        Tensor xn = TestData.uniform(rnd, DType.F32, -1, 1, 2, 8, 12, 20).narrow(3, 3, 14).narrow(1, 1, 6).narrow(2, 1, 9);
         check(xn, w, b, new int[]{2, 1}, pad);
         // Transposed weights and a BF16 input.
-        Tensor wt = random(rnd, 6, 10, 3, 3).transpose(0, 1);
+        Tensor wt = TestData.uniform(rnd, DType.F32, -1, 1, 6, 10, 3, 3).transpose(0, 1);
         check(xn.to(DType.BF16), wt, null, stride, pad);
         // A channels-last output: tiles are written element by element.
-        Tensor x = random(rnd, 1, 6, 7, 9);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 6, 7, 9);
         int[] s2 = {1, 1}, p2 = {1, 1, 1, 1};
         Tensor out = Tensor.zeros(DType.F32, 1, 7, 9, 10).permute(0, 3, 1, 2);
         x.backend().conv2d(x, w, b, s2, p2, out);
@@ -149,7 +144,7 @@ class ConvTest {
 
     @Test void resultsDoNotDependOnThreadCount() {
         Random rnd = new Random(6);
-        Tensor x = random(rnd, 1, 16, 24, 24), w = random(rnd, 16, 16, 3, 3);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 16, 24, 24), w = TestData.uniform(rnd, DType.F32, -1, 1, 16, 16, 3, 3);
         Parallel.setThreads(1);
         float[] one = NN.conv2d(x, w, null, 1, 1).toFloatArray();
         Parallel.setThreads(2);
@@ -175,19 +170,19 @@ class ConvTest {
 
     @Test void badShapesAreClearErrors() {
         Random rnd = new Random(7);
-        Tensor x = random(rnd, 1, 4, 5, 5);
+        Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 4, 5, 5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NN.conv2d(x, random(rnd, 2, 3, 3, 3), null, 1, 1));
+                () -> NN.conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 3, 3, 3), null, 1, 1));
         assertTrue(e.getMessage().contains("channels"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NN.conv2d(x, random(rnd, 2, 4, 7, 7), null, 1, 0));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 7, 7), null, 1, 0));
         assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().conv2d(x, random(rnd, 2, 4, 3, 3), null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, Tensor.zeros(DType.F32, 1, 2, 4, 5)));
+                () -> x.backend().conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, Tensor.zeros(DType.F32, 1, 2, 4, 5)));
         assertTrue(e.getMessage().contains("[1, 2, 5, 5]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NN.conv2d(x, random(rnd, 2, 4, 3, 3), random(rnd, 3), 1, 1));
+                () -> NN.conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), TestData.uniform(rnd, DType.F32, -1, 1, 3), 1, 1));
         assertTrue(e.getMessage().contains("bias"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NN.conv2d(x.reshape(4, 5, 5), random(rnd, 2, 4, 3, 3), null, 1, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.conv2d(x.reshape(4, 5, 5), TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), null, 1, 1));
         assertTrue(e.getMessage().contains("[N, Cin, H, W]"), e.getMessage());
     }
 }

@@ -24,17 +24,7 @@ class IndexTest {
 
     @AfterEach void close() { Parallel.setThreads(threads); arena.close(); }
 
-    private static Tensor random(Random rnd, int... shape) {
-        float[] v = new float[(int) Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b)];
-        for (int i = 0; i < v.length; i++) v[i] = rnd.nextFloat() * 2 - 1;
-        return Tensor.of(v, shape);
-    }
 
-    private static int[] unflat(int[] shape, long e) {
-        int[] idx = new int[shape.length];
-        for (int i = shape.length - 1; i >= 0; i--) { idx[i] = (int) (e % shape[i]); e /= shape[i]; }
-        return idx;
-    }
 
     private static Tensor index(long[] values, DType dt) {
         Tensor t = Tensor.ofLongs(values, values.length);
@@ -46,7 +36,7 @@ class IndexTest {
         for (int t : new int[]{1, 2}) {
             Parallel.setThreads(t);
             // A permuted, narrowed source: no axis has unit stride in the natural order.
-            Tensor x = random(rnd, 6, 9, 5).permute(2, 0, 1).narrow(2, 1, 7);
+            Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 6, 9, 5).permute(2, 0, 1).narrow(2, 1, 7);
             for (int d = 0; d < 3; d++)
                 for (DType dt : new DType[]{DType.I64, DType.I32}) {
                     int size = x.size(d);
@@ -56,7 +46,7 @@ class IndexTest {
                     Tensor out = Tensor.zeros(DType.F32, shape);
                     x.backend().indexSelect(x, d, index(idx, dt), out);
                     for (long e = 0; e < out.numel(); e++) {
-                        int[] o = unflat(shape, e), s = o.clone();
+                        int[] o = Strided.unravel(shape, e), s = o.clone();
                         s[d] = (int) idx[o[d]];
                         assertEquals(x.get(s), out.get(o), "axis " + d + " at " + Arrays.toString(o));
                     }
@@ -66,7 +56,7 @@ class IndexTest {
 
     @Test void indexSelectGathersBf16RowsAsF32WithStridedIndex() {
         Random rnd = new Random(2);
-        Tensor table = random(rnd, 50, 12).to(DType.BF16);
+        Tensor table = TestData.uniform(rnd, DType.F32, -1, 1, 50, 12).to(DType.BF16);
         Tensor idx = Tensor.ofLongs(new long[]{7, -1, 49, -1, 0, -1, 7, -1}, 8).slice(0, 0, 8, 2);
         Tensor out = Tensor.zeros(DType.F32, 4, 12);
         table.backend().indexSelect(table, 0, idx, out);
@@ -84,21 +74,21 @@ class IndexTest {
                 long[] idx = {1, 3, 1, 1, 0, 3, 2 % dstShape[d], 1};
                 int[] srcShape = dstShape.clone();
                 srcShape[d] = idx.length;
-                Tensor dst = random(rnd, dstShape);
+                Tensor dst = TestData.uniform(rnd, DType.F32, -1, 1, dstShape);
                 double[] expect = new double[(int) dst.numel()];
-                for (int e = 0; e < expect.length; e++) expect[e] = dst.get(unflat(dstShape, e));
+                for (int e = 0; e < expect.length; e++) expect[e] = dst.get(Strided.unravel(dstShape, e));
                 // A transposed source view.
                 int[] rev = {srcShape[2], srcShape[1], srcShape[0]};
-                Tensor src = random(rnd, rev).permute(2, 1, 0);
+                Tensor src = TestData.uniform(rnd, DType.F32, -1, 1, rev).permute(2, 1, 0);
                 for (long e = 0; e < src.numel(); e++) {
-                    int[] s = unflat(srcShape, e), o = s.clone();
+                    int[] s = Strided.unravel(srcShape, e), o = s.clone();
                     o[d] = (int) idx[s[d]];
                     int flat = (o[0] * dstShape[1] + o[1]) * dstShape[2] + o[2];
                     expect[flat] += (float) src.get(s);
                 }
                 dst.backend().indexAdd(dst, d, index(idx, DType.I32), src);
                 for (int e = 0; e < expect.length; e++)
-                    assertEquals(expect[e], dst.get(unflat(dstShape, e)), 1e-5, "axis " + d + " element " + e);
+                    assertEquals(expect[e], dst.get(Strided.unravel(dstShape, e)), 1e-5, "axis " + d + " element " + e);
             }
         }
     }
@@ -107,7 +97,7 @@ class IndexTest {
         Random rnd = new Random(4);
         long[] idx = new long[300];
         for (int i = 0; i < idx.length; i++) idx[i] = rnd.nextInt(40);
-        Tensor src = random(rnd, 300, 8);
+        Tensor src = TestData.uniform(rnd, DType.F32, -1, 1, 300, 8);
         float[][] results = new float[2][];
         for (int t = 1; t <= 2; t++) {
             Parallel.setThreads(t);

@@ -45,15 +45,6 @@ final class TestData {
         return out;
     }
 
-    /** The multi-index of flat row-major element e. */
-    static int[] unravel(int[] shape, long e) {
-        int[] idx = new int[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = (int) (e % shape[d]);
-            e /= shape[d];
-        }
-        return idx;
-    }
 
     /** Asserts |got - expected| <= rtol |expected| + atol for every element (NaN must match NaN). */
     static void assertClose(double[] expected, Tensor got, double rtol, double atol, String what) {
@@ -71,7 +62,7 @@ final class TestData {
             }
             double tol = rtol * Math.abs(e) + atol;
             if (!(Math.abs(g[i] - e) <= tol))
-                fail(what + ": element " + i + " (index " + Arrays.toString(unravel(got.shape(), i)) + " of " + Arrays.toString(got.shape())
+                fail(what + ": element " + i + " (index " + Arrays.toString(Strided.unravel(got.shape(), i)) + " of " + Arrays.toString(got.shape())
                         + ") is " + g[i] + ", expected " + e + " (error " + Math.abs(g[i] - e) + " > " + tol + ")");
         }
     }
