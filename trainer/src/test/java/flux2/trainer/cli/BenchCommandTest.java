@@ -7,33 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flux2.tensor.Parallel;
-import flux2.trainer.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The bench command through the real command line: one JSON line with the expected fields. */
 class BenchCommandTest {
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
+    private static CliRun run(String... args) { return CliRun.of(args); }
 
     @Test
     void matmulPrintsOneJsonLine() throws Exception {
-        Result r = run("bench", "matmul", "--size", "64");
+        CliRun r = run("bench", "matmul", "--size", "64");
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(1, lines.length, r.out());
@@ -51,7 +33,7 @@ class BenchCommandTest {
     @Test
     void nonSquareBf16WithThreads() throws Exception {
         int saved = Parallel.threads();
-        Result r = run("bench", "matmul", "--size", "32", "--m", "3", "--k", "70", "--threads", "1", "--dtype", "bf16", "--warmup", "0.1", "--runs", "2");
+        CliRun r = run("bench", "matmul", "--size", "32", "--m", "3", "--k", "70", "--threads", "1", "--dtype", "bf16", "--warmup", "0.1", "--runs", "2");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out().strip());
         assertEquals(3, json.get("m").asInt());
@@ -65,10 +47,10 @@ class BenchCommandTest {
 
     @Test
     void badDtypeAndMissingSubcommandFail() {
-        Result r = run("bench", "matmul", "--size", "8", "--dtype", "i8");
+        CliRun r = run("bench", "matmul", "--size", "8", "--dtype", "i8");
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("--dtype must be f32 or bf16"), r.err());
-        Result none = run("bench");
+        CliRun none = run("bench");
         assertNotEquals(0, none.code());
         assertTrue(none.err().contains("matmul"), none.err());
     }

@@ -12,10 +12,6 @@ import flux2.tensor.TensorArena;
 import flux2.tensor.io.Checkpoints;
 import flux2.tensor.io.SafetensorsWriter;
 import flux2.tensor.io.TensorSource;
-import flux2.trainer.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,21 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConvertLoraCommandTest {
     @TempDir Path dir;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
+    private static CliRun run(String... args) { return CliRun.of(args); }
 
     @Test
     void diffusersToComfyuiAndBackKeepsEveryAdapter() throws Exception {
@@ -64,7 +46,7 @@ class ConvertLoraCommandTest {
             t.forEach((k, v) -> want.put(k, v.to(DType.F32).toFloatArray()));
         }
 
-        Run r = run("convert-lora", in.toString(), comfy.toString(), "--to", "comfyui");
+        CliRun r = run("convert-lora", in.toString(), comfy.toString(), "--to", "comfyui");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("2 adapters") && r.out().contains("bf16"), r.out());
         try (TensorSource src = Checkpoints.open(comfy)) {
@@ -96,7 +78,7 @@ class ConvertLoraCommandTest {
             SafetensorsWriter.write(in, Map.of("transformer.pos_embed.lora_A.weight", Tensor.zeros(DType.F32, 2, 4),
                     "vae.decoder.lora_up.weight", Tensor.zeros(DType.F32, 4, 2)));
         }
-        Run r = run("convert-lora", in.toString(), dir.resolve("out.safetensors").toString(), "--to", "diffusers");
+        CliRun r = run("convert-lora", in.toString(), dir.resolve("out.safetensors").toString(), "--to", "diffusers");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown keys (2)") && r.err().contains("vae.decoder.lora_up.weight"), r.err());
         assertFalse(dir.resolve("out.safetensors").toFile().exists());

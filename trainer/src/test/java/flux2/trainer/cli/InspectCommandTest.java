@@ -9,11 +9,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.SafetensorsWriter;
-import flux2.trainer.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,22 +26,8 @@ class InspectCommandTest {
     record Run(int code, List<String> out, List<String> err) {}
 
     private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Main.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, lines(out), lines(err));
-    }
-
-    private static List<String> lines(ByteArrayOutputStream b) {
-        return b.toString(StandardCharsets.UTF_8).lines().toList();
+        CliRun r = CliRun.of(args);
+        return new Run(r.code(), r.out().lines().toList(), r.err().lines().toList());
     }
 
     private Path written() throws IOException {
