@@ -14,6 +14,8 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.CropPlan;
 import flux2.trainer.data.ImageDataset;
 import flux2.trainer.data.ImageEntry;
+import flux2.trainer.data.ReferenceSet;
+import flux2.trainer.data.TrainingData;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
@@ -27,11 +29,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The text-embedding cache and the latent cache of every image dataset. {@link #build} fills what is missing
- * (entries already valid are skipped, so an interrupted build resumes), loading each encoder only when it has work
- * and releasing it as soon as its cache is complete.
+ * The text-embedding cache, the latent cache of every image dataset and the latent caches of the reference sets
+ * (conditioning datasets paired with image datasets, keyed by {@link #referenceKey}). {@link #build} fills what is
+ * missing (entries already valid are skipped, so an interrupted build resumes), loading each encoder only when it has
+ * work and releasing it as soon as its cache is complete.
  */
-public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
+public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<String, LatentCache> references) {
+
+    /** Caches without reference sets. */
+    public Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
+        this(text, latents, Map.of());
+    }
 
     /** The caches of a config; the identity hashes of the VAE and the text encoder name their entries. */
     public static Caches of(TrainConfig config, List<ImageDataset> datasets) throws IOException {
@@ -42,12 +50,34 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
         DatasetConfig t = config.textEmbedDataset();
         Path textDir = t != null && t.cacheDir() != null ? t.cacheDir() : config.outputDir().resolve("cache").resolve("text");
         Map<String, LatentCache> lat = new LinkedHashMap<>();
-        for (ImageDataset d : datasets) {
-            Path dir = d.config().cacheDirVae() != null ? d.config().cacheDirVae()
-                    : config.outputDir().resolve("cache").resolve("vae").resolve("flux2").resolve(d.config().id());
-            lat.put(d.config().id(), new LatentCache(dir, vaeId));
-        }
+        for (ImageDataset d : datasets) lat.put(d.config().id(), new LatentCache(vaeDir(config, d.config()), vaeId));
         return new Caches(new TextEmbedCache(textDir, textId), lat);
+    }
+
+    /** The caches of a config's training data, reference sets included. */
+    public static Caches of(TrainConfig config, TrainingData data) throws IOException {
+        Caches base = of(config, data.datasets());
+        if (data.allReferences().isEmpty()) return base;
+        String vaeId = Hashing.modelIdentity(config.model().location().vae());
+        Map<String, LatentCache> refs = new LinkedHashMap<>();
+        for (ReferenceSet r : data.allReferences()) refs.put(referenceKey(r), new LatentCache(vaeDir(config, r.config()), vaeId, r.cacheVariant()));
+        return new Caches(base.text(), base.latents(), refs);
+    }
+
+    private static Path vaeDir(TrainConfig config, DatasetConfig d) {
+        return d.cacheDirVae() != null ? d.cacheDirVae() : config.outputDir().resolve("cache").resolve("vae").resolve("flux2").resolve(d.id());
+    }
+
+    /** The key of a reference set's cache: its conditioning dataset and the image dataset it is paired with. */
+    public static String referenceKey(ReferenceSet r) {
+        return r.config().id() + "@" + r.pairedWith();
+    }
+
+    /** The latent cache of a reference set. */
+    public LatentCache references(ReferenceSet r) {
+        LatentCache c = references.get(referenceKey(r));
+        if (c == null) throw new IllegalArgumentException("no latent cache for conditioning dataset '" + r.config().id() + "' paired with '" + r.pairedWith() + "'");
+        return c;
     }
 
     /** The latent cache of a dataset. */
@@ -70,8 +100,26 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
         ModelLocation loc = config.model().location();
         DatasetConfig t = config.textEmbedDataset();
         buildText(loc, config.model().textEncoderPrecision(), captions(datasets, prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
-        buildLatents(loc, datasets, out);
+        List<Job> jobs = new ArrayList<>();
+        for (ImageDataset d : datasets) jobs.add(new Job(latents(d.config().id()), d.entries()));
+        buildLatents(loc, jobs, out);
     }
+
+    /** As {@link #build(TrainConfig, List, List, PrintStream)}, the reference images of the training data included. */
+    public void build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out) throws IOException {
+        ModelLocation loc = config.model().location();
+        DatasetConfig t = config.textEmbedDataset();
+        buildText(loc, config.model().textEncoderPrecision(), captions(data.datasets(), prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
+        List<Job> jobs = new ArrayList<>();
+        for (ImageDataset d : data.datasets()) {
+            jobs.add(new Job(latents(d.config().id()), d.entries()));
+            for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(new Job(references(r), List.copyOf(r.byImage().values())));
+        }
+        buildLatents(loc, jobs, out);
+    }
+
+    /** The entries one latent cache holds. */
+    private record Job(LatentCache cache, List<ImageEntry> entries) {}
 
     private void buildText(ModelLocation loc, String precision, List<String> captions, int batch, PrintStream out) throws IOException {
         List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();
@@ -96,21 +144,21 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents) {
         }
     }
 
-    private void buildLatents(ModelLocation loc, List<ImageDataset> datasets, PrintStream out) throws IOException {
+    private void buildLatents(ModelLocation loc, List<Job> jobs, PrintStream out) throws IOException {
         List<ImageEntry> todo = new ArrayList<>();
         List<LatentCache> where = new ArrayList<>();
         int total = 0;
-        for (ImageDataset d : datasets) {
-            LatentCache c = latents(d.config().id());
+        for (Job j : jobs) {
+            LatentCache c = j.cache();
             int before = todo.size();
-            for (ImageEntry e : d.entries()) {
+            for (ImageEntry e : j.entries()) {
                 total++;
                 if (!c.has(e)) {
                     todo.add(e);
                     where.add(c);
                 }
             }
-            out.println("latent cache " + c.dir() + ": " + (d.entries().size() - (todo.size() - before)) + " of " + d.entries().size() + " images cached");
+            out.println("latent cache " + c.dir() + ": " + (j.entries().size() - (todo.size() - before)) + " of " + j.entries().size() + " images cached");
         }
         if (todo.isEmpty()) return;
         try (AutoEncoder vae = ModelParts.vae(loc)) {

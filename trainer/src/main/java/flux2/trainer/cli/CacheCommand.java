@@ -28,10 +28,11 @@ public final class CacheCommand implements Callable<Integer> {
         if (c == null) return 2;
         long seed = c.seed() != null ? c.seed() : 0;
         TrainingData data = TrainingData.open(c, seed, System.out::println);
-        Caches caches = Caches.of(c, data.datasets());
-        caches.build(c, data.datasets(), Validator.prompts(c).stream().map(PromptEntry::prompt).toList(), System.out);
+        Caches caches = Caches.of(c, data);
+        caches.build(c, data, Validator.prompts(c).stream().map(PromptEntry::prompt).toList(), System.out);
         System.out.println("caches complete: text " + caches.text().dir() + ", latents "
-                + caches.latents().values().stream().map(l -> l.dir().toString()).toList());
+                + java.util.stream.Stream.concat(caches.latents().values().stream(), caches.references().values().stream())
+                .map(l -> l.dir().toString()).distinct().toList());
         return 0;
     }
 }

@@ -102,7 +102,10 @@ public final class ConfigKeys {
             number("validation_guidance", 7.5),
             integer("validation_seed", null),
             string("validation_negative_prompt", "blurry, cropped, ugly"),
-            integer("num_validation_images", 1L).min(1)
+            integer("num_validation_images", 1L).min(1),
+            // TREAD token routing (section 5) and reference conditioning (section 3)
+            KeyDef.of("tread_config", KeyDef.Kind.JSON, null),
+            choice("conditioning_multidataset_sampling", "random", "random", "combined")
     ), Set.of(
             // SimpleTuner keys with no implementation here (reported by name, then ignored)
             "revision", "variant", "text_encoder_revision", "controlnet", "fuse_qkv_projections", "fused_qkv_projections",
@@ -113,7 +116,7 @@ public final class ConfigKeys {
             "ema_update_interval", "ema_device", "ema_validation", "report_to", "tracker_project_name", "tracker_run_name",
             "hub_model_id", "push_to_hub", "push_checkpoints_to_hub", "vae_batch_size", "vae_dtype", "compress_disk_cache",
             "write_batch_size", "text_encoder_batch_size", "tokenizer_max_length", "custom_text_encoder_intermediary_layers",
-            "tread_config", "use_dora", "init_lora", "init_lora_step", "slider_lora_target", "flow_cubic_schedule_weights",
+            "use_dora", "init_lora", "init_lora_step", "slider_lora_target", "flow_cubic_schedule_weights",
             "flux_fast_schedule", "flow_custom_timesteps", "flow_timesteps_mode", "mixflow_enabled", "input_perturbation",
             "offset_noise", "noise_offset", "noise_offset_probability", "snr_gamma", "huber_c", "huber_schedule",
             "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "optimizer_config", "checkpoint_epoch_interval",
@@ -121,7 +124,7 @@ public final class ConfigKeys {
             "disable_benchmark", "validation_guidance_real", "validation_no_cfg_until_timestep", "validation_disable_unconditional",
             "validation_seed_source", "validation_randomize", "num_eval_images", "validation_image_format", "validation_preview",
             "validation_guidance_rescale", "validation_prompt_library", "validation_disable", "i_know_what_i_am_doing",
-            "conditioning_multidataset_sampling", "allow_dataset_oversubscription"
+            "allow_dataset_oversubscription"
     ), List.of("scheduled_sampling_", "sdnq_"));
 
     private static KeyDef precision(String name) {

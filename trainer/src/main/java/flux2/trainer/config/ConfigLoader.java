@@ -79,7 +79,7 @@ public final class ConfigLoader {
             Path lib = ConfigPaths.existing(workDir, configDir, s.string("user_prompt_library"), false, name, "user_prompt_library", problems);
             if (lib != null) {
                 JsonNode libRoot = readJson(lib, problems);
-                if (libRoot != null) prompts = PromptLibrary.read(lib.toString(), libRoot, problems);
+                if (libRoot != null) prompts = PromptLibrary.read(lib.toString(), libRoot, workDir, lib.getParent(), problems);
             }
         }
         TrainConfig.Training training = training(name, s, problems);
@@ -91,9 +91,11 @@ public final class ConfigLoader {
                 s.string("validation_prompt"), resolutions(name, s.string("validation_resolution"), problems),
                 (int) (long) s.integer("validation_num_inference_steps"), s.number("validation_guidance"), s.integer("validation_seed"),
                 s.string("validation_negative_prompt"), (int) (long) s.integer("num_validation_images"));
+        TrainConfig.Conditioning conditioning = new TrainConfig.Conditioning(TreadConfigReader.read(name, s.json("tread_config"), problems),
+                s.string("conditioning_multidataset_sampling"));
         problems.throwIfErrors();
         return new TrainConfig(file, outputDir, s.integer("seed"), model, training, flow, lora, checkpoints, validation,
-                datasets, prompts, problems.warnings());
+                datasets, prompts, problems.warnings(), conditioning);
     }
 
     private TrainConfig.Model model(String file, Settings s, Problems problems) {
@@ -199,6 +201,7 @@ public final class ConfigLoader {
             return List.of();
         }
         List<DatasetConfig> out = new ArrayList<>();
+        Map<String, String> sources = new java.util.LinkedHashMap<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < root.size(); i++) {
             JsonNode entry = root.get(i);
@@ -211,7 +214,9 @@ public final class ConfigLoader {
             if (d.bool("disabled")) continue;
             DatasetConfig dc = dataset(where, d, global, configDir, outputDir, problems);
             if (dc != null) out.add(dc);
+            if (dc != null && d.string("source_dataset_id") != null) sources.put(dc.id(), d.string("source_dataset_id"));
         }
+        out = ConditioningLinks.link(name, out, sources, problems);
         if (out.stream().noneMatch(c -> c.datasetType() == DatasetType.IMAGE))
             problems.error(name, "", "no enabled image dataset (dataset_type image)");
         for (DatasetConfig c : out)
@@ -235,7 +240,7 @@ public final class ConfigLoader {
                     false, 0, null, d.bool("default"), ConfigPaths.output(workDir, cache), writeBatch, encoderBatch, rounding, noPruning);
         }
         Path dir = null;
-        if (d.string("instance_data_dir") == null) problems.error(where, "instance_data_dir", "required for an image dataset (the image folder)");
+        if (d.string("instance_data_dir") == null) problems.error(where, "instance_data_dir", "required for an image or conditioning dataset (the image folder)");
         else dir = ConfigPaths.existing(workDir, configDir, d.string("instance_data_dir"), true, where, "instance_data_dir", problems);
 
         boolean crop = d.isSet("crop") ? d.bool("crop") : g.bool("crop");
@@ -254,19 +259,29 @@ public final class ConfigLoader {
             problems.error(where, "resolution", resolution + " pixels is below 16 (for megapixels use resolution_type area)");
         List<String> instance = d.list("instance_prompt") == null ? List.of() : d.list("instance_prompt");
         CaptionStrategy cs = CaptionStrategy.valueOf(captions.toUpperCase(Locale.ROOT));
-        if ((cs == CaptionStrategy.INSTANCEPROMPT || d.bool("only_instance_prompt") || d.bool("prepend_instance_prompt")) && instance.isEmpty())
+        if (type == DatasetType.IMAGE && (cs == CaptionStrategy.INSTANCEPROMPT || d.bool("only_instance_prompt") || d.bool("prepend_instance_prompt")) && instance.isEmpty())
             problems.error(where, "instance_prompt", "required with caption_strategy instanceprompt, only_instance_prompt or prepend_instance_prompt");
         Double minAr = d.number("minimum_aspect_ratio"), maxAr = d.number("maximum_aspect_ratio");
         if (minAr != null && maxAr != null && minAr > maxAr)
             problems.error(where, "minimum_aspect_ratio", minAr + " is above maximum_aspect_ratio " + maxAr);
         Path vae = d.string("cache_dir_vae") != null ? ConfigPaths.output(workDir, d.string("cache_dir_vae"))
                 : outputDir == null ? null : outputDir.resolve("cache").resolve("vae").resolve("flux2").resolve(id);
-        return new DatasetConfig(id, DatasetType.IMAGE, dir, crop,
+        DatasetConfig.ConditioningType ct = null;
+        if (type == DatasetType.CONDITIONING) {
+            if (d.string("conditioning_type") == null)
+                problems.error(where, "conditioning_type", "required for a conditioning dataset: reference_strict (cropped exactly as the paired image) or reference_loose (own aspect bucket)");
+            else ct = DatasetConfig.ConditioningType.valueOf(d.string("conditioning_type").toUpperCase(Locale.ROOT));
+        } else if (d.isSet("conditioning_type"))
+            problems.error(where, "conditioning_type", "only for dataset_type conditioning; pair this dataset with conditioning_data instead");
+        List<String> paired = d.list("conditioning_data") == null ? List.of() : List.copyOf(d.list("conditioning_data"));
+        if (!paired.isEmpty() && type != DatasetType.IMAGE)
+            problems.error(where, "conditioning_data", "only for image datasets (it names the conditioning datasets paired to their images)");
+        return new DatasetConfig(id, type, dir, crop,
                 CropStyle.valueOf(style.equals("centre") ? "CENTER" : style.toUpperCase(Locale.ROOT)),
                 CropAspect.valueOf(aspect.toUpperCase(Locale.ROOT)), resolution, rt, minSize, minAr, maxAr, vae, cs,
                 List.copyOf(instance), d.bool("prepend_instance_prompt"), d.bool("only_instance_prompt"),
                 d.bool("disable_multiline_split"), (int) (long) d.integer("repeats"), d.string("text_embeds"), false, null,
-                writeBatch, encoderBatch, rounding, noPruning);
+                writeBatch, encoderBatch, rounding, noPruning, ct, paired);
     }
 
     private static JsonNode readJson(Path file, Problems problems) {

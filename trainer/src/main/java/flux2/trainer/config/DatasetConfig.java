@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One validated multidatabackend.json entry with config.json's data defaults applied. For text_embeds datasets only
- * id, cacheDir, isDefault and the batch sizes are meaningful.
+ * id, cacheDir, isDefault and the batch sizes are meaningful. conditioningType is set for conditioning datasets;
+ * conditioningData lists the conditioning datasets paired to an image dataset (conditioning_data, in file order).
  */
 public record DatasetConfig(String id, DatasetType datasetType, Path instanceDataDir, boolean crop, CropStyle cropStyle,
                             CropAspect cropAspect, double resolution, ResolutionType resolutionType, Double minimumImageSize,
@@ -13,10 +14,31 @@ public record DatasetConfig(String id, DatasetType datasetType, Path instanceDat
                             CaptionStrategy captionStrategy, List<String> instancePrompt, boolean prependInstancePrompt,
                             boolean onlyInstancePrompt, boolean disableMultilineSplit, int repeats, String textEmbeds,
                             boolean isDefault, Path cacheDir, int writeBatchSize, int textEncoderBatchSize,
-                            int aspectBucketRounding, boolean disableBucketPruning) {
+                            int aspectBucketRounding, boolean disableBucketPruning, ConditioningType conditioningType,
+                            List<String> conditioningData) {
 
-    /** What a dataset holds. */
-    public enum DatasetType { IMAGE, TEXT_EMBEDS }
+    /** A dataset without conditioning settings (conditioning_type null, conditioning_data empty). */
+    public DatasetConfig(String id, DatasetType datasetType, Path instanceDataDir, boolean crop, CropStyle cropStyle,
+                         CropAspect cropAspect, double resolution, ResolutionType resolutionType, Double minimumImageSize,
+                         Double minimumAspectRatio, Double maximumAspectRatio, Path cacheDirVae,
+                         CaptionStrategy captionStrategy, List<String> instancePrompt, boolean prependInstancePrompt,
+                         boolean onlyInstancePrompt, boolean disableMultilineSplit, int repeats, String textEmbeds,
+                         boolean isDefault, Path cacheDir, int writeBatchSize, int textEncoderBatchSize,
+                         int aspectBucketRounding, boolean disableBucketPruning) {
+        this(id, datasetType, instanceDataDir, crop, cropStyle, cropAspect, resolution, resolutionType, minimumImageSize,
+                minimumAspectRatio, maximumAspectRatio, cacheDirVae, captionStrategy, instancePrompt, prependInstancePrompt,
+                onlyInstancePrompt, disableMultilineSplit, repeats, textEmbeds, isDefault, cacheDir, writeBatchSize,
+                textEncoderBatchSize, aspectBucketRounding, disableBucketPruning, null, List.of());
+    }
+
+    /** What a dataset holds: training images, text-embedding caches, or reference images paired to training images. */
+    public enum DatasetType { IMAGE, TEXT_EMBEDS, CONDITIONING }
+
+    /**
+     * How a conditioning dataset's images are cropped: REFERENCE_STRICT exactly as the paired training image (same
+     * resize and crop window), REFERENCE_LOOSE on their own (own aspect bucket under the dataset's resolution settings).
+     */
+    public enum ConditioningType { REFERENCE_STRICT, REFERENCE_LOOSE }
 
     /** How {@code resolution} is read: shorter edge in pixels, megapixels, or an edge whose square is the area. */
     public enum ResolutionType { PIXEL, AREA, PIXEL_AREA }

@@ -19,8 +19,11 @@ public final class DatasetKeys {
     public static final KeyTable TABLE = new KeyTable(List.of(
             string("id", null).require(),
             choice("type", null, "local").notImplemented("aws", "csv", "huggingface", "webshart", "memory"),
-            choice("dataset_type", "image", "image", "text_embeds")
-                    .notImplemented("video", "audio", "image_embeds", "conditioning_image_embeds", "conditioning"),
+            choice("dataset_type", "image", "image", "text_embeds", "conditioning")
+                    .notImplemented("video", "audio", "image_embeds", "conditioning_image_embeds"),
+            choice("conditioning_type", null, "reference_strict", "reference_loose").notImplemented("mask", "controlnet"),
+            KeyDef.of("conditioning_data", KeyDef.Kind.STRING_LIST, null),
+            string("source_dataset_id", null),
             bool("disabled", false),
             string("instance_data_dir", null),
             KeyDef.of("crop", KeyDef.Kind.BOOL, null),
@@ -48,8 +51,7 @@ public final class DatasetKeys {
             "probability", "maximum_image_size", "target_downsample_size", "crop_aspect_buckets", "max_upscale_threshold",
             "caption_shuffle", "caption_filter_list", "timestep_sampling_offset", "vae_cache_clear_each_epoch", "vae_cache_ondemand",
             "vae_cache_disable", "skip_file_discovery", "preserve_data_backend_cache", "max_num_samples", "start_epoch", "end_epoch",
-            "start_step", "end_step", "is_regularisation_data", "is_regularization_data", "train_batch_size", "conditioning_data",
-            "conditioning_type", "source_dataset_id", "conditioning", "image_embeds", "hash_filenames", "parquet", "huggingface",
+            "start_step", "end_step", "is_regularisation_data", "is_regularization_data", "train_batch_size", "conditioning", "image_embeds", "hash_filenames", "parquet", "huggingface",
             "aws_bucket_name", "aws_region_name", "aws_endpoint_url", "aws_access_key_id", "aws_secret_access_key", "aws_data_prefix"
     ), List.of());
 }

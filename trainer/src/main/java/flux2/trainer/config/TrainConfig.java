@@ -6,7 +6,13 @@ import java.util.List;
 /** A validated training configuration: config.json, its datasets and its prompt library, with SimpleTuner's defaults. */
 public record TrainConfig(Path configFile, Path outputDir, Long seed, Model model, Training training, Flow flow, Lora lora,
                           Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
-                          List<PromptEntry> promptLibrary, List<ConfigProblem> warnings) {
+                          List<PromptEntry> promptLibrary, List<ConfigProblem> warnings, Conditioning conditioning) {
+
+    /**
+     * Training-only model inputs: TREAD routes ({@code tread_config}, null when off) and how several reference datasets
+     * of one image dataset are used per step ({@code conditioning_multidataset_sampling}: random or combined).
+     */
+    public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, String multidatasetSampling) {}
 
     /** The base model: where its weights are and how they are held. */
     public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
@@ -45,6 +51,11 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
     /** The image datasets (dataset_type image) in file order. */
     public List<DatasetConfig> imageDatasets() {
         return datasets.stream().filter(d -> d.datasetType() == DatasetConfig.DatasetType.IMAGE).toList();
+    }
+
+    /** The conditioning datasets (dataset_type conditioning) in file order. */
+    public List<DatasetConfig> conditioningDatasets() {
+        return datasets.stream().filter(d -> d.datasetType() == DatasetConfig.DatasetType.CONDITIONING).toList();
     }
 
     /** The text-embedding cache dataset marked default (or the only one), or null when none is configured. */

@@ -25,6 +25,14 @@ public final class Generator {
      * {@code steps} steps and embedded guidance {@code guidance}. Sides must be multiples of the VAE's pixels per token.
      */
     public Tensor generate(Tensor ctx, int width, int height, int steps, double guidance, Rng noiseRng) {
+        return generate(ctx, null, null, width, height, steps, guidance, noiseRng);
+    }
+
+    /**
+     * As {@link #generate(Tensor, int, int, int, double, Rng)}, conditioned on reference tokens refs [1, Lr, C] with
+     * ids refIds [1, Lr, 4] appended after the image's tokens (both null for text-to-image).
+     */
+    public Tensor generate(Tensor ctx, Tensor refs, Tensor refIds, int width, int height, int steps, double guidance, Rng noiseRng) {
         int f = vae.config().pixelsPerLatent();
         if (width % f != 0 || height % f != 0 || width <= 0 || height <= 0)
             throw new IllegalArgumentException("image sides must be positive multiples of " + f + ", got " + width + "x" + height);
@@ -32,7 +40,7 @@ public final class Generator {
         TensorArena outer = TensorArena.current();
         try (var a = TensorArena.open("generate")) {
             Tensor noise = noiseRng.normal(0, 1, 1, h * w, c);
-            Tensor x = new Sampler(model).sample(noise, TokenIds.image(1, h, w), ctx, TokenIds.text(1, ctx.size(1)), null, null,
+            Tensor x = new Sampler(model).sample(noise, TokenIds.image(1, h, w), ctx, TokenIds.text(1, ctx.size(1)), refs, refIds,
                     Schedule.timesteps(steps, h * w), guidance);
             return vae.decode(Latents.unpack(x, h, w)).copyTo(outer);
         }

@@ -86,9 +86,9 @@ public final class Trainer {
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
         TrainingData data = TrainingData.open(config, seed, out::println);
-        Caches caches = Caches.of(config, data.datasets());
+        Caches caches = Caches.of(config, data);
         List<String> prompts = Validator.prompts(config).stream().map(PromptEntry::prompt).toList();
-        caches.build(config, data.datasets(), prompts, out);
+        caches.build(config, data, prompts, out);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed);
@@ -102,6 +102,7 @@ public final class Trainer {
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = attachLora(model, seed, loraArena);
+            TreadRouting tread = TreadRouting.of(config, model, seed, out);
             Map<String, Parameter> params = lora.namedParameters();
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
             LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
@@ -137,7 +138,10 @@ public final class Trainer {
                     lora.setStep(step * t.gradientAccumulationSteps() + micro);
                     Batch batch = data.sampler().next();
                     try (var a = TensorArena.open("step")) {
-                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng);
+                        long microIndex = step * t.gradientAccumulationSteps() + micro;
+                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng,
+                                ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
+                                tread == null ? null : tread.router(microIndex));
                         double v = l.data().item();
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
@@ -201,8 +205,9 @@ public final class Trainer {
         return lora;
     }
 
-    /** The flow-matching loss of one batch. */
-    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng) {
+    /** The flow-matching loss of one batch (with its reference tokens, or null, and a TREAD router, or null). */
+    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
+                          List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router) {
         List<Sample> samples = batch.samples();
         int b = samples.size();
         Tensor[] lat = new Tensor[b], txt = new Tensor[b];
@@ -219,8 +224,8 @@ public final class Trainer {
         Tensor sigma = floats(sigmas.sample(b, h * w, sigmaRng));
         Tensor guidance = floats(sigmas.guidance(b, sigmaRng));
         Tensor xt = FlowMatching.noisy(x0, noise, sigma);
-        return FlowMatching.loss(model, xt, TokenIds.image(b, h, w), null, null, ctx, TokenIds.text(b, ctx.size(1)), sigma, guidance,
-                FlowMatching.target(x0, noise));
+        return StepLoss.of(model, xt, TokenIds.image(b, h, w), ctx, TokenIds.text(b, ctx.size(1)), sigma, guidance,
+                FlowMatching.target(x0, noise), refs, router);
     }
 
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */

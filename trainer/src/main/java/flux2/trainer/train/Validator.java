@@ -22,6 +22,7 @@ import java.util.List;
  * validation resolution and each of num_validation_images, an image generated with the current LoRA, written to
  * {@code <output_dir>/validation_images/step_<N>_<shortname>_<idx>_<WxH>.png}. The noise comes from a generator
  * seeded with validation_seed (else seed, else 0) at every validation, so that images of different steps compare.
+ * A prompt library entry with reference images ("path") is generated with their tokens appended (edit LoRAs).
  */
 public final class Validator {
     private final TrainConfig config;
@@ -60,7 +61,9 @@ public final class Validator {
                     for (TrainConfig.Size size : v.resolutions()) {
                         try (var a = TensorArena.open("validation")) {
                             Tensor ctx = text.get(p.prompt()).unsqueeze(0);
-                            Tensor img = gen.generate(ctx, size.width(), size.height(), v.numInferenceSteps(), v.guidance(), noise);
+                            Tensor[] refs = ValidationReferences.encode(vae, p.referenceImages());
+                            Tensor img = gen.generate(ctx, refs == null ? null : refs[0], refs == null ? null : refs[1], size.width(), size.height(),
+                                    v.numInferenceSteps(), v.guidance(), noise);
                             Path file = dir.resolve("step_" + step + "_" + p.shortname() + "_" + idx + "_" + size + ".png");
                             ImageFiles.writePng(img, file);
                             written.add(file);
