@@ -198,7 +198,7 @@ class ConfigLoaderTest {
     void quickstartConfigWithTreadAndPromptLibraryParses() throws IOException {
         Path cfg = write("config/config.json", QUICKSTART);
         TrainConfig c = loader().load(cfg, List.of());
-        assertTrue(c.warnings().stream().anyMatch(w -> w.key().equals("tread_config")), c.warnings().toString());
+        assertEquals(List.of(new flux2.model.flux2.tread.TreadConfig.Route(0.5, 2, -2)), c.conditioning().tread().routes(), "the quick start's route");
         assertTrue(c.warnings().stream().anyMatch(w -> w.key().equals("dog.adapter_strength")));
         assertEquals(List.of(new PromptEntry("cat", "a photo of a cat"), new PromptEntry("dog", "a dog")), c.promptLibrary());
         assertEquals(16, c.lora().rank());

@@ -143,6 +143,20 @@ class EditTrainingTest {
             Var without = StepLoss.of(tr.model(), xt, TokenIds.image(1, 4, 4), ctx, TokenIds.text(1, ctx.size(1)), sigma, g,
                     FlowMatching.target(x0, noise), null, null);
             assertNotEquals(want, without.data().item(), "the references change the prediction");
+
+            // two samples whose references differ in size run as two groups; the loss is still the batch mean
+            Tensor small = ref.tokens().narrow(1, 0, 4);
+            ReferenceTokens other = new ReferenceTokens(small, TokenIds.reference(1, 0, 2, 2), "2x2");
+            Tensor x2 = flux2.tensor.Layouts.concat(0, xt, xt.mul(0.5)), t2 = flux2.tensor.Layouts.concat(0, FlowMatching.target(x0, noise), x0);
+            Tensor s2 = Tensor.of(new float[]{0.7f, 0.3f}, 2), g2 = Tensor.of(new float[]{1f, 1f}, 2);
+            Tensor ctx2 = flux2.tensor.Layouts.concat(0, ctx, ctx);
+            double batchLoss = StepLoss.of(tr.model(), x2, TokenIds.image(2, 4, 4), ctx2, TokenIds.text(2, ctx.size(1)), s2, g2, t2,
+                    List.of(ref, other), null).data().item();
+            double first = FlowMatching.loss(tr.model(), xt, TokenIds.image(1, 4, 4), ref.tokens(), ref.ids(), ctx, TokenIds.text(1, ctx.size(1)),
+                    sigma, g, FlowMatching.target(x0, noise)).data().item();
+            double second = FlowMatching.loss(tr.model(), xt.mul(0.5), TokenIds.image(1, 4, 4), small, other.ids(), ctx, TokenIds.text(1, ctx.size(1)),
+                    Tensor.of(new float[]{0.3f}, 1), g, x0).data().item();
+            assertEquals((first + second) / 2, batchLoss, 1e-6 * batchLoss);
         }
     }
 }
