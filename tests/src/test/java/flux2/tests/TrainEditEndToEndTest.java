@@ -46,7 +46,7 @@ class TrainEditEndToEndTest {
         assertTrue(stdout.contains("done: 3 steps; LoRA at " + dir.resolve(LoraFiles.FILE_NAME)), stdout);
         assertEquals(3, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
         for (String name : List.of("magentasq", "magentacirc"))
-            assertEquals(64, ImageIO.read(dir.resolve("validation_images/step_3_" + name + "_0_64x64.png").toFile()).getHeight(), name);
+            assertEquals(32, ImageIO.read(dir.resolve("validation_images/step_3_" + name + "_0_32x32.png").toFile()).getHeight(), name);
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Procedural edit pairs: a reference image (a red, green, orange or yellow square or circle on white, 64 x 64) and
+ * Procedural edit pairs: a reference image (a red, green, orange or yellow square or circle on white, 32 x 32, the miniature model's training size) and
  * its edit (the same shape at the same place, recoloured blue), with the caption of the edit. Drawn without
  * antialiasing, so the PNG bytes are the same on every run.
  */
@@ -22,7 +22,7 @@ public final class TinyEditImages {
     public static final String CAPTION = "make the shape blue";
 
     private static final Color[] COLORS = {Color.RED, Color.GREEN, Color.ORANGE, Color.YELLOW, Color.MAGENTA};
-    static final int SIZE = 64;
+    static final int SIZE = 32;
 
     /**
      * Writes {@code count} pairs: edit/pairN.png with edit/pairN.txt into {@code editDir}, reference/pairN.png into
@@ -32,7 +32,7 @@ public final class TinyEditImages {
         Files.createDirectories(editDir);
         Files.createDirectories(referenceDir);
         for (int i = 0; i < count; i++) {
-            int c = i % 4, shape = (i / 4) % 2, shift = 4 * (i % 3);
+            int c = i % 4, shape = (i / 4) % 2, shift = 2 * (i % 3);
             write(draw(COLORS[c], shape, shift), referenceDir.resolve("pair" + i + ".png"));
             write(draw(TARGET, shape, shift), editDir.resolve("pair" + i + ".png"));
             Files.writeString(editDir.resolve("pair" + i + ".txt"), CAPTION);
@@ -42,7 +42,7 @@ public final class TinyEditImages {
     /** A held-out reference for validation: a magenta shape (a colour the pairs never show). */
     public static void writeValidationReference(Path file, int shape) throws IOException {
         Files.createDirectories(file.getParent());
-        write(draw(COLORS[4], shape, 6), file);
+        write(draw(COLORS[4], shape, 3), file);
     }
 
     private static BufferedImage draw(Color color, int shape, int shift) {
@@ -51,8 +51,8 @@ public final class TinyEditImages {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, SIZE, SIZE);
         g.setColor(color);
-        if (shape == 0) g.fillRect(14 + shift, 14 + shift / 2, 32, 32);
-        else g.fillOval(12 + shift, 12 + shift / 2, 36, 36);
+        if (shape == 0) g.fillRect(7 + shift, 7 + shift / 2, 16, 16);
+        else g.fillOval(6 + shift, 6 + shift / 2, 18, 18);
         g.dispose();
         return img;
     }

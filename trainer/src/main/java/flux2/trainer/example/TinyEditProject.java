@@ -24,7 +24,7 @@ public final class TinyEditProject {
 
     /**
      * The embedded edit example (examples/tiny-edit): 8 pairs, LoRA rank 8, 100 steps with checkpoints every 25 and
-     * validation every 50 at 64x64 on two held-out references. Returns the config.json path.
+     * validation every 50 at 32x32 on two held-out references. Returns the config.json path.
      */
     public static Path writeExample(Path root, Path model, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -42,7 +42,7 @@ public final class TinyEditProject {
         c.put("checkpoint_step_interval", 25);
         c.put("checkpoints_total_limit", 2);
         c.put("validation_step_interval", 50);
-        c.put("validation_resolution", "64x64");
+        c.put("validation_resolution", "32x32");
         c.put("validation_num_inference_steps", 8);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
@@ -50,7 +50,7 @@ public final class TinyEditProject {
     }
 
     /**
-     * A small edit project for tests (4 pairs, LoRA rank 4, 2 steps, validation at 64x64 with 2 steps, the tiny model
+     * A small edit project for tests (4 pairs, LoRA rank 4, 2 steps, validation at 32x32 with 2 steps, the tiny model
      * written to model/, outputs and caches inside {@code root}) whose config keys {@code overrides} replace or add.
      */
     public static Path write(Path root, Map<String, Object> overrides) throws IOException {
@@ -65,7 +65,7 @@ public final class TinyEditProject {
         c.put("seed", 42);
         c.put("checkpoint_step_interval", 100);
         c.put("validation_step_interval", 100);
-        c.put("validation_resolution", "64x64");
+        c.put("validation_resolution", "32x32");
         c.put("validation_num_inference_steps", 2);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
@@ -87,7 +87,7 @@ public final class TinyEditProject {
         ds.put("type", "local");
         ds.put("instance_data_dir", edit.toString());
         ds.put("caption_strategy", "textfile");
-        ds.put("resolution", 64);
+        ds.put("resolution", 32);
         ds.put("resolution_type", "pixel");
         ds.put("crop", true);
         ds.put("crop_style", "center");

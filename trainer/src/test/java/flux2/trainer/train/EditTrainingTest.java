@@ -54,8 +54,8 @@ class EditTrainingTest {
         assertTrue(text.contains("conditioning dataset 'references' (reference_strict): 4 references paired with 'edits'"), text);
         assertTrue(text.contains("latent cache " + dir.resolve("output/cache/vae/references") + ": 0 of 4 images cached"), text);
         for (String name : List.of("magentasq", "magentacirc")) {
-            Path png = dir.resolve("output/validation_images/step_2_" + name + "_0_64x64.png");
-            assertEquals(64, ImageIO.read(png.toFile()).getWidth(), png.toString());
+            Path png = dir.resolve("output/validation_images/step_2_" + name + "_0_32x32.png");
+            assertEquals(32, ImageIO.read(png.toFile()).getWidth(), png.toString());
         }
         // the references enter the step: the same pairs without conditioning_data train other weights
         Path plain = dir.resolve("plain.json");
@@ -80,7 +80,7 @@ class EditTrainingTest {
         ArrayNode backends = (ArrayNode) JSON.readTree(dir.resolve("multidatabackend.json").toFile());
         ((ObjectNode) backends.get(0)).putArray("conditioning_data").add("references").add("loose");
         ObjectNode loose = ((ObjectNode) backends.get(1)).deepCopy();
-        loose.put("id", "loose").put("conditioning_type", "reference_loose").put("resolution", 32).put("resolution_type", "pixel")
+        loose.put("id", "loose").put("conditioning_type", "reference_loose").put("resolution", 16).put("resolution_type", "pixel")
                 .put("cache_dir_vae", dir.resolve("output/cache/vae/loose").toString());
         backends.insert(2, loose);
         JSON.writeValue(dir.resolve("multidatabackend.json").toFile(), backends);
@@ -97,14 +97,15 @@ class EditTrainingTest {
         try (TensorArena a = TensorArena.open("test")) {
             Batch batch = data.sampler().next();
             ReferenceTokens both = ReferenceTokens.of(batch, data.referencesOf("edits"), caches, "combined", 42).getFirst();
-            // a 64 px strict reference (4 x 4 tokens) at T = 10, then a 32 px loose one (2 x 2) at T = 20
+            // a 32 px strict reference (2 x 2 tokens) at T = 10, then a 16 px loose one (1 x 1) at T = 20
             int channels = caches.latents("edits").get(batch.samples().getFirst().image()).size(0);
-            assertArrayEquals(new int[]{1, 16 + 4, channels}, both.tokens().shape());
-            assertEquals("4x4,2x2", both.shape());
+            assertArrayEquals(new int[]{1, 4 + 1, channels}, both.tokens().shape());
+            assertEquals("2x2,1x1", both.shape());
             float[] ids = both.ids().toFloatArray();
-            for (int k = 0; k < 20; k++) assertEquals(k < 16 ? 10 : 20, ids[4 * k], "T of reference token " + k);
-            assertEquals(1, ids[4 * 5 + 1], "h of token 5 of the 4 x 4 grid");
-            assertEquals(1, ids[4 * 5 + 2], "w of token 5 of the 4 x 4 grid");
+            for (int k = 0; k < 5; k++) assertEquals(k < 4 ? 10 : 20, ids[4 * k], "T of reference token " + k);
+            assertEquals(1, ids[4 * 3 + 1], "h of token 3 of the 2 x 2 grid");
+            assertEquals(1, ids[4 * 3 + 2], "w of token 3 of the 2 x 2 grid");
+            assertEquals(0, ids[4 * 4 + 1] + ids[4 * 4 + 2], "the loose reference's one token sits at (0, 0)");
 
             Set<String> drawn = new HashSet<>();
             for (int i = 0; i < 8; i++) {
@@ -114,7 +115,7 @@ class EditTrainingTest {
                 assertEquals(10, one.ids().toFloatArray()[0], "the one reference is reference 0");
                 drawn.add(one.shape());
             }
-            assertEquals(Set.of("4x4", "2x2"), drawn, "both sets are drawn over 8 batches");
+            assertEquals(Set.of("2x2", "1x1"), drawn, "both sets are drawn over 8 batches");
         }
     }
 
@@ -133,28 +134,28 @@ class EditTrainingTest {
             Rng rng = new Rng(1);
             Tensor noise = rng.normal(0, 1, x0.shape()), sigma = Tensor.of(new float[]{0.7f}, 1), g = Tensor.of(new float[]{1f}, 1);
             Tensor xt = FlowMatching.noisy(x0, noise, sigma);
-            Var v = FlowMatching.predict(tr.model(), xt, TokenIds.image(1, 4, 4), ref.tokens(), ref.ids(), ctx, TokenIds.text(1, ctx.size(1)), sigma, g);
+            Var v = FlowMatching.predict(tr.model(), xt, TokenIds.image(1, 2, 2), ref.tokens(), ref.ids(), ctx, TokenIds.text(1, ctx.size(1)), sigma, g);
             assertArrayEquals(x0.shape(), v.shape(), "only the target tokens are predicted");
             // the loss of StepLoss is that of the prediction with the clean reference tokens appended
             double want = v.data().sub(FlowMatching.target(x0, noise)).square().mean().item();
-            Var loss = StepLoss.of(tr.model(), xt, TokenIds.image(1, 4, 4), ctx, TokenIds.text(1, ctx.size(1)), sigma, g,
+            Var loss = StepLoss.of(tr.model(), xt, TokenIds.image(1, 2, 2), ctx, TokenIds.text(1, ctx.size(1)), sigma, g,
                     FlowMatching.target(x0, noise), List.of(ref), null);
             assertEquals(want, loss.data().item(), 1e-6 * want);
-            Var without = StepLoss.of(tr.model(), xt, TokenIds.image(1, 4, 4), ctx, TokenIds.text(1, ctx.size(1)), sigma, g,
+            Var without = StepLoss.of(tr.model(), xt, TokenIds.image(1, 2, 2), ctx, TokenIds.text(1, ctx.size(1)), sigma, g,
                     FlowMatching.target(x0, noise), null, null);
             assertNotEquals(want, without.data().item(), "the references change the prediction");
 
             // two samples whose references differ in size run as two groups; the loss is still the batch mean
-            Tensor small = ref.tokens().narrow(1, 0, 4);
-            ReferenceTokens other = new ReferenceTokens(small, TokenIds.reference(1, 0, 2, 2), "2x2");
+            Tensor small = ref.tokens().narrow(1, 0, 1);
+            ReferenceTokens other = new ReferenceTokens(small, TokenIds.reference(1, 0, 1, 1), "1x1");
             Tensor x2 = flux2.tensor.Layouts.concat(0, xt, xt.mul(0.5)), t2 = flux2.tensor.Layouts.concat(0, FlowMatching.target(x0, noise), x0);
             Tensor s2 = Tensor.of(new float[]{0.7f, 0.3f}, 2), g2 = Tensor.of(new float[]{1f, 1f}, 2);
             Tensor ctx2 = flux2.tensor.Layouts.concat(0, ctx, ctx);
-            double batchLoss = StepLoss.of(tr.model(), x2, TokenIds.image(2, 4, 4), ctx2, TokenIds.text(2, ctx.size(1)), s2, g2, t2,
+            double batchLoss = StepLoss.of(tr.model(), x2, TokenIds.image(2, 2, 2), ctx2, TokenIds.text(2, ctx.size(1)), s2, g2, t2,
                     List.of(ref, other), null).data().item();
-            double first = FlowMatching.loss(tr.model(), xt, TokenIds.image(1, 4, 4), ref.tokens(), ref.ids(), ctx, TokenIds.text(1, ctx.size(1)),
+            double first = FlowMatching.loss(tr.model(), xt, TokenIds.image(1, 2, 2), ref.tokens(), ref.ids(), ctx, TokenIds.text(1, ctx.size(1)),
                     sigma, g, FlowMatching.target(x0, noise)).data().item();
-            double second = FlowMatching.loss(tr.model(), xt.mul(0.5), TokenIds.image(1, 4, 4), small, other.ids(), ctx, TokenIds.text(1, ctx.size(1)),
+            double second = FlowMatching.loss(tr.model(), xt.mul(0.5), TokenIds.image(1, 2, 2), small, other.ids(), ctx, TokenIds.text(1, ctx.size(1)),
                     Tensor.of(new float[]{0.3f}, 1), g, x0).data().item();
             assertEquals((first + second) / 2, batchLoss, 1e-6 * batchLoss);
         }
