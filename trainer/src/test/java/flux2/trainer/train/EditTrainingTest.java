@@ -45,16 +45,16 @@ class EditTrainingTest {
 
     @Test
     void editRunCachesReferencesTrainsAndValidatesWithReferenceImages() throws Exception {
-        Path cfg = TinyEditProject.write(dir, Map.of("validation_step_interval", 2, "max_train_steps", 2));
+        Path cfg = TinyEditProject.write(dir, Map.of("max_train_steps", 1));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Trainer.Result r = new Trainer(load(cfg), new PrintStream(log, true)).run();
-        assertEquals(2, r.steps());
+        assertEquals(1, r.steps());
         assertTrue(Double.isFinite(r.lastLoss()));
         String text = log.toString();
         assertTrue(text.contains("conditioning dataset 'references' (reference_strict): 4 references paired with 'edits'"), text);
         assertTrue(text.contains("latent cache " + dir.resolve("output/cache/vae/references") + ": 0 of 4 images cached"), text);
         for (String name : List.of("magentasq", "magentacirc")) {
-            Path png = dir.resolve("output/validation_images/step_2_" + name + "_0_32x32.png");
+            Path png = dir.resolve("output/validation_images/step_1_" + name + "_0_32x32.png");
             assertEquals(32, ImageIO.read(png.toFile()).getWidth(), png.toString());
         }
         // the references enter the step: the same pairs without conditioning_data train other weights
@@ -68,7 +68,7 @@ class EditTrainingTest {
         TreadTrainingTest.assertParams(dir.resolve("output"), dir.resolve("t2i"), false);
         // a second run finds every reference latent cached
         ByteArrayOutputStream again = new ByteArrayOutputStream();
-        new Trainer(load(cfg, "--output_dir", dir.resolve("again").toString(), "--validation_step_interval", "100", "--user_prompt_library", "null"),
+        new Trainer(load(cfg, "--output_dir", dir.resolve("again").toString(), "--user_prompt_library", "null"),
                 new PrintStream(again, true)).run();
         assertTrue(again.toString().contains("latent cache " + dir.resolve("output/cache/vae/references") + ": 4 of 4 images cached"), again.toString());
         TreadTrainingTest.assertParams(dir.resolve("output"), dir.resolve("again"), true);

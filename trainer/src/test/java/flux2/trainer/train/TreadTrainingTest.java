@@ -44,7 +44,7 @@ class TreadTrainingTest {
 
     @Test
     void routedRunTrainsDiffersAndResumesExactly() throws Exception {
-        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 4, "train_batch_size", 2, "disable_bucket_pruning", true,
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 3, "train_batch_size", 2, "disable_bucket_pruning", true,
                 "tread_config", com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(routes(0.5))));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         TrainConfig c = new ConfigLoader(dir, Map.of()).load(cfg, List.of("--output_dir", dir.resolve("routed").toString()));
@@ -56,9 +56,9 @@ class TreadTrainingTest {
         train(cfg, "plain", "--tread_config", "null");
         assertParams(dir.resolve("plain"), dir.resolve("routed"), false);
 
-        // stop at step 2, resume: the selections of steps 3 and 4 are those of the straight run
+        // stop at step 1, resume: the selections of steps 2 and 3 are those of the straight run
         TrainConfig half = new ConfigLoader(dir, Map.of()).load(cfg, List.of("--output_dir", dir.resolve("resumed").toString()));
-        new Trainer(half, new PrintStream(new ByteArrayOutputStream())).stopAfter(2).run();
+        new Trainer(half, new PrintStream(new ByteArrayOutputStream())).stopAfter(1).run();
         new Trainer(half, new PrintStream(new ByteArrayOutputStream())).run();
         assertParams(dir.resolve("routed"), dir.resolve("resumed"), true);
     }
