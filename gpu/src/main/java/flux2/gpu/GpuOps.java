@@ -171,18 +171,197 @@ final class GpuOps {
         });
     }
 
+    // ---------------------------------------------------------------- rows: reductions, softmax, norms, rope
+
+    /** Work-group size for one row of n elements: a power of two up to 256 (the kernels' local arrays). */
+    int rowLocal(long n) {
+        int cap = Math.min(256, Integer.highestOneBit(Math.max(1, dev.maxLocalSize())));
+        int l = 1;
+        while (l < n && l < cap) l <<= 1;
+        return l;
+    }
+
+    void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) {
+        be.mine("reduce", x, out);
+        int r = x.rank();
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException("reduce " + op + ": input must be floating point, got " + x);
+        boolean[] red = new boolean[r];
+        for (int ax : axes) red[flux2.tensor.Shapes.axis(ax, r)] = true;
+        int[] expect = x.shape();
+        for (int i = 0; i < r; i++) if (red[i]) expect[i] = 1;
+        if (!Arrays.equals(expect, out.shape()))
+            throw new IllegalArgumentException("reduce " + op + ": out has shape " + Arrays.toString(out.shape()) + ", expected " + Arrays.toString(expect));
+        if (op == ReduceOp.ARGMAX && (axes.length != 1 || out.dtype() != DType.I64))
+            throw new IllegalArgumentException("argmax takes one axis and writes I64, got " + axes.length + " axes into " + out);
+        int[] perm = new int[r];
+        int j = 0;
+        long kept = 1, count = 1;
+        for (int i = 0; i < r; i++) if (!red[i]) { perm[j++] = i; kept *= x.size(i); }
+        for (int i = 0; i < r; i++) if (red[i]) { perm[j++] = i; count *= x.size(i); }
+        if (kept == 0) return;
+        if (count == 0) {
+            if (op == ReduceOp.SUM || op == ReduceOp.MEAN) { fill(out, op == ReduceOp.SUM ? 0 : Double.NaN); return; }
+            throw new IllegalArgumentException(op + " over an empty axis of shape " + Arrays.toString(x.shape()) + " has no identity");
+        }
+        try (TensorArena s = scratch()) {
+            Tensor rows = denseF32(s, x.permute(perm));
+            Tensor res = temp(s, op == ReduceOp.ARGMAX ? DType.I64 : DType.F32, (int) kept);
+            int local = rowLocal(count);
+            KernelArgs a = new KernelArgs();
+            if (op != ReduceOp.ARGMAX) a.i(op.ordinal());
+            a.l(kept).i(Math.toIntExact(count));
+            operand(a, "reduce", rows);
+            operand(a, "reduce", res);
+            launchGroups(op == ReduceOp.ARGMAX ? "argmax_rows" : "reduce_rows", kept, local, 1, a);
+            copy(res.reshape(out.permute(perm).shape()), out.permute(perm));
+        }
+    }
+
+    /** Rows of the last axis: x viewed as [rows, n]. */
+    private static long rowsOf(Tensor x) { return x.rank() == 0 ? 1 : x.numel() / Math.max(1, x.size(-1)); }
+
+    /** out itself when dense, else a dense scratch tensor to be copied into out afterwards. */
+    private Tensor outDense(TensorArena s, Tensor out) {
+        return out.isContiguous() ? out : temp(s, out.dtype(), out.shape());
+    }
+
+    private void finishOut(Tensor dense, Tensor out) {
+        if (dense != out) copy(dense, out);
+    }
+
+    void softmax(Tensor x, Tensor out) {
+        be.mine("softmax", x, out);
+        sameShape("softmax", out, x);
+        if (!x.dtype().isFloating() || !out.dtype().isFloating()) throw new IllegalArgumentException("softmax needs floating tensors, got " + x + " and " + out);
+        if (x.numel() == 0) return;
+        int n = x.rank() == 0 ? 1 : x.size(-1);
+        long rows = rowsOf(x);
+        try (TensorArena s = scratch()) {
+            Tensor xd = dense(s, x);
+            Tensor od = out.dtype() == DType.F32 && out.isContiguous() ? out : temp(s, DType.F32, out.shape());
+            KernelArgs a = new KernelArgs().l(rows).i(n);
+            operand(a, "softmax", xd).i(xd.dtype().ordinal());
+            operand(a, "softmax", od);
+            launchGroups("softmax_rows", rows, rowLocal(n), 1, a);
+            finishOut(od, out);
+        }
+    }
+
+    void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) { rowNorm("layerNorm", true, x, w, b, eps, out); }
+
+    void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) { rowNorm("rmsNorm", false, x, w, null, eps, out); }
+
+    private void rowNorm(String what, boolean centered, Tensor x, Tensor w, Tensor b, double eps, Tensor out) {
+        be.mine(what, x, w, b, out);
+        sameShape(what, out, x);
+        if (x.rank() == 0) throw new IllegalArgumentException(what + " needs at least one axis, got a scalar");
+        if (!(eps >= 0)) throw new IllegalArgumentException(what + ": eps must be >= 0, got " + eps);
+        if (!out.dtype().isFloating()) throw new IllegalArgumentException(what + " cannot write dtype " + out.dtype());
+        int n = x.size(-1);
+        for (Tensor p : new Tensor[]{w, b})
+            if (p != null && p.numel() != n)
+                throw new IllegalArgumentException(what + ": weight/bias " + Arrays.toString(p.shape()) + " does not match the last axis " + n + " of " + Arrays.toString(x.shape()));
+        if (x.numel() == 0) return;
+        long rows = rowsOf(x);
+        try (TensorArena s = scratch()) {
+            Tensor xd = dense(s, x), od = outDense(s, out);
+            KernelArgs a = new KernelArgs().i(centered ? 1 : 0).l(rows).i(n).f((float) eps);
+            operand(a, what, xd).i(xd.dtype().ordinal());
+            vector(s, a, w, n);
+            vector(s, a, b, n);
+            operand(a, what, od).i(od.dtype().ordinal());
+            launchGroups("row_norm", rows, rowLocal(n), 1, a);
+            finishOut(od, out);
+        }
+    }
+
+    /** Appends an optional dense vector operand (buffer, offset, dtype, present flag). */
+    private void vector(TensorArena s, KernelArgs a, Tensor v, int n) {
+        if (v == null) {
+            a.tensor(0, 0).i(0).i(0);
+            return;
+        }
+        Tensor d = dense(s, v.reshape(n));
+        operand(a, "vector", d).i(d.dtype().ordinal()).i(1);
+    }
+
+    void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) {
+        be.mine("groupNorm", x, w, b, out);
+        sameShape("groupNorm", out, x);
+        if (x.rank() < 2) throw new IllegalArgumentException("groupNorm needs x [N, C, ...], got " + Arrays.toString(x.shape()));
+        int c = x.size(1);
+        if (groups <= 0 || c % groups != 0)
+            throw new IllegalArgumentException("groupNorm: " + groups + " groups do not divide " + c + " channels of " + Arrays.toString(x.shape()));
+        if (!(eps >= 0)) throw new IllegalArgumentException("groupNorm: eps must be >= 0, got " + eps);
+        if (x.numel() == 0) return;
+        long plane = x.numel() / ((long) x.size(0) * c);
+        long rows = (long) x.size(0) * groups;
+        try (TensorArena s = scratch()) {
+            Tensor xd = dense(s, x), od = outDense(s, out);
+            KernelArgs a = new KernelArgs().l(rows).i(groups).i(c / groups).l(plane).f((float) eps);
+            operand(a, "groupNorm", xd).i(xd.dtype().ordinal());
+            vector(s, a, w, c);
+            vector(s, a, b, c);
+            operand(a, "groupNorm", od).i(od.dtype().ordinal());
+            launchGroups("group_norm", rows, rowLocal((long) (c / groups) * plane), 1, a);
+            finishOut(od, out);
+        }
+    }
+
+    void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) {
+        be.mine("rope", x, cos, sin, out);
+        sameShape("rope", out, x);
+        int r = x.rank();
+        if (r < 2 || x.size(-1) % 2 != 0)
+            throw new IllegalArgumentException("rope needs x [..., L, D] with even D, got " + Arrays.toString(x.shape()));
+        int half = x.size(-1) / 2;
+        int[] tableShape = x.shape();
+        tableShape[r - 1] = half;
+        Tensor c = table("cos", cos, x, tableShape), sn = table("sin", sin, x, tableShape);
+        if (x.numel() == 0) return;
+        long rows = rowsOf(x);
+        try (TensorArena s = scratch()) {
+            Tensor xd = dense(s, x), od = outDense(s, out);
+            int[] lead = Arrays.copyOf(tableShape, r - 1);
+            Collapsed cl = Collapsed.of(lead, Arrays.copyOf(c.strides(), r - 1), Arrays.copyOf(sn.strides(), r - 1));
+            if (cl == null) {
+                c = dense(s, c);
+                sn = dense(s, sn);
+                cl = Collapsed.of(new int[]{(int) rows}, new long[]{half}, new long[]{half});
+            }
+            KernelArgs a = new KernelArgs().i(layout == RopeLayout.INTERLEAVED ? 1 : 0).l(rows).i(half);
+            cl.shape(a);
+            operand(a, "rope", xd).i(xd.dtype().ordinal());
+            operand(a, "rope", c).i(c.dtype().ordinal());
+            cl.strides(a, 0).l(c.stride(-1));
+            operand(a, "rope", sn).i(sn.dtype().ordinal());
+            cl.strides(a, 1).l(sn.stride(-1));
+            operand(a, "rope", od).i(od.dtype().ordinal());
+            launch1("rope_rows", rows * half, a);
+            finishOut(od, out);
+        }
+    }
+
+    /** cos or sin as a view of x's shape with D/2 channels; a clear error when it does not broadcast. */
+    private static Tensor table(String name, Tensor t, Tensor x, int[] shape) {
+        int r = shape.length;
+        boolean ok = t.rank() >= 2 && t.rank() <= r && t.size(-1) == shape[r - 1] && t.size(-2) == shape[r - 2];
+        for (int i = 0; ok && i < t.rank() - 2; i++) {
+            int td = t.shape()[i], xd = shape[r - t.rank() + i];
+            ok = td == xd || td == 1;
+        }
+        if (!ok)
+            throw new IllegalArgumentException("rope: " + name + " " + Arrays.toString(t.shape()) + " does not broadcast to "
+                    + Arrays.toString(shape) + " for x " + Arrays.toString(x.shape()) + " (expected [..., L, D/2])");
+        return t.expand(shape);
+    }
+
     // ---------------------------------------------------------------- not yet written
 
     private static UnsupportedOperationException todo(String op) {
         return new UnsupportedOperationException("GPU backend: " + op + " is not implemented yet");
     }
 
-    void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) { throw todo("reduce"); }
-    void softmax(Tensor x, Tensor out) { throw todo("softmax"); }
-    void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) { throw todo("layerNorm"); }
-    void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) { throw todo("rmsNorm"); }
-    void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) { throw todo("groupNorm"); }
-    void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) { throw todo("rope"); }
     void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) { throw todo("matmul"); }
     void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse) { throw todo("attention"); }
     void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
