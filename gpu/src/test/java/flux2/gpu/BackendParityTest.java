@@ -241,4 +241,148 @@ class BackendParityTest {
             }
         });
     }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Test
+    void matmulBatchedBroadcastBf16AndAccumulate() {
+        onEachDevice(be -> {
+            Tensor a = randn(3, 7, 13), b = randn(3, 13, 5), w = randn(5, 13).to(DType.BF16);
+            Tensor da = a.to(be), db = b.to(be), dw = w.to(be);
+            assertClose("batched", a.matmul(b), da.matmul(db), 1e-5);
+            assertClose("shared bf16 transposed weight", a.matmul(w.t()), da.matmul(dw.t()), 1e-5);
+            Tensor a4 = randn(2, 1, 7, 13), b4 = randn(1, 3, 13, 70);
+            assertClose("broadcast batch axes", a4.matmul(b4), a4.to(be).matmul(b4.to(be)), 1e-5);
+            Tensor big = randn(67, 29), bigB = randn(29, 131);
+            assertClose("several tiles", big.matmul(bigB), big.to(be).matmul(bigB.to(be)), 1e-5);
+            Tensor want = randn(3, 7, 5), got = want.to(be);
+            CPU.matmul(a, b, want, true);
+            be.matmul(da, db, got, true);
+            assertClose("accumulate", want, got, 1e-5);
+            Tensor outT = Tensor.allocate(be, DType.F32, new int[]{3, 5, 7}, arena).transpose(1, 2);
+            be.matmul(da.transpose(1, 2).contiguous().transpose(1, 2), db, outT, false);
+            assertClose("strided a and out", a.matmul(b), outT, 1e-5);
+        });
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Test
+    void attentionForwardAndBackward() {
+        onEachDevice(be -> {
+            int b = 2, h = 4, hkv = 2, lq = 19, lk = 23, d = 12;
+            Tensor q = randn(b, h, lq, d), k = randn(b, hkv, lk, d), v = randn(b, hkv, lk, d), g = randn(b, h, lq, d);
+            Tensor mask = Tensor.zeros(DType.BOOL, b, lk).fill(1);
+            for (int j = 0; j < 5; j++) mask.set(0, 1, j * 4);
+            for (boolean causal : new boolean[]{false, true}) {
+                for (Tensor m : new Tensor[]{null, mask}) {
+                    AttentionSpec spec = AttentionSpec.of(d).withCausal(causal);
+                    String what = "attention causal=" + causal + " mask=" + (m != null);
+                    Tensor out = Tensor.zeros(DType.F32, b, h, lq, d), lse = Tensor.zeros(DType.F32, b, h, lq);
+                    CPU.attention(spec, q, k, v, m, out, lse);
+                    Tensor dOut = Tensor.allocate(be, DType.F32, new int[]{b, h, lq, d}, arena);
+                    Tensor dLse = Tensor.allocate(be, DType.F32, new int[]{b, h, lq}, arena);
+                    Tensor dq_ = q.to(be), dk_ = k.to(be), dv_ = v.to(be), dm = m == null ? null : m.to(be);
+                    be.attention(spec, dq_, dk_, dv_, dm, dOut, dLse);
+                    assertClose(what + " out", out, dOut, 1e-5);
+                    assertClose(what + " lse", lse, dLse, 1e-5);
+                    Tensor gq = Tensor.zeros(DType.F32, b, h, lq, d), gk = Tensor.zeros(DType.F32, b, hkv, lk, d), gv = Tensor.zeros(DType.F32, b, hkv, lk, d);
+                    CPU.attentionBackward(spec, q, k, v, m, out, lse, g, gq, gk, gv);
+                    Tensor hq = Tensor.allocate(be, DType.F32, new int[]{b, h, lq, d}, arena);
+                    Tensor hk = Tensor.allocate(be, DType.F32, new int[]{b, hkv, lk, d}, arena);
+                    Tensor hv = Tensor.allocate(be, DType.F32, new int[]{b, hkv, lk, d}, arena);
+                    be.attentionBackward(spec, dq_, dk_, dv_, dm, dOut, dLse, g.to(be), hq, hk, hv);
+                    assertClose(what + " dq", gq, hq, 1e-4);
+                    assertClose(what + " dk", gk, hk, 1e-4);
+                    assertClose(what + " dv", gv, hv, 1e-4);
+                }
+            }
+            // a fully masked row: zero output, -inf lse, zero gradients
+            Tensor none = Tensor.zeros(DType.U8, 1, 3);
+            Tensor q1 = randn(1, 1, 2, 4), k1 = randn(1, 1, 3, 4);
+            Tensor o1 = Tensor.allocate(be, DType.F32, new int[]{1, 1, 2, 4}, arena), l1 = Tensor.allocate(be, DType.F32, new int[]{1, 1, 2}, arena);
+            be.attention(AttentionSpec.of(4), q1.to(be), k1.to(be), k1.to(be), none.to(be), o1, l1);
+            assertEquals(0.0, o1.abs().sum().item());
+            assertEquals(Double.NEGATIVE_INFINITY, l1.get(0, 0, 1));
+        });
+    }
+
+    // ---------------------------------------------------------------- convolution, gather/scatter, optimizer
+
+    @Test
+    void conv2dAndGradients() {
+        onEachDevice(be -> {
+            Tensor x = randn(2, 3, 9, 7), w = randn(5, 3, 3, 2), bias = randn(5);
+            int[][] strides = {{1, 1}, {2, 3}};
+            int[][] pads = {{1, 1, 0, 1}, {0, 2, 1, 0}};
+            for (int[] st : strides) for (int[] pd : pads) {
+                String what = "conv stride " + Arrays.toString(st) + " pad " + Arrays.toString(pd);
+                int ho = (9 + pd[0] + pd[1] - 3) / st[0] + 1, wo = (7 + pd[2] + pd[3] - 2) / st[1] + 1;
+                for (DType wdt : new DType[]{DType.F32, DType.BF16}) {
+                    Tensor wc = w.to(wdt);
+                    Tensor want = Tensor.zeros(DType.F32, 2, 5, ho, wo), got = Tensor.allocate(be, DType.F32, new int[]{2, 5, ho, wo}, arena);
+                    CPU.conv2d(x, wc, bias, st, pd, want);
+                    be.conv2d(x.to(be), wc.to(be), bias.to(be), st, pd, got);
+                    assertClose(what + " " + wdt, want, got, 1e-5);
+                }
+                Tensor g = randn(2, 5, ho, wo);
+                Tensor dx = Tensor.zeros(DType.F32, 2, 3, 9, 7), gdx = Tensor.allocate(be, DType.F32, new int[]{2, 3, 9, 7}, arena);
+                CPU.conv2dBackwardInput(g, w, st, pd, dx);
+                be.conv2dBackwardInput(g.to(be), w.to(be), st, pd, gdx);
+                assertClose(what + " dx", dx, gdx, 1e-5);
+                Tensor dw = Tensor.zeros(DType.F32, 5, 3, 3, 2), gdw = Tensor.allocate(be, DType.F32, new int[]{5, 3, 3, 2}, arena);
+                CPU.conv2dBackwardWeight(x, g, st, pd, dw);
+                be.conv2dBackwardWeight(x.to(be), g.to(be), st, pd, gdw);
+                assertClose(what + " dw", dw, gdw, 1e-5);
+            }
+        });
+    }
+
+    @Test
+    void indexSelectAndIndexAdd() {
+        onEachDevice(be -> {
+            Tensor x = randn(7, 13, 5);
+            Tensor idx = Tensor.ofLongs(new long[]{3, 0, 12, 3, 7}, 5);
+            Tensor idx32 = idx.to(DType.I32);
+            for (int dim = 0; dim < 3; dim++) {
+                int n = x.size(dim);
+                Tensor ix = Tensor.ofLongs(new long[]{n - 1, 0, n / 2, n - 1}, 4);
+                int[] shp = x.shape();
+                shp[dim] = 4;
+                Tensor want = Tensor.zeros(DType.F32, shp), got = Tensor.allocate(be, DType.F32, shp, arena);
+                CPU.indexSelect(x, dim, ix, want);
+                be.indexSelect(x.to(be), dim, ix.to(be), got);
+                assertClose("indexSelect dim " + dim, want, got, 0);
+                Tensor src = randn(shp);
+                Tensor dst = randn(x.shape());
+                Tensor gdst = dst.to(be);
+                CPU.indexAdd(dst, dim, ix, src);
+                be.indexAdd(gdst, dim, ix.to(be), src.to(be));
+                assertClose("indexAdd dim " + dim, dst, gdst, 1e-6);
+            }
+            Tensor emb = Tensor.zeros(DType.BF16, 5, 7, 5);
+            CPU.indexSelect(x.to(DType.BF16).transpose(0, 1), 0, idx32, emb);
+            Tensor gemb = Tensor.allocate(be, DType.BF16, new int[]{5, 7, 5}, arena);
+            be.indexSelect(x.to(DType.BF16).to(be).transpose(0, 1), 0, idx32.to(be), gemb);
+            assertClose("indexSelect bf16 strided I32 index", emb, gemb, 0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> be.indexSelect(x.to(be), 0, Tensor.ofLongs(new long[]{7}, 1).to(be), Tensor.allocate(be, DType.F32, new int[]{1, 13, 5}, arena)));
+            assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+        });
+    }
+
+    @Test
+    void adamwStepMatchesCpu() {
+        onEachDevice(be -> {
+            Tensor p = randn(7, 13), g = randn(7, 13), m = randn(7, 13).mul(0.1), v = randn(7, 13).abs().mul(0.01);
+            Tensor gp = p.to(be), gg = g.to(be), gm = m.to(be), gv = v.to(be);
+            for (long step = 1; step <= 3; step++) {
+                CPU.adamwStep(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 0.01, step);
+                be.adamwStep(gp, gg, gm, gv, 1e-2, 0.9, 0.999, 1e-8, 0.01, step);
+            }
+            assertClose("adamw param", p, gp, 1e-6);
+            assertClose("adamw m", m, gm, 1e-6);
+            assertClose("adamw v", v, gv, 1e-6);
+        });
+    }
 }
