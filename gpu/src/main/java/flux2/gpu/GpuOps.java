@@ -364,7 +364,7 @@ final class GpuOps {
     // ---------------------------------------------------------------- matmul
 
     /** Whether to use the local-memory tiled kernels (GPUs) rather than the register-blocked ones (CPU devices). */
-    boolean tiled() { return dev.kind() != GpuDevice.Kind.CPU && dev.maxLocalSize() >= 256; }
+    boolean tiled() { return be.variant() == GpuBackend.Variant.TILED; }
 
     void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
         be.mine("matmul", a, b, out);
