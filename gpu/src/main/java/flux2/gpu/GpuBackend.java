@@ -10,6 +10,9 @@ import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
+import flux2.tensor.Shapes;
+import flux2.tensor.Storage;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -108,9 +111,11 @@ public class GpuBackend implements Backend {
         if (dst.isContiguous()) {
             device.upload(src.segment(), src.byteOffset(), buffer("upload", dst), dst.byteOffset(), bytes);
         } else {
-            Tensor staged = Tensor.allocate(this, dst.dtype(), dst.shape(), TensorArena.current());
-            device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
-            copy(staged, dst);
+            try (GpuScratch s = ops.scratch()) {
+                Tensor staged = s.tensor(dst.dtype(), dst.shape());
+                device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
+                copy(staged, dst);
+            }
         }
     }
 
@@ -118,15 +123,23 @@ public class GpuBackend implements Backend {
     public synchronized void download(Tensor src, Tensor hostDst) {
         if (!hostDst.backend().isHost()) throw new IllegalArgumentException("download: target " + hostDst + " is not in host memory");
         requireSameShape("download", src, hostDst);
-        Tensor s = src.dtype() == hostDst.dtype() ? src.contiguous() : src.to(hostDst.dtype());
-        long bytes = s.dtype().bytesFor(s.numel());
-        if (bytes == 0) return;
-        if (hostDst.isContiguous()) {
-            device.download(buffer("download", s), s.byteOffset(), hostDst.segment(), hostDst.byteOffset(), bytes);
-        } else {
-            Tensor staged = Tensor.allocate(Backends.cpu(), hostDst.dtype(), hostDst.shape(), TensorArena.current());
-            device.download(buffer("download", s), s.byteOffset(), staged.segment(), 0, bytes);
-            hostDst.copyFrom(staged);
+        try (GpuScratch scratch = ops.scratch(); Arena host = Arena.ofConfined()) {
+            Tensor s = src;
+            if (src.dtype() != hostDst.dtype() || !src.isContiguous()) {
+                s = scratch.tensor(hostDst.dtype(), src.shape());
+                copy(src, s);
+            }
+            long bytes = s.dtype().bytesFor(s.numel());
+            if (bytes == 0) return;
+            if (hostDst.isContiguous()) {
+                device.download(buffer("download", s), s.byteOffset(), hostDst.segment(), hostDst.byteOffset(), bytes);
+            } else {
+                MemorySegment seg = host.allocate(bytes, 64);
+                device.download(buffer("download", s), s.byteOffset(), seg, 0, bytes);
+                Tensor staged = new Tensor(new Storage(Backends.cpu(), seg, true), hostDst.dtype(), hostDst.shape(),
+                        Shapes.contiguousStrides(hostDst.shape()), 0);
+                Backends.cpu().copy(staged, hostDst);
+            }
         }
     }
 

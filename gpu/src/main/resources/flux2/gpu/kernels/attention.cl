@@ -6,14 +6,14 @@
 #define AT_T 16
 #define AT_DMAX 256
 
-inline int key_allowed(__global const uchar* mask, long mo, int hasMask, int b, int Lk, int key, int causal, int qi, int Lq) {
+static inline int key_allowed(__global const uchar* mask, long mo, int hasMask, int b, int Lk, int key, int causal, int qi, int Lq) {
     if (hasMask && mask[mo + (long) b * Lk + key] == 0) return 0;
     if (causal && key > qi + (Lk - Lq)) return 0;
     return 1;
 }
 
 /* Stages rows r0 .. r0 + AT_T - 1 of a [L, D] matrix (zero past L) into local memory. */
-inline void stage_rows(__local float* dst, __global const float* src, long base, int r0, int L, int D) {
+static inline void stage_rows(__local float* dst, __global const float* src, long base, int r0, int L, int D) {
     for (int idx = get_local_id(0); idx < AT_T * D; idx += get_local_size(0)) {
         int j = idx / D, d = idx % D;
         dst[idx] = r0 + j < L ? src[base + (long) (r0 + j) * D + d] : 0.0f;
