@@ -490,8 +490,13 @@ final class GpuOps {
             operand(a, "attention", od);
             if (ld == null) a.tensor(0, 0).i(0);
             else operand(a, "attention", ld).i(1);
-            int local = attnLocal();
-            dev.launch(k("attention_fwd"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            if (tiled() && d[4] % 8 == 0) {
+                // 16 queries per work-group, each split over 8 work-items (see attention_fwd_split)
+                dev.launch(k("attention_fwd_split"), new long[]{(d[2] + 15) / 16 * 128L, (long) d[0] * d[1]}, new long[]{128, 1}, a);
+            } else {
+                int local = attnLocal();
+                dev.launch(k("attention_fwd"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            }
             finishOut(od, out);
             if (ld != null) finishOut(ld, lse);
         }

@@ -173,3 +173,70 @@ __kernel void attention_bwd_dkv(int H, int Hkv, int Lq, int Lk, int D, float sca
         dv[dvo + kRow * D + d] = gv[d];
     }
 }
+
+/* GPU variant of attention_fwd: a work-group of 128 work-items serves 16 queries, each query split over
+ * AT_LANES work-items that own every AT_LANES-th channel (so neighbours read neighbouring addresses). Partial
+ * dot products meet in local memory; every lane of a query then runs the same online softmax on its own
+ * channels, so per-thread state is D / AT_LANES floats instead of D. Needs D % AT_LANES == 0. */
+#define AT_LANES 8
+#define AT_QB 16
+#define AT_SLICE (AT_DMAX / AT_LANES)
+
+__kernel void attention_fwd_split(int H, int Hkv, int Lq, int Lk, int D, float scale, int causal,
+                                  __global const float* q, long qo, __global const float* k, long ko,
+                                  __global const float* v, long vo, __global const uchar* mask, long mo, int hasMask,
+                                  __global float* out, long oo, __global float* lse, long lo, int hasLse) {
+    __local float Ks[AT_T * AT_DMAX];
+    __local float Vs[AT_T * AT_DMAX];
+    __local float part[AT_QB * AT_T * AT_LANES];
+    int t = get_local_id(0);
+    int qq = t / AT_LANES, lane = t % AT_LANES;
+    int qi = get_group_id(0) * AT_QB + qq;
+    int bh = get_global_id(1);
+    int b = bh / H, h = bh % H, hk = h / (H / Hkv);
+    int active = qi < Lq;
+    int nd = D / AT_LANES;
+    long qBase = qo + ((long) bh * Lq + (active ? qi : 0)) * D;
+    long kBase = ko + ((long) b * Hkv + hk) * Lk * D, vBase = vo + ((long) b * Hkv + hk) * Lk * D;
+    float qv[AT_SLICE], acc[AT_SLICE];
+    for (int i = 0; i < AT_SLICE; i++) {
+        qv[i] = i < nd ? q[qBase + lane + i * AT_LANES] : 0.0f;
+        acc[i] = 0.0f;
+    }
+    float m = -INFINITY, l = 0.0f;
+    for (int k0 = 0; k0 < Lk; k0 += AT_T) {
+        stage_rows(Ks, k, kBase, k0, Lk, D);
+        stage_rows(Vs, v, vBase, k0, Lk, D);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int j = 0; j < AT_T; j++) {
+            float s = 0.0f;
+            for (int i = 0; i < AT_SLICE; i++) if (i < nd) s = fma(qv[i], Ks[j * D + lane + i * AT_LANES], s);
+            part[(qq * AT_T + j) * AT_LANES + lane] = s;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        int n = min(AT_T, Lk - k0);
+        if (active) {
+            for (int j = 0; j < n; j++) {
+                if (!key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq)) continue;
+                float s = 0.0f;
+                for (int r = 0; r < AT_LANES; r++) s += part[(qq * AT_T + j) * AT_LANES + r];
+                s *= scale;
+                if (s > m) {
+                    float corr = exp(m - s);
+                    l *= corr;
+                    for (int i = 0; i < AT_SLICE; i++) acc[i] *= corr;
+                    m = s;
+                }
+                float p = exp(s - m);
+                l += p;
+                for (int i = 0; i < AT_SLICE; i++) if (i < nd) acc[i] = fma(p, Vs[j * D + lane + i * AT_LANES], acc[i]);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (!active) return;
+    float inv = l > 0.0f ? 1.0f / l : 0.0f;
+    long oBase = oo + ((long) bh * Lq + qi) * D;
+    for (int i = 0; i < nd; i++) out[oBase + lane + i * AT_LANES] = acc[i] * inv;
+    if (hasLse && lane == 0) lse[lo + (long) bh * Lq + qi] = l > 0.0f ? m + log(l) : -INFINITY;
+}
