@@ -490,7 +490,7 @@ final class GpuOps {
             operand(a, "attention", od);
             if (ld == null) a.tensor(0, 0).i(0);
             else operand(a, "attention", ld).i(1);
-            if (tiled() && d[4] % 8 == 0) {
+            if (splitAttention(d)) {
                 // 16 queries per work-group, each split over 8 work-items (see attention_fwd_split)
                 dev.launch(k("attention_fwd_split"), new long[]{(d[2] + 15) / 16 * 128L, (long) d[0] * d[1]}, new long[]{128, 1}, a);
             } else {
@@ -501,6 +501,12 @@ final class GpuOps {
             if (ld != null) finishOut(ld, lse);
         }
     }
+
+    /**
+     * Whether to run the GPU attention kernels that split each row over 8 work-items (tiled variant, head
+     * dimension a multiple of 8) rather than one work-item per row.
+     */
+    private boolean splitAttention(int[] d) { return tiled() && d[4] % 8 == 0; }
 
     private static KernelArgs attnHead(int[] d, AttentionSpec spec) {
         return new KernelArgs().i(d[1]).i(d[5]).i(d[2]).i(d[3]).i(d[4]).f((float) spec.scale()).i(spec.causal() ? 1 : 0);
@@ -538,7 +544,9 @@ final class GpuOps {
             operand(a, "attentionBackward", delta);
             operand(a, "attentionBackward", gd);
             operand(a, "attentionBackward", dqd);
-            dev.launch(k("attention_bwd_dq"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            boolean split = splitAttention(d);
+            if (split) dev.launch(k("attention_bwd_dq_split"), new long[]{(d[2] + 15) / 16 * 128L, (long) d[0] * d[1]}, new long[]{128, 1}, a);
+            else dev.launch(k("attention_bwd_dq"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
             KernelArgs b = attnHead(d, spec);
             operand(b, "attentionBackward", qd);
             operand(b, "attentionBackward", kd);
@@ -549,7 +557,8 @@ final class GpuOps {
             operand(b, "attentionBackward", gd);
             operand(b, "attentionBackward", dkd);
             operand(b, "attentionBackward", dvd);
-            dev.launch(k("attention_bwd_dkv"), new long[]{roundUp(d[3], local), (long) d[0] * d[5]}, new long[]{local, 1}, b);
+            if (split) dev.launch(k("attention_bwd_dkv_split"), new long[]{(d[3] + 15) / 16 * 128L, (long) d[0] * d[5]}, new long[]{128, 1}, b);
+            else dev.launch(k("attention_bwd_dkv"), new long[]{roundUp(d[3], local), (long) d[0] * d[5]}, new long[]{local, 1}, b);
             finishOut(dqd, dq);
             finishOut(dkd, dk);
             finishOut(dvd, dv);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Both kernel families (tiled for GPUs, register-blocked or per-work-item for CPU devices) on every device
- * found, whatever its kind: matmul and attention forward.
+ * found, whatever its kind: matmul and attention forward and backward.
  */
 class KernelVariantTest {
     @Test
@@ -45,6 +45,15 @@ class KernelVariantTest {
                             be.attention(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse);
                             BackendParityTest.assertClose(what + " attention d=" + d + " causal=" + causal, out, gOut, 1e-5);
                             BackendParityTest.assertClose(what + " attention lse d=" + d + " causal=" + causal, lse, gLse, 1e-5);
+                            Tensor g = rng.normal(0, 1, 2, 4, 21, d);
+                            Tensor dq = Tensor.zeros(DType.F32, 2, 4, 21, d), dk = Tensor.zeros(DType.F32, 2, 2, 19, d), dv = Tensor.zeros(DType.F32, 2, 2, 19, d);
+                            flux2.tensor.Backends.cpu().attentionBackward(spec, q, kv, kv, mask, out, lse, g, dq, dk, dv);
+                            Tensor gdq = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21, d}, a);
+                            Tensor gdk = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a), gdv = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a);
+                            be.attentionBackward(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse, g.to(be), gdq, gdk, gdv);
+                            BackendParityTest.assertClose(what + " attention dq d=" + d + " causal=" + causal, dq, gdq, 1e-4);
+                            BackendParityTest.assertClose(what + " attention dk d=" + d + " causal=" + causal, dk, gdk, 1e-4);
+                            BackendParityTest.assertClose(what + " attention dv d=" + d + " causal=" + causal, dv, gdv, 1e-4);
                         }
                     }
                 }
