@@ -39,7 +39,22 @@ public class GpuBackend implements Backend {
     private final AtomicLong liveBytes = new AtomicLong();
     final GpuOps ops;
 
-    public GpuBackend(GpuDevice device) { this(device, Variant.AUTO); }
+    /**
+     * A backend on {@code device} with the kernel variants of system property {@code flux2.gpu.variant}
+     * (auto, tiled or register; auto when unset), so a whole run can exercise the GPU-shaped kernels on a
+     * CPU OpenCL device.
+     */
+    public GpuBackend(GpuDevice device) { this(device, variantProperty()); }
+
+    private static Variant variantProperty() {
+        String v = System.getProperty("flux2.gpu.variant", "auto");
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> Variant.AUTO;
+            case "tiled" -> Variant.TILED;
+            case "register" -> Variant.REGISTER;
+            default -> throw new IllegalArgumentException("system property flux2.gpu.variant='" + v + "': allowed values are auto, tiled, register");
+        };
+    }
 
     /** A backend on {@code device} that launches the given kernel variants (tests cover both on one device). */
     public GpuBackend(GpuDevice device, Variant variant) {
