@@ -169,6 +169,21 @@ class BackendParityTest {
     }
 
     @Test
+    void closingAnArenaFreesDeviceMemory() {
+        onEachDevice(be -> {
+            if (!(be instanceof GpuBackend gb)) return;
+            long before = gb.liveBytes();
+            try (TensorArena a = TensorArena.open("device")) {
+                Tensor t = Tensor.allocate(be, DType.F32, new int[]{1000}, a);
+                assertTrue(gb.liveBytes() >= before + 4000, "allocation counted");
+                t.fill(1);
+                assertEquals(1000.0, t.sum().item());
+            }
+            assertEquals(before, gb.liveBytes(), "device memory released with its arena");
+        });
+    }
+
+    @Test
     void mixingBackendsFailsClearly() {
         onEachDevice(be -> {
             Tensor h = randn(3, 4), d = h.to(be);
