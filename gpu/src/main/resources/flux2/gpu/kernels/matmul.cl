@@ -29,13 +29,16 @@ __kernel void matmul_tiled(MM_ARGS) {
     float acc[4][4];
     for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
     for (int k0 = 0; k0 < K; k0 += MK) {
+        /* neighbouring work-items read neighbouring addresses: along k unless the operand is contiguous
+         * along rows (a) or columns (b) instead */
+        int aAlongK = acs == 1 || ars != 1, bAlongK = brs == 1 && bcs != 1;
         for (int l = lin; l < MT * MK; l += 256) {
-            int r = l / MK, kk = l % MK;
+            int r = aAlongK ? l / MK : l % MT, kk = aAlongK ? l % MK : l / MT;
             int gr = row0 + r, gk = k0 + kk;
             As[kk][r] = gr < M && gk < K ? a[aBase + gr * ars + gk * acs] : 0.0f;
         }
         for (int l = lin; l < MT * MK; l += 256) {
-            int kk = l / MT, cc = l % MT;
+            int kk = bAlongK ? l % MK : l / MT, cc = bAlongK ? l / MK : l % MT;
             int gk = k0 + kk, gc = col0 + cc;
             Bs[kk][cc] = gk < K && gc < N ? ld_b(b, bbf16, bBase + gk * brs + gc * bcs) : 0.0f;
         }
