@@ -17,7 +17,18 @@ import flux2.trainer.models.TransformerFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import flux2.model.mistral.FluxPromptTokenizer;
+import flux2.trainer.example.shapes.Scene;
+import flux2.trainer.example.shapes.ShapeColor;
+import flux2.trainer.example.shapes.Shapes;
+import flux2.trainer.models.ModelParts;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +38,8 @@ import java.util.Map;
  * A miniature FLUX.2-dev model folder in the diffusers repository layout that the trainer's model locator reads:
  * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json and keys), text_encoder/ (a Mistral3 config.json with a 4-layer text model
  * whose hidden states 1, 2, 3 make a 48-wide embedding) and tokenizer/ (a byte-level tekken.json: 20 control
- * tokens, then the 256 bytes). Every weight is seeded random, so the same seed writes the same files.
+ * tokens, the 256 bytes, then merges for the words of the system message and the shapes captions; prompts are
+ * padded to 64 tokens). Every weight is seeded random, so the same seed writes the same files.
  * Sizes: image tokens of 128 -> 16 channels (VAE z 4, patch 2, 16 px per token), hidden 32, 2 heads, 1 double and
  * 1 single block.
  */
@@ -139,8 +151,42 @@ public final class TinyModel {
         return p.startsWith("nin_shortcut.") ? "conv_shortcut." + p.substring("nin_shortcut.".length()) : p;
     }
 
-    /** Vocabulary: 20 control tokens then the 256 single bytes. */
-    public static final int VOCAB = 276;
+    /** Tekken's pre-tokenizer pattern (words with their leading space, digits, punctuation runs, whitespace). */
+    static final String PATTERN = "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /**
+     * Byte sequences after the 256 single bytes: every prefix (2 bytes and longer) of each pre-token of FLUX.2's
+     * system message and of the shapes captions, so that byte-pair merging turns each such word into one token.
+     * The new word of the LoRA example is left out: it stays a run of byte tokens the model has never seen.
+     */
+    static List<byte[]> merges() {
+        List<String> texts = new ArrayList<>();
+        texts.add(FluxPromptTokenizer.SYSTEM_MESSAGE);
+        for (Scene p : Shapes.pairs()) {
+            texts.add(Shapes.caption(p));
+            texts.add(Shapes.caption(new Scene(p.shape(), p.color(), p.cx(), p.cy(), p.radius(), ShapeColor.GREEN)));
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        List<byte[]> out = new ArrayList<>();
+        Matcher m = Pattern.compile(PATTERN).matcher("");
+        for (String t : texts) {
+            m.reset(t);
+            while (m.find()) {
+                byte[] w = m.group().getBytes(StandardCharsets.UTF_8);
+                for (int n = 2; n <= w.length; n++) {
+                    byte[] prefix = Arrays.copyOf(w, n);
+                    if (seen.add(Base64.getEncoder().encodeToString(prefix))) out.add(prefix);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Vocabulary: 20 control tokens, the 256 single bytes, then the {@link #merges()}. */
+    public static final int VOCAB = 20 + 256 + merges().size();
+
+    /** Prompt length (tokenizer_config.json model_max_length): FLUX.2's 512 is mostly padding for prompts this short. */
+    public static final int PROMPT_LENGTH = 64;
 
     static void writeTextEncoder(Path dir, Rng rng) throws IOException {
         Files.createDirectories(dir);
@@ -185,13 +231,17 @@ public final class TinyModel {
         Files.createDirectories(dir);
         List<String> ranks = new ArrayList<>();
         for (int b = 0; b < 256; b++) ranks.add(Base64.getEncoder().encodeToString(new byte[]{(byte) b}));
+        for (byte[] w : merges()) ranks.add(Base64.getEncoder().encodeToString(w));
         ObjectNode j = JSON.createObjectNode();
         ObjectNode cfg = j.putObject("config");
-        cfg.put("pattern", "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+        cfg.put("pattern", PATTERN);
         cfg.put("default_vocab_size", VOCAB);
         cfg.put("default_num_special_tokens", 20);
         cfg.put("version", "v7");
         j.put("bpe_ranks", "! 0 " + String.join(" ", ranks));
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tekken.json").toFile(), j);
+        ObjectNode tc = JSON.createObjectNode();
+        tc.put("model_max_length", PROMPT_LENGTH);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelParts.TOKENIZER_CONFIG).toFile(), tc);
     }
 }
