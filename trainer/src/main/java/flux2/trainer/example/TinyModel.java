@@ -81,15 +81,26 @@ public final class TinyModel {
     }
 
     static void writeVae(Path dir, Rng rng) throws IOException {
-        Files.createDirectories(dir);
         VaeConfig c = vaeConfig();
         VaeWeights w = VaeWeights.random(c, rng);
+        Map<String, Tensor> official = new LinkedHashMap<>();
+        for (String name : VaeKeys.official(c).keySet()) official.put(name, w.get(name));
+        writeVaeFolder(dir, c, official);
+    }
+
+    /**
+     * Writes a diffusers vae/ folder (AutoencoderKLFlux2 config.json and diffusion_pytorch_model.safetensors) of
+     * weights given by official name; the tensors are written in their own dtypes.
+     */
+    public static void writeVaeFolder(Path dir, VaeConfig c, Map<String, Tensor> official) throws IOException {
+        Files.createDirectories(dir);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : VaeKeys.official(c).keySet()) {
             String d = diffusersVaeName(name, c.levels());
             if (!VaeKeys.fromDiffusers(d, c.levels()).equals(name) || !VaeKeys.isDiffusers(d) && !name.matches("(encoder|decoder)\\.conv_(in|out)\\..*|bn\\..*"))
                 throw new IllegalStateException("diffusers name " + d + " does not map back to " + name);
-            Tensor t = w.get(name);
+            Tensor t = official.get(name);
+            if (t == null) throw new IllegalArgumentException("no VAE weight '" + name + "' to write");
             // diffusers keeps the mid attention's 1x1 convolutions as Linear weights [C, C]
             if (d.contains(".attentions.") && t.rank() == 4) t = t.reshape(t.size(0), t.size(1));
             out.put(d, t);
@@ -111,11 +122,11 @@ public final class TinyModel {
         j.put("latent_channels", c.zChannels());
         j.put("norm_num_groups", c.groups());
         j.put("act_fn", "silu");
-        j.put("use_quant_conv", true);
-        j.put("use_post_quant_conv", true);
-        j.put("mid_block_add_attention", true);
-        j.put("batch_norm_eps", 1e-4);
-        j.putArray("patch_size").add(2).add(2);
+        j.put("use_quant_conv", c.quantConv());
+        j.put("use_post_quant_conv", c.quantConv());
+        j.put("mid_block_add_attention", c.midAttention());
+        j.put("batch_norm_eps", c.bnEps());
+        j.putArray("patch_size").add(c.patch()).add(c.patch());
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
