@@ -14,9 +14,12 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
      */
     public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, String multidatasetSampling) {}
 
-    /** The base model: where its weights are and how they are held. */
+    /** The base model: where its weights are, how they are held, and what is trained (type "lora" or "full"). */
     public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
-                        String textEncoderPrecision, String defaultDtype, String mixedPrecision) {}
+                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, String type) {
+        /** True when every transformer weight is trained (model_type "full") rather than a LoRA. */
+        public boolean full() { return "full".equals(type); }
+    }
 
     /** Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,

@@ -3,22 +3,32 @@ package flux2.trainer.example;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.autograd.nn.Parameter;
-import flux2.model.flux2.DiffusersKeys;
 import flux2.model.flux2.Flux2Config;
 import flux2.model.flux2.Flux2Transformer;
 import flux2.model.vae.VaeConfig;
 import flux2.model.vae.VaeKeys;
 import flux2.model.vae.VaeWeights;
 import flux2.tensor.DType;
-import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.SafetensorsWriter;
+import flux2.trainer.models.TransformerFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import flux2.model.mistral.FluxPromptTokenizer;
+import flux2.trainer.example.shapes.Scene;
+import flux2.trainer.example.shapes.ShapeColor;
+import flux2.trainer.example.shapes.Shapes;
+import flux2.trainer.models.ModelParts;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +38,8 @@ import java.util.Map;
  * A miniature FLUX.2-dev model folder in the diffusers repository layout that the trainer's model locator reads:
  * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json and keys), text_encoder/ (a Mistral3 config.json with a 4-layer text model
  * whose hidden states 1, 2, 3 make a 48-wide embedding) and tokenizer/ (a byte-level tekken.json: 20 control
- * tokens, then the 256 bytes). Every weight is seeded random, so the same seed writes the same files.
+ * tokens, the 256 bytes, then merges for the words of the system message and the shapes captions; prompts are
+ * padded to 48 tokens). Every weight is seeded random, so the same seed writes the same files.
  * Sizes: image tokens of 128 -> 16 channels (VAE z 4, patch 2, 16 px per token), hidden 32, 2 heads, 1 double and
  * 1 single block.
  */
@@ -47,6 +58,9 @@ public final class TinyModel {
         return new VaeConfig(3, 8, 3, new int[]{1, 1, 1, 1}, 1, 4, 4, true, true, 1e-4, 2);
     }
 
+    /** The seed of the text encoder of the embedded example and the pretrained miniature (that of {@code write(root, 7)}). */
+    public static final long TEXT_ENCODER_SEED = 9;
+
     /** Writes the four component folders under {@code root} (created if needed) and returns root. */
     public static Path write(Path root, long seed) throws IOException {
         try (TensorArena a = TensorArena.open("tiny-model")) {
@@ -59,59 +73,37 @@ public final class TinyModel {
     }
 
     static void writeTransformer(Path dir, Rng rng) throws IOException {
-        Files.createDirectories(dir);
-        Flux2Config c = transformerConfig();
-        Map<String, Tensor> out = new LinkedHashMap<>();
         try (TensorArena params = TensorArena.open("tiny-transformer")) {
-            Flux2Transformer m = new Flux2Transformer(c, DType.F32, params);
+            Flux2Transformer m = new Flux2Transformer(transformerConfig(), DType.F32, params);
             for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
                 int[] s = e.getValue().shape();
-                Tensor t = e.getKey().endsWith(".scale") ? rng.uniform(0.8, 1.2, s) : rng.normal(0, 0.15, s);
-                DiffusersKeys.Source src = DiffusersKeys.of(e.getKey());
-                switch (src.combine()) {
-                    case RENAME -> out.put(src.keys().getFirst(), t.to(DType.BF16));
-                    case CONCAT_ROWS -> {
-                        Tensor[] parts = Layouts.chunk(t, 0, src.keys().size());
-                        for (int i = 0; i < parts.length; i++) out.put(src.keys().get(i), parts[i].contiguous().to(DType.BF16));
-                    }
-                    case SWAP_HALVES -> {
-                        Tensor[] h = Layouts.chunk(t, 0, 2);
-                        out.put(src.keys().getFirst(), Layouts.concat(0, h[1], h[0]).to(DType.BF16));
-                    }
-                }
+                e.getValue().value().copyFrom(e.getKey().endsWith(".scale") ? rng.uniform(0.8, 1.2, s) : rng.normal(0, 0.15, s));
             }
-            SafetensorsWriter.write(dir.resolve("diffusion_pytorch_model.safetensors"), out);
+            TransformerFolder.write(m, dir, DType.BF16);
         }
-        ObjectNode j = JSON.createObjectNode();
-        j.put("_class_name", "Flux2Transformer2DModel");
-        j.put("patch_size", 1);
-        j.put("in_channels", c.inChannels());
-        j.putNull("out_channels");
-        j.put("num_layers", c.depth());
-        j.put("num_single_layers", c.depthSingleBlocks());
-        j.put("attention_head_dim", c.headDim());
-        j.put("num_attention_heads", c.numHeads());
-        j.put("joint_attention_dim", c.contextInDim());
-        j.put("timestep_guidance_channels", 256);
-        j.put("mlp_ratio", c.mlpRatio());
-        var axes = j.putArray("axes_dims_rope");
-        for (int x : c.axesDim()) axes.add(x);
-        j.put("rope_theta", (int) c.theta());
-        j.put("eps", 1e-6);
-        j.put("guidance_embeds", true);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
     static void writeVae(Path dir, Rng rng) throws IOException {
-        Files.createDirectories(dir);
         VaeConfig c = vaeConfig();
         VaeWeights w = VaeWeights.random(c, rng);
+        Map<String, Tensor> official = new LinkedHashMap<>();
+        for (String name : VaeKeys.official(c).keySet()) official.put(name, w.get(name));
+        writeVaeFolder(dir, c, official);
+    }
+
+    /**
+     * Writes a diffusers vae/ folder (AutoencoderKLFlux2 config.json and diffusion_pytorch_model.safetensors) of
+     * weights given by official name; the tensors are written in their own dtypes.
+     */
+    public static void writeVaeFolder(Path dir, VaeConfig c, Map<String, Tensor> official) throws IOException {
+        Files.createDirectories(dir);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : VaeKeys.official(c).keySet()) {
             String d = diffusersVaeName(name, c.levels());
             if (!VaeKeys.fromDiffusers(d, c.levels()).equals(name) || !VaeKeys.isDiffusers(d) && !name.matches("(encoder|decoder)\\.conv_(in|out)\\..*|bn\\..*"))
                 throw new IllegalStateException("diffusers name " + d + " does not map back to " + name);
-            Tensor t = w.get(name);
+            Tensor t = official.get(name);
+            if (t == null) throw new IllegalArgumentException("no VAE weight '" + name + "' to write");
             // diffusers keeps the mid attention's 1x1 convolutions as Linear weights [C, C]
             if (d.contains(".attentions.") && t.rank() == 4) t = t.reshape(t.size(0), t.size(1));
             out.put(d, t);
@@ -133,11 +125,11 @@ public final class TinyModel {
         j.put("latent_channels", c.zChannels());
         j.put("norm_num_groups", c.groups());
         j.put("act_fn", "silu");
-        j.put("use_quant_conv", true);
-        j.put("use_post_quant_conv", true);
-        j.put("mid_block_add_attention", true);
-        j.put("batch_norm_eps", 1e-4);
-        j.putArray("patch_size").add(2).add(2);
+        j.put("use_quant_conv", c.quantConv());
+        j.put("use_post_quant_conv", c.quantConv());
+        j.put("mid_block_add_attention", c.midAttention());
+        j.put("batch_norm_eps", c.bnEps());
+        j.putArray("patch_size").add(c.patch()).add(c.patch());
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
@@ -173,10 +165,45 @@ public final class TinyModel {
         return p.startsWith("nin_shortcut.") ? "conv_shortcut." + p.substring("nin_shortcut.".length()) : p;
     }
 
-    /** Vocabulary: 20 control tokens then the 256 single bytes. */
-    public static final int VOCAB = 276;
+    /** Tekken's pre-tokenizer pattern (words with their leading space, digits, punctuation runs, whitespace). */
+    static final String PATTERN = "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    static void writeTextEncoder(Path dir, Rng rng) throws IOException {
+    /**
+     * Byte sequences after the 256 single bytes: every prefix (2 bytes and longer) of each pre-token of FLUX.2's
+     * system message and of the shapes captions, so that byte-pair merging turns each such word into one token.
+     * The new word of the LoRA example is left out: it stays a run of byte tokens the model has never seen.
+     */
+    static List<byte[]> merges() {
+        List<String> texts = new ArrayList<>();
+        texts.add(FluxPromptTokenizer.SYSTEM_MESSAGE);
+        for (Scene p : Shapes.pairs()) {
+            texts.add(Shapes.caption(p));
+            texts.add(Shapes.caption(new Scene(p.shape(), p.color(), p.cx(), p.cy(), p.radius(), ShapeColor.GREEN)));
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        List<byte[]> out = new ArrayList<>();
+        Matcher m = Pattern.compile(PATTERN).matcher("");
+        for (String t : texts) {
+            m.reset(t);
+            while (m.find()) {
+                byte[] w = m.group().getBytes(StandardCharsets.UTF_8);
+                for (int n = 2; n <= w.length; n++) {
+                    byte[] prefix = Arrays.copyOf(w, n);
+                    if (seen.add(Base64.getEncoder().encodeToString(prefix))) out.add(prefix);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Vocabulary: 20 control tokens, the 256 single bytes, then the {@link #merges()}. */
+    public static final int VOCAB = 20 + 256 + merges().size();
+
+    /** Prompt length (tokenizer_config.json model_max_length): FLUX.2's 512 is mostly padding for prompts this short. */
+    public static final int PROMPT_LENGTH = 48;
+
+    /** Writes the frozen, seeded Mistral text encoder folder (config.json and model.safetensors). */
+    public static void writeTextEncoder(Path dir, Rng rng) throws IOException {
         Files.createDirectories(dir);
         int hidden = 16, layers = 4, heads = 2, kv = 1, headDim = 8, inter = 32;
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -215,17 +242,22 @@ public final class TinyModel {
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
-    static void writeTokenizer(Path dir) throws IOException {
+    /** Writes the tokenizer folder: tekken.json and tokenizer_config.json (the prompt length). */
+    public static void writeTokenizer(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<String> ranks = new ArrayList<>();
         for (int b = 0; b < 256; b++) ranks.add(Base64.getEncoder().encodeToString(new byte[]{(byte) b}));
+        for (byte[] w : merges()) ranks.add(Base64.getEncoder().encodeToString(w));
         ObjectNode j = JSON.createObjectNode();
         ObjectNode cfg = j.putObject("config");
-        cfg.put("pattern", "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+        cfg.put("pattern", PATTERN);
         cfg.put("default_vocab_size", VOCAB);
         cfg.put("default_num_special_tokens", 20);
         cfg.put("version", "v7");
         j.put("bpe_ranks", "! 0 " + String.join(" ", ranks));
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tekken.json").toFile(), j);
+        ObjectNode tc = JSON.createObjectNode();
+        tc.put("model_max_length", PROMPT_LENGTH);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelParts.TOKENIZER_CONFIG).toFile(), tc);
     }
 }

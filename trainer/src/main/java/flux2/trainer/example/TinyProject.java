@@ -3,6 +3,10 @@ package flux2.trainer.example;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.tensor.Rng;
+import flux2.tensor.TensorArena;
+import flux2.trainer.example.pretrain.MiniModel;
+import flux2.trainer.example.shapes.Shapes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A complete training setup in a folder: the {@link TinyModel} under model/, {@link TinyImages} with textfile captions
- * under data/, multidatabackend.json, user_prompt_library.json and a config.json (64 px center crops, batch 1).
+ * A complete training setup in a folder: a model under model/, captioned images under data/, multidatabackend.json,
+ * user_prompt_library.json and a config.json (center crops, batch 1): the unit tests' project with the random
+ * {@link TinyModel} and {@link TinyImages}, or the embedded example for the pretrained miniature.
  * Paths inside the files are written as {@code root.resolve(...)} prints them, so a relative root gives paths
  * relative to the working directory, as SimpleTuner reads them.
  */
@@ -45,8 +50,10 @@ public final class TinyProject {
     }
 
     /**
-     * The embedded example (examples/tiny): 8 images, LoRA rank 8, 100 steps with checkpoints every 25 (the last 2 kept) and validation
-     * every 50 at 64x64; outputs and caches under {@code outputDir}. Returns the config.json path.
+     * The embedded example (examples/tiny): 16 images of the new word ("a zorblax on a white background", 32x32),
+     * LoRA rank 8, 100 steps with checkpoints every 25 (the last 2 kept) and validation every 50 at 32x32; outputs and
+     * caches under {@code outputDir}. Of the model it writes the text encoder and tokenizer; the transformer and the
+     * VAE are the pretrained miniature's, which {@code flux2 example pretrain} writes. Returns the config.json path.
      */
     public static Path writeExample(Path root, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -64,22 +71,37 @@ public final class TinyProject {
         c.put("checkpoint_step_interval", 25);
         c.put("checkpoints_total_limit", 2);
         c.put("validation_step_interval", 50);
-        c.put("validation_prompt", "a blue circle on white");
-        c.put("validation_resolution", "64x64");
+        c.put("validation_prompt", Shapes.newWordPrompt());
+        c.put("validation_resolution", MiniModel.IMAGE_SIZE + "x" + MiniModel.IMAGE_SIZE);
         c.put("validation_num_inference_steps", 8);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
         Map<String, String> library = new LinkedHashMap<>();
-        library.put("redsq", "a red square on white");
-        library.put("greencirc", "a green circle on white");
-        return write(root, 8, outputDir, outputDir.resolve("cache"), library, c);
+        library.put("purplestar", "a purple star on a white background");
+        library.put("redsq", "a red square on a white background");
+        Path model = root.resolve("model");
+        try (TensorArena a = TensorArena.open("tiny-example")) {
+            TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
+            TinyModel.writeTokenizer(model.resolve("tokenizer"));
+        }
+        Shapes.write(root.resolve("data"), "img", Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, 16), MiniModel.IMAGE_SIZE);
+        return writeConfigs(root, MiniModel.IMAGE_SIZE, outputDir, outputDir.resolve("cache"), library, c);
     }
+
+    /** The seed of the example's images. */
+    static final long EXAMPLE_DATA_SEED = 11;
 
     private static Path write(Path root, int images, Path outputDir, Path cacheDir, Map<String, String> library,
                               Map<String, Object> settings) throws IOException {
         TinyModel.write(root.resolve("model"), 7);
+        TinyImages.write(root.resolve("data"), images);
+        return writeConfigs(root, 64, outputDir, cacheDir, library, settings);
+    }
+
+    /** Writes the configs of a project whose model/ and data/ are in place. */
+    private static Path writeConfigs(Path root, int resolution, Path outputDir, Path cacheDir, Map<String, String> library,
+                                     Map<String, Object> settings) throws IOException {
         Path data = root.resolve("data");
-        TinyImages.write(data, images);
 
         ArrayNode backends = JSON.createArrayNode();
         ObjectNode ds = backends.addObject();
@@ -87,7 +109,7 @@ public final class TinyProject {
         ds.put("type", "local");
         ds.put("instance_data_dir", data.toString());
         ds.put("caption_strategy", "textfile");
-        ds.put("resolution", 64);
+        ds.put("resolution", resolution);
         ds.put("resolution_type", "pixel");
         ds.put("crop", true);
         ds.put("crop_style", "center");
