@@ -14,6 +14,18 @@ public interface Backend {
     /** Memory for {@code bytes} bytes owned by {@code arena}. */
     MemorySegment allocate(long bytes, TensorArena arena);
 
+    /**
+     * Whether this backend's tensors live in host memory that {@link Tensor} may read and write directly.
+     * A device backend answers false; its tensors reach the host only through {@link #download}.
+     */
+    default boolean isHost() { return true; }
+
+    /** dst (of this backend, any strides) = src (a host tensor of the same shape and dtype). */
+    default void upload(Tensor hostSrc, Tensor dst) { copy(hostSrc, dst); }
+
+    /** hostDst (a host tensor of the same shape and dtype) = src (of this backend). */
+    default void download(Tensor src, Tensor hostDst) { copy(src, hostDst); }
+
     /** dst = src, elementwise over equal shapes, converting dtypes; either may be strided. */
     void copy(Tensor src, Tensor dst);
 
@@ -87,4 +99,12 @@ public interface Backend {
 
     /** dst.index_add_(dim, index, src): dst[.., index[i], ..] += src[.., i, ..]. */
     void indexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    /**
+     * One AdamW update in place, as torch.optim.AdamW: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * param = param (1 - lr wd) - lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps).
+     * param, m and v are contiguous F32; grad is F32 of the same shape; step counts from 1.
+     */
+    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                   double eps, double weightDecay, long step);
 }

@@ -54,7 +54,7 @@ public final class Rng {
     private Tensor fill(Tensor t, ChunkFiller filler) {
         long call;
         synchronized (this) { call = calls++; }
-        Tensor target = t.dtype() == DType.F32 && t.isContiguous() ? t : Tensor.zeros(DType.F32, t.shape());
+        Tensor target = t.dtype() == DType.F32 && t.isContiguous() && t.backend().isHost() ? t : Tensor.zeros(DType.F32, t.shape());
         long n = target.numel();
         long chunks = (n + CHUNK - 1) / CHUNK;
         MemorySegment seg = target.segment();

@@ -306,6 +306,25 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * This tensor on {@code target} (itself if it is already there): a contiguous copy in the current arena,
+     * moved between host and device memory through the backends' upload and download.
+     */
+    public Tensor to(Backend target) {
+        if (target == backend()) return this;
+        Tensor out = allocate(target, dtype, shape, TensorArena.current());
+        if (backend().isHost()) {
+            target.upload(this, out);
+        } else if (target.isHost()) {
+            backend().download(this, out);
+        } else {
+            Tensor host = allocate(Backends.cpu(), dtype, shape, TensorArena.current());
+            backend().download(this, host);
+            target.upload(host, out);
+        }
+        return out;
+    }
+
     /** A contiguous copy in {@code arena}, for results that must outlive the current arena. */
     public Tensor copyTo(TensorArena arena) {
         Tensor out = allocate(backend(), dtype, shape, arena);
@@ -313,10 +332,17 @@ public final class Tensor {
         return out;
     }
 
-    /** Copies src (same shape, any dtype) into this tensor. */
+    /** Copies src (same shape, any dtype, any backend: moved here first) into this tensor. */
     public Tensor copyFrom(Tensor src) {
         if (!Arrays.equals(shape, src.shape))
             throw new IllegalArgumentException("copy from " + Arrays.toString(src.shape) + " into " + Arrays.toString(shape));
+        if (src.backend() != backend()) {
+            if (!backend().isHost() && src.dtype() == dtype) {
+                backend().upload(src.backend().isHost() ? src : src.to(Backends.cpu()), this);
+                return this;
+            }
+            src = src.to(backend());
+        }
         backend().copy(src, this);
         return this;
     }
@@ -386,10 +412,27 @@ public final class Tensor {
         return e;
     }
 
-    /** The element at idx as a double. */
-    public double get(int... idx) { return readAt(elementIndex(idx)); }
+    /** The element at idx as a double (read through the host for a device tensor). */
+    public double get(int... idx) {
+        long e = elementIndex(idx);
+        if (!backend().isHost()) return element(e).to(Backends.cpu()).readAt(0);
+        return readAt(e);
+    }
 
-    public void set(double v, int... idx) { writeAt(elementIndex(idx), v); }
+    /** Writes the element at idx (through the host for a device tensor). */
+    public void set(double v, int... idx) {
+        long e = elementIndex(idx);
+        if (!backend().isHost()) {
+            Tensor one = zeros(dtype);
+            one.writeAt(0, v);
+            backend().upload(one, element(e));
+            return;
+        }
+        writeAt(e, v);
+    }
+
+    /** The element at absolute element index e as a rank-0 view. */
+    private Tensor element(long e) { return view(new int[0], new long[0], e); }
 
     /** Reads the element at absolute element index e (offset included) of the storage. */
     double readAt(long e) {
@@ -430,6 +473,7 @@ public final class Tensor {
 
     /** All elements in row-major order as floats. */
     public float[] toFloatArray() {
+        if (!backend().isHost()) return to(Backends.cpu()).toFloatArray();
         Tensor c = to(DType.F32);
         float[] out = new float[Math.toIntExact(c.numel())];
         MemorySegment.copy(c.segment(), F32, c.byteOffset(), out, 0, out.length);
@@ -438,6 +482,7 @@ public final class Tensor {
 
     /** All elements in row-major order as longs. */
     public long[] toLongArray() {
+        if (!backend().isHost()) return to(Backends.cpu()).toLongArray();
         Tensor c = to(DType.I64);
         long[] out = new long[Math.toIntExact(c.numel())];
         MemorySegment.copy(c.segment(), I64, c.byteOffset(), out, 0, out.length);
@@ -447,6 +492,7 @@ public final class Tensor {
     /** The single element of a one-element tensor. */
     public double item() {
         if (numel() != 1) throw new IllegalStateException("item() of a tensor with " + numel() + " elements");
+        if (!backend().isHost()) return element(offset).to(Backends.cpu()).readAt(0);
         return readAt(offset);
     }
 

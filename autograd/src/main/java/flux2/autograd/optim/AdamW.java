@@ -2,11 +2,8 @@ package flux2.autograd.optim;
 
 import flux2.autograd.nn.Parameter;
 import flux2.tensor.DType;
-import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +13,6 @@ import java.util.Map;
  * the square root of the corrected second moment). State lives in its own arena and can be exported.
  */
 public final class AdamW {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
     private final Map<String, Parameter> params;
     private final Map<String, Tensor[]> moments = new LinkedHashMap<>();
     private final TensorArena stateArena;
@@ -49,13 +44,9 @@ public final class AdamW {
 
     public long stepCount() { return step; }
 
-    /** One update of every trainable parameter that has a gradient. */
+    /** One update of every trainable parameter that has a gradient, on the parameter's backend. */
     public void step() {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-        double stepSize = lr / bc1;
-        double decay = 1 - lr * weightDecay;
         for (var e : params.entrySet()) {
             Parameter p = e.getValue();
             Tensor g = p.grad();
@@ -64,26 +55,8 @@ public final class AdamW {
             Tensor[] mv = moments.computeIfAbsent(e.getKey(), k -> new Tensor[]{
                     Tensor.allocate(p.value().backend(), DType.F32, p.value().shape(), stateArena),
                     Tensor.allocate(p.value().backend(), DType.F32, p.value().shape(), stateArena)});
-            update(p.value(), gc, mv[0], mv[1], decay, stepSize, bc2Sqrt);
+            p.value().backend().adamwStep(p.value(), gc, mv[0], mv[1], lr, beta1, beta2, eps, weightDecay, step);
         }
-    }
-
-    private void update(Tensor p, Tensor g, Tensor m, Tensor v, double decay, double stepSize, double bc2Sqrt) {
-        MemorySegment ps = p.segment(), gs = g.segment(), ms = m.segment(), vs = v.segment();
-        long po = p.byteOffset(), go = g.byteOffset(), mo = m.byteOffset(), vo = v.byteOffset();
-        float b1 = (float) beta1, b2 = (float) beta2;
-        Parallel.forRange(p.numel(), 1 << 14, (w, s, e) -> {
-            for (long i = s; i < e; i++) {
-                float gi = gs.get(F, go + i * 4);
-                float mi = b1 * ms.get(F, mo + i * 4) + (1 - b1) * gi;
-                float vi = b2 * vs.get(F, vo + i * 4) + (1 - b2) * gi * gi;
-                ms.set(F, mo + i * 4, mi);
-                vs.set(F, vo + i * 4, vi);
-                float pi = (float) (ps.get(F, po + i * 4) * decay);
-                double denom = Math.sqrt(vi) / bc2Sqrt + eps;
-                ps.set(F, po + i * 4, (float) (pi - stepSize * mi / denom));
-            }
-        });
     }
 
     /** Clears the gradients of every parameter. */
@@ -112,7 +85,10 @@ public final class AdamW {
             int[] shape = e.getValue().value().shape();
             if (!java.util.Arrays.equals(m.shape(), shape) || !java.util.Arrays.equals(v.shape(), shape))
                 throw new IllegalArgumentException("optimizer state for '" + e.getKey() + "' has shape " + java.util.Arrays.toString(m.shape()) + ", parameter has " + java.util.Arrays.toString(shape));
-            moments.put(e.getKey(), new Tensor[]{m.to(DType.F32).copyTo(stateArena), v.to(DType.F32).copyTo(stateArena)});
+            Tensor pv = e.getValue().value();
+            moments.put(e.getKey(), new Tensor[]{
+                    Tensor.allocate(pv.backend(), DType.F32, shape, stateArena).copyFrom(m),
+                    Tensor.allocate(pv.backend(), DType.F32, shape, stateArena).copyFrom(v)});
         }
         this.step = stepCount;
     }

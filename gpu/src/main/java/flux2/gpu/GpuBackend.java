@@ -1,0 +1,181 @@
+package flux2.gpu;
+
+import flux2.tensor.AttentionSpec;
+import flux2.tensor.Backend;
+import flux2.tensor.Backends;
+import flux2.tensor.BinaryOp;
+import flux2.tensor.DType;
+import flux2.tensor.ReduceOp;
+import flux2.tensor.RopeLayout;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import flux2.tensor.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@link Backend} of any {@link GpuDevice}: every operation is a few launches of the shared kernel
+ * program, so OpenCL and CUDA devices run the same code. Tensors stay in device memory between operations;
+ * their storage segment has the device buffer handle as its address and no host bytes (a host access fails
+ * at once), and the arena that owns it frees the buffer when it closes.
+ */
+public class GpuBackend implements Backend {
+    private final GpuDevice device;
+    private final AtomicLong liveBytes = new AtomicLong();
+    final GpuOps ops;
+
+    public GpuBackend(GpuDevice device) {
+        this.device = device;
+        this.ops = new GpuOps(this);
+    }
+
+    public GpuDevice device() { return device; }
+
+    @Override public String name() { return device.name(); }
+
+    @Override public boolean isHost() { return false; }
+
+    /** Bytes of device memory held by open arenas through this backend. */
+    public long liveBytes() { return liveBytes.get(); }
+
+    @Override
+    public MemorySegment allocate(long bytes, TensorArena arena) {
+        long size = Math.max(bytes, 16);
+        long handle = device.allocate(size);
+        liveBytes.addAndGet(size);
+        try {
+            return MemorySegment.ofAddress(handle).reinterpret(0, arena.scope(), s -> {
+                device.free(handle);
+                liveBytes.addAndGet(-size);
+            });
+        } catch (RuntimeException e) {
+            device.free(handle);
+            liveBytes.addAndGet(-size);
+            throw e;
+        }
+    }
+
+    /** The device buffer of a tensor of this backend; a clear error for a tensor of another backend. */
+    long buffer(String op, Tensor t) {
+        if (t.backend() != this)
+            throw new IllegalArgumentException(name() + " " + op + ": a tensor lives on " + t.backend().name()
+                    + ", not on " + name() + "; move it with Tensor.to(backend) first (" + t + ")");
+        if (t.dtype().isPacked())
+            throw new IllegalArgumentException(name() + " " + op + ": packed dtype " + t.dtype() + " is not supported on GPU devices");
+        return t.segment().address();
+    }
+
+    /** Checks that every non-null tensor is on this backend. */
+    void mine(String op, Tensor... ts) {
+        for (Tensor t : ts) if (t != null) buffer(op, t);
+    }
+
+    // ---------------------------------------------------------------- transfers
+
+    @Override
+    public synchronized void upload(Tensor hostSrc, Tensor dst) {
+        if (!hostSrc.backend().isHost()) throw new IllegalArgumentException("upload: source " + hostSrc + " is not in host memory");
+        requireSameShape("upload", hostSrc, dst);
+        if (hostSrc.dtype() != dst.dtype()) {
+            upload(hostSrc.to(dst.dtype()), dst);
+            return;
+        }
+        Tensor src = hostSrc.contiguous();
+        long bytes = src.dtype().bytesFor(src.numel());
+        if (bytes == 0) return;
+        if (dst.isContiguous()) {
+            device.upload(src.segment(), src.byteOffset(), buffer("upload", dst), dst.byteOffset(), bytes);
+        } else {
+            Tensor staged = Tensor.allocate(this, dst.dtype(), dst.shape(), TensorArena.current());
+            device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
+            copy(staged, dst);
+        }
+    }
+
+    @Override
+    public synchronized void download(Tensor src, Tensor hostDst) {
+        if (!hostDst.backend().isHost()) throw new IllegalArgumentException("download: target " + hostDst + " is not in host memory");
+        requireSameShape("download", src, hostDst);
+        Tensor s = src.dtype() == hostDst.dtype() ? src.contiguous() : src.to(hostDst.dtype());
+        long bytes = s.dtype().bytesFor(s.numel());
+        if (bytes == 0) return;
+        if (hostDst.isContiguous()) {
+            device.download(buffer("download", s), s.byteOffset(), hostDst.segment(), hostDst.byteOffset(), bytes);
+        } else {
+            Tensor staged = Tensor.allocate(Backends.cpu(), hostDst.dtype(), hostDst.shape(), TensorArena.current());
+            device.download(buffer("download", s), s.byteOffset(), staged.segment(), 0, bytes);
+            hostDst.copyFrom(staged);
+        }
+    }
+
+    private static void requireSameShape(String op, Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape()))
+            throw new IllegalArgumentException(op + ": shapes differ, " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+    }
+
+    /** Waits for every queued launch. */
+    public void finish() { device.finish(); }
+
+    // ---------------------------------------------------------------- operations
+
+    @Override public synchronized void copy(Tensor src, Tensor dst) { ops.copy(src, dst); }
+
+    @Override public synchronized void fill(Tensor dst, double value) { ops.fill(dst, value); }
+
+    @Override public synchronized void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out) { ops.unary(op, x, p0, p1, out); }
+
+    @Override public synchronized void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { ops.binary(op, a, b, out); }
+
+    @Override public synchronized void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) { ops.reduce(op, x, axes, out); }
+
+    @Override public synchronized void softmax(Tensor x, Tensor out) { ops.softmax(x, out); }
+
+    @Override public synchronized void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) { ops.layerNorm(x, w, b, eps, out); }
+
+    @Override public synchronized void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) { ops.rmsNorm(x, w, eps, out); }
+
+    @Override public synchronized void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) { ops.groupNorm(x, groups, w, b, eps, out); }
+
+    @Override public synchronized void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) { ops.rope(layout, x, cos, sin, out); }
+
+    @Override public synchronized void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) { ops.matmul(a, b, out, accumulate); }
+
+    @Override
+    public synchronized void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
+        ops.attention(spec, q, k, v, keyMask, out, lse);
+    }
+
+    @Override
+    public synchronized void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+                                               Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
+        ops.attentionBackward(spec, q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
+    }
+
+    @Override
+    public synchronized void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out) {
+        ops.conv2d(x, w, bias, stride, padding, out);
+    }
+
+    @Override
+    public synchronized void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx) {
+        ops.conv2dBackwardInput(dOut, w, stride, padding, dx);
+    }
+
+    @Override
+    public synchronized void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw) {
+        ops.conv2dBackwardWeight(x, dOut, stride, padding, dw);
+    }
+
+    @Override public synchronized void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { ops.indexSelect(x, dim, index, out); }
+
+    @Override public synchronized void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) { ops.indexAdd(dst, dim, index, src); }
+
+    @Override
+    public synchronized void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                       double eps, double weightDecay, long step) {
+        ops.adamwStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override public String toString() { return "GpuBackend[" + device.description() + "]"; }
+}
