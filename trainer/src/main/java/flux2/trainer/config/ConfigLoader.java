@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.tensor.DeviceSpec;
 import flux2.trainer.config.DatasetConfig.CaptionStrategy;
 import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
@@ -105,8 +106,14 @@ public final class ConfigLoader {
         ModelLocation loc = flavour == null ? null : new ModelLocator(workDir, env).locate(file, source,
                 s.string("pretrained_transformer_model_name_or_path"), s.string("pretrained_vae_model_name_or_path"),
                 s.string("pretrained_text_encoder_model_name_or_path"), problems);
+        DeviceSpec device = DeviceSpec.parse("cpu");
+        try {
+            device = DeviceSpec.parse(s.string("device"));
+        } catch (IllegalArgumentException e) {
+            problems.error(file, "device", e.getMessage());
+        }
         return new TrainConfig.Model(s.string("model_family"), flavour, loc, s.string("base_model_precision"),
-                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"));
+                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"), device);
     }
 
     private static TrainConfig.Training training(String file, Settings s, Problems problems) {

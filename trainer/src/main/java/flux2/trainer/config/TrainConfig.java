@@ -1,5 +1,6 @@
 package flux2.trainer.config;
 
+import flux2.tensor.DeviceSpec;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -8,9 +9,9 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
                           Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
                           List<PromptEntry> promptLibrary, List<ConfigProblem> warnings) {
 
-    /** The base model: where its weights are and how they are held. */
+    /** The base model: where its weights are, how they are held, and the device (cpu, opencl:N, cuda:N) it runs on. */
     public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
-                        String textEncoderPrecision, String defaultDtype, String mixedPrecision) {}
+                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, DeviceSpec device) {}
 
     /** Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,

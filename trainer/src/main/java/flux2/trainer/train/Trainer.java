@@ -17,6 +17,7 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
+import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.MemoryStats;
@@ -95,14 +96,22 @@ public final class Trainer {
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
+        Backend device = config.model().device().open();
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location());
-             TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer")) {
+             TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
+             TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
             int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = attachLora(model, seed, loraArena);
             Map<String, Parameter> params = lora.namedParameters();
+            if (!config.model().device().isCpu()) {
+                // weights and adapters move once; the optimizer state is then allocated next to them
+                long moved = DevicePlacement.move(model.namedParameters().values(), device, deviceArena)
+                        + DevicePlacement.move(params.values(), device, deviceArena);
+                out.printf(Locale.ROOT, "model on %s: %.1f MiB of weights moved%n", device.name(), moved / 1048576.0);
+            }
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
             LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
                     t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
@@ -137,7 +146,7 @@ public final class Trainer {
                     lora.setStep(step * t.gradientAccumulationSteps() + micro);
                     Batch batch = data.sampler().next();
                     try (var a = TensorArena.open("step")) {
-                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng);
+                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng, device);
                         double v = l.data().item();
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
@@ -202,7 +211,8 @@ public final class Trainer {
     }
 
     /** The flow-matching loss of one batch. */
-    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng) {
+    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
+                          Backend device) {
         List<Sample> samples = batch.samples();
         int b = samples.size();
         Tensor[] lat = new Tensor[b], txt = new Tensor[b];
@@ -219,8 +229,10 @@ public final class Trainer {
         Tensor sigma = floats(sigmas.sample(b, h * w, sigmaRng));
         Tensor guidance = floats(sigmas.guidance(b, sigmaRng));
         Tensor xt = FlowMatching.noisy(x0, noise, sigma);
-        return FlowMatching.loss(model, xt, TokenIds.image(b, h, w), null, null, ctx, TokenIds.text(b, ctx.size(1)), sigma, guidance,
-                FlowMatching.target(x0, noise));
+        // the batch is made on the host from the caches and moved to the model's device (a no-op on the CPU)
+        return FlowMatching.loss(model, xt.to(device), TokenIds.image(b, h, w).to(device), null, null, ctx.to(device),
+                TokenIds.text(b, ctx.size(1)).to(device), sigma.to(device), guidance.to(device),
+                FlowMatching.target(x0, noise).to(device));
     }
 
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
