@@ -42,12 +42,46 @@ static inline __attribute__((always_inline)) void round_pair(float x0, float x1,
     *lo = pack2(bf16_bits(x0 - bf16_value(h0)), bf16_bits(x1 - bf16_value(h1)));
 }
 
+#ifndef EMULATE_MMA
+#define MMA_SCRATCH_DECL
+#define MMA_SCRATCH_PARAM
+#define MMA_SCRATCH
 static inline __attribute__((always_inline)) void mma_bf16(float* d, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1) {
     __asm__ volatile(
         "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
+#else
+// Test build for OpenCL CPU devices (-D EMULATE_MMA): each warp's mma goes through local memory, reading the
+// operands back with the PTX ISA's m16n8k16 fragment layout (groupID = lane >> 2, threadID_in_group = lane % 4;
+// A: a0a1 row g, a2a3 row g+8, a4..a7 the same rows at k + 8; B: b0b1 k = 2t, 2t+1 of column g, b2b3 at k + 8).
+#define MMA_SCRATCH_DECL __local uint mma_scratch[256 * 6];
+#define MMA_SCRATCH_PARAM , __local uint* mma_scratch
+#define MMA_SCRATCH , mma_scratch
+static inline __attribute__((always_inline)) float half_of(uint reg, int k) {
+    return bf16_value((k & 1) ? reg >> 16 : reg & 0xffffu);
+}
+static inline __attribute__((always_inline)) void mma_bf16(float* d, uint a0, uint a1, uint a2, uint a3, uint b0,
+                                                           uint b1, __local uint* mma_scratch) {
+    const int tid = get_local_id(0), lane = tid & 31, g = lane >> 2, t = lane & 3;
+    __local uint* w = mma_scratch + (tid >> 5) * 32 * 6;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    w[lane * 6 + 0] = a0; w[lane * 6 + 1] = a1; w[lane * 6 + 2] = a2; w[lane * 6 + 3] = a3;
+    w[lane * 6 + 4] = b0; w[lane * 6 + 5] = b1;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int e = 0; e < 4; e++) {
+        const int r = g + (e >> 1) * 8, c = 2 * t + (e & 1);
+        float s = 0.0f;
+        for (int k = 0; k < 16; k++) {
+            uint ar = w[((r & 7) * 4 + ((k & 7) >> 1)) * 6 + (r >> 3) + ((k >> 3) << 1)];
+            uint br = w[(c * 4 + ((k & 7) >> 1)) * 6 + 4 + (k >> 3)];
+            s += half_of(ar, k) * half_of(br, k);
+        }
+        d[e] += s;
+    }
+}
+#endif
 
 // Whole-tile fast path: float4 loads of A, 16-byte loads of B, no bounds checks.
 typedef struct {
@@ -136,7 +170,7 @@ static inline __attribute__((always_inline)) void load_store_checked(__global co
 static inline __attribute__((always_inline)) void gemm_tile(__global const float* A, __global const ushort* B, __global float* C, int M, int N,
                              int K, long aoff, long sam, long sab, long boff, long sbn, long sbk, long sbb,
                              long coff, long scm, long scb, int accumulate, int vec_ok, int split,
-                             __local uint* As, __local uint* Al, __local uint* Bs) {
+                             __local uint* As, __local uint* Al, __local uint* Bs MMA_SCRATCH_PARAM) {
     const int tid = get_local_id(0);
     const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;             // mma groupID and threadID_in_group
@@ -180,11 +214,11 @@ static inline __attribute__((always_inline)) void gemm_tile(__global const float
                 const int r = (wm + i * 16 + g) * ROW_WORDS + kk + t;
                 uint a0 = As[r], a1 = As[r + 8 * ROW_WORDS], a2 = As[r + 4], a3 = As[r + 8 * ROW_WORDS + 4];
                 #pragma unroll
-                for (int j = 0; j < 4; j++) mma_bf16(acc[i][j], a0, a1, a2, a3, b[j][0], b[j][1]);
+                for (int j = 0; j < 4; j++) mma_bf16(acc[i][j], a0, a1, a2, a3, b[j][0], b[j][1] MMA_SCRATCH);
                 if (split) {
                     a0 = Al[r]; a1 = Al[r + 8 * ROW_WORDS]; a2 = Al[r + 4]; a3 = Al[r + 8 * ROW_WORDS + 4];
                     #pragma unroll
-                    for (int j = 0; j < 4; j++) mma_bf16(acc[i][j], a0, a1, a2, a3, b[j][0], b[j][1]);
+                    for (int j = 0; j < 4; j++) mma_bf16(acc[i][j], a0, a1, a2, a3, b[j][0], b[j][1] MMA_SCRATCH);
                 }
             }
         }
@@ -215,8 +249,9 @@ __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
 void gemm_bf16_mma(GEMM_PARAMS) {
     __local uint As[BM * ROW_WORDS];
     __local uint Bs[BN * ROW_WORDS];
+    MMA_SCRATCH_DECL
     gemm_tile(A, B, C, M, N, K, aoff, sam, sab, boff, sbn, sbk, sbb, coff, scm, scb, accumulate, vec_ok, 0,
-              As, As, Bs);
+              As, As, Bs MMA_SCRATCH);
 }
 
 __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
@@ -224,8 +259,9 @@ void gemm_bf16x2_mma(GEMM_PARAMS) {
     __local uint As[BM * ROW_WORDS];
     __local uint Al[BM * ROW_WORDS];
     __local uint Bs[BN * ROW_WORDS];
+    MMA_SCRATCH_DECL
     gemm_tile(A, B, C, M, N, K, aoff, sam, sab, boff, sbn, sbk, sbb, coff, scm, scb, accumulate, vec_ok, 1,
-              As, Al, Bs);
+              As, Al, Bs MMA_SCRATCH);
 }
 
 // One thread per output element (x = n, y = m, z = batch), FP32 FMA over k.

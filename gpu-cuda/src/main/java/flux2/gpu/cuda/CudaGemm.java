@@ -10,9 +10,9 @@ import java.util.Locale;
  * axis as the grid's z dimension (stride 0 for a broadcast operand). Answers null when the operands do not
  * fit (the caller then uses the shared kernels).
  */
-final class CudaGemm {
+public final class CudaGemm {
     /** How A is fed to the tensor cores. */
-    enum Mode {
+    public enum Mode {
         /** A rounded to BF16: one mma per tile, the usual mixed-precision GEMM. */
         BF16("gemm_bf16_mma"),
         /** A split into two BF16 terms: two mma per tile, A keeps about 16 mantissa bits. */
@@ -25,6 +25,9 @@ final class CudaGemm {
         final String kernel;
 
         Mode(String kernel) { this.kernel = kernel; }
+
+        /** The kernel's name in gemm_bf16.ptx. */
+        public String kernel() { return kernel; }
 
         /** The mode named by {@code flux2.cuda.gemm} (bf16, bf16x2, scalar, off). */
         static Mode fromProperty() {
@@ -65,7 +68,7 @@ final class CudaGemm {
      * with unit stride along K, b BF16 with unit stride along K or N, out F32 with unit stride along N, and
      * the batch axes must reduce to at most one.
      */
-    static CudaGemm plan(Tensor a, Tensor b, Tensor out) {
+    public static CudaGemm plan(Tensor a, Tensor b, Tensor out) {
         if (a.dtype() != DType.F32 || b.dtype() != DType.BF16 || out.dtype() != DType.F32) return null;
         if (a.rank() < 2 || b.rank() < 2 || out.rank() < 2) return null;
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);
@@ -113,7 +116,7 @@ final class CudaGemm {
     }
 
     /** The launch arguments, in the kernels' parameter order. */
-    KernelArgs args(long a, long b, long c, boolean accumulate) {
+    public KernelArgs args(long a, long b, long c, boolean accumulate) {
         return new KernelArgs().i(m).i(n).i(k)
                 .buffer(a).l(aoff).l(sam).l(sab)
                 .buffer(b).l(boff).l(sbn).l(sbk).l(sbb)
@@ -122,7 +125,7 @@ final class CudaGemm {
     }
 
     /** Global and local sizes of the launch for {@code mode}. */
-    long[][] grid(Mode mode) {
+    public long[][] grid(Mode mode) {
         if (mode == Mode.SCALAR) {
             long gx = (n + 15) / 16 * 16L, gy = (m + 15) / 16 * 16L;
             return new long[][] {{gx, gy, batch}, {16, 16, 1}};

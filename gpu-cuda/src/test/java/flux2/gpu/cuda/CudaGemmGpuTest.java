@@ -48,13 +48,7 @@ class CudaGemmGpuTest {
             Tensor gout = init.to(gpu);
             assertTrue(CudaGemm.plan(ga, gb, gout) != null, what + ": the plan must use the GEMM kernels");
             gpu.matmul(ga, gb, gout, accumulate);
-            float[] got = gout.toFloatArray(), want = expect.toFloatArray();
-            int k = a.size(-1);
-            double tol = 2e-6 * k + 1e-5;
-            double worst = 0;
-            for (int i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-            System.out.printf("%s %s: max |diff| %.3g (tolerance %.3g)%n", mode, what, worst, tol);
-            assertTrue(worst <= tol, mode + " " + what + ": max |diff| " + worst + " > " + tol);
+            GemmBounds.assertWithin(mode, a, b, gout.to(Backends.cpu()), expect, what);
         }
     }
 

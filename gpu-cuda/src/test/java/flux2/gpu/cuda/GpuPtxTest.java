@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The PTX in the jar: (a) it is what scripts/build-ptx.sh makes from the kernel sources today (when clang-15
  * and libclc are installed), (b) ptxas accepts every module for sm_80 and sm_90 (when ptxas is on the PATH),
- * with each kernel's registers and spills printed.
+ * with each kernel's registers and spills printed (and no spills in the tensor-core GEMMs).
  */
 class GpuPtxTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -71,6 +71,8 @@ class GpuPtxTest {
         Pattern entry = Pattern.compile("Compiling entry function '(\\w+)' for '(sm_\\d+)'");
         Pattern spill = Pattern.compile("(\\d+) bytes spill stores, (\\d+) bytes spill loads");
         Pattern used = Pattern.compile("Used (\\d+) registers(.*)");
+        String gemm = new String(new CudaPtx.Module("gemm_bf16.ptx", 80).ptx(), StandardCharsets.US_ASCII);
+        assertTrue(gemm.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), "the tensor-core instruction is in gemm_bf16.ptx");
         for (CudaPtx.Module m : CudaPtx.MODULES) {
             Path ptx = tmp.resolve(m.resource());
             Files.write(ptx, m.ptx());
@@ -84,7 +86,11 @@ class GpuPtxTest {
                 for (String line : r.output().lines().toList()) {
                     Matcher e = entry.matcher(line), s = spill.matcher(line), u = used.matcher(line);
                     if (e.find()) { kernel = e.group(1); spills = null; }
-                    else if (s.find() && kernel != null) spills = s.group(1) + "/" + s.group(2);
+                    else if (s.find() && kernel != null) {
+                        spills = s.group(1) + "/" + s.group(2);
+                        // the tensor-core GEMMs hold 64 accumulators per thread: a spill would cost most of their speed
+                        if (m.minCapability() >= 80) assertEquals("0/0", spills, kernel + " spills registers on " + arch);
+                    }
                     else if (u.find() && kernel != null) {
                         report.add(String.format("  %-20s %3s registers, spill stores/loads %s bytes%s", kernel, u.group(1),
                                 spills, u.group(2)));
@@ -96,18 +102,5 @@ class GpuPtxTest {
                 assertEquals(entries, report.size(), "every .entry of " + m.resource() + " compiled for " + arch);
             }
         }
-    }
-
-    @Test
-    void tensorCoreKernelsDoNotSpill(@TempDir Path tmp) throws Exception {
-        Assumptions.assumeTrue(onPath("ptxas"), "ptxas is not on the PATH");
-        Path ptx = tmp.resolve("gemm_bf16.ptx");
-        Files.write(ptx, new CudaPtx.Module("gemm_bf16.ptx", 80).ptx());
-        Run r = run(List.of("ptxas", "-arch=sm_90", "-v", ptx.toString(), "-o", tmp.resolve("g.cubin").toString()));
-        assertEquals(0, r.rc(), r.output());
-        assertTrue(r.output().contains("mma") || new String(Files.readAllBytes(ptx), StandardCharsets.US_ASCII)
-                .contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), "the mma instruction is in the PTX");
-        Matcher s = Pattern.compile("(\\d+) bytes spill stores, (\\d+) bytes spill loads").matcher(r.output());
-        while (s.find()) assertEquals("0/0", s.group(1) + "/" + s.group(2), "a GEMM kernel spills registers:\n" + r.output());
     }
 }
