@@ -70,4 +70,19 @@ class DeviceOptionTest {
             assertTrue(r.out().contains("  " + p.name() + " "), p.name() + " missing from:\n" + r.out());
         assertTrue(r.out().contains("cuda"), r.out());
     }
+
+    @Test
+    void benchAttentionPrintsForwardAndBackward() throws Exception {
+        CliRun r = CliRun.of("bench", "attention", "--heads", "2", "--tokens", "40", "--head-dim", "16", "--warmup", "0", "--runs", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < 2; i++) {
+            var j = json.readTree(lines[i]);
+            assertEquals(i == 0 ? "forward" : "backward", j.get("pass").asText());
+            assertTrue(j.get("gflops").asDouble() > 0 && j.get("ms").asDouble() > 0, lines[i]);
+            assertEquals(40, j.get("tokens").asInt());
+        }
+    }
 }
