@@ -21,13 +21,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * at once), and the arena that owns it frees the buffer when it closes.
  */
 public class GpuBackend implements Backend {
+    /** Which family of kernel variants to launch where a device-specific choice exists (matmul). */
+    public enum Variant {
+        /** Chosen from the device: tiled local-memory kernels on GPUs, register-blocked ones on CPU devices. */
+        AUTO,
+        /** Local-memory tiles of 64 x 64 with 16 x 16 work-groups, the shape GPUs want. */
+        TILED,
+        /** Register blocks without local memory, the shape OpenCL CPU compilers vectorise. */
+        REGISTER
+    }
+
     private final GpuDevice device;
+    private final Variant variant;
     private final AtomicLong liveBytes = new AtomicLong();
     final GpuOps ops;
 
-    public GpuBackend(GpuDevice device) {
+    public GpuBackend(GpuDevice device) { this(device, Variant.AUTO); }
+
+    /** A backend on {@code device} that launches the given kernel variants (tests cover both on one device). */
+    public GpuBackend(GpuDevice device, Variant variant) {
         this.device = device;
+        this.variant = variant;
         this.ops = new GpuOps(this);
+    }
+
+    /** The kernel variants this backend launches, AUTO resolved against the device. */
+    public Variant variant() {
+        if (variant != Variant.AUTO) return variant;
+        return device.kind() != GpuDevice.Kind.CPU && device.maxLocalSize() >= 256 ? Variant.TILED : Variant.REGISTER;
     }
 
     public GpuDevice device() { return device; }

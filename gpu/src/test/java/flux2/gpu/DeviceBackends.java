@@ -10,17 +10,25 @@ import java.util.ServiceLoader;
 final class DeviceBackends {
     private static List<Backend> usable;
     private static final List<String> skipped = new ArrayList<>();
+    private static RuntimeException failure;
 
     private DeviceBackends() {}
 
     static synchronized List<Backend> all() {
+        if (failure != null) throw failure;
         if (usable == null) {
-            usable = new ArrayList<>();
-            for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
-                BackendProvider.Probe probe = p.probe();
-                if (probe.usable()) usable.add(p.open());
-                else skipped.add(probe.name() + ": " + probe.detail());
+            List<Backend> found = new ArrayList<>();
+            try {
+                for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+                    BackendProvider.Probe probe = p.probe();
+                    if (probe.usable()) found.add(p.open());
+                    else skipped.add(probe.name() + ": " + probe.detail());
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+                throw e;
             }
+            usable = found;
         }
         return usable;
     }

@@ -1,5 +1,6 @@
 package flux2.autograd.nn;
 
+import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
@@ -52,6 +53,18 @@ public abstract class Module {
             if (type.isInstance(c)) out.put(prefix + name, type.cast(c));
             else c.collectModules(prefix + name + ".", type, out);
         });
+    }
+
+    /**
+     * Moves every parameter of this subtree to {@code backend}: a copy in {@code arena} for each one that lives
+     * elsewhere (weights are uploaded once; later steps read them in place).
+     */
+    public void to(Backend backend, TensorArena arena) {
+        for (Parameter p : namedParameters().values()) {
+            if (p.isMaterialized() && p.value().backend() == backend) continue;
+            Tensor v = Tensor.allocate(backend, p.dtype(), p.shape(), arena).copyFrom(p.value());
+            p.set(v);
+        }
     }
 
     /** All parameters of this subtree by dotted name, in registration order. */

@@ -30,7 +30,8 @@ public record Rope(Tensor cos, Tensor sin) {
                 }
             }
         }
-        return new Rope(Tensor.of(c, b, 1, l, half), Tensor.of(s, b, 1, l, half));
+        // The tables are computed on the host and live where the ids do.
+        return new Rope(Tensor.of(c, b, 1, l, half).to(ids.backend()), Tensor.of(s, b, 1, l, half).to(ids.backend()));
     }
 
     /** Rotates the interleaved channel pairs of x [B, H, L, headDim]. */

@@ -25,6 +25,6 @@ public final class TimestepEmbedding {
                 out[b * DIM + half + k] = (float) Math.sin(angle);
             }
         }
-        return Tensor.of(out, s.length, DIM);
+        return Tensor.of(out, s.length, DIM).to(values.backend());
     }
 }
