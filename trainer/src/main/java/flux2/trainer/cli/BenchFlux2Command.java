@@ -14,7 +14,6 @@ import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.tread.TreadConfig;
 import flux2.model.flux2.tread.TreadRouter;
-import flux2.trainer.train.DevicePlacement;
 import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.MemoryStats;
@@ -96,8 +95,8 @@ public final class BenchFlux2Command implements Callable<Integer> {
             // B = 0 would make the adapters' inputs' gradients trivially zero; any values time the same
             lora.namedParameters().values().forEach(p -> rng.fillNormal(p.value(), 0, 0.01));
             if (!dev.isHost()) {
-                DevicePlacement.move(model.namedParameters().values(), dev, params);
-                DevicePlacement.move(lora.namedParameters().values(), dev, params);
+                model.to(dev, params);
+                lora.to(dev, params);
             }
             int li = imageTokens != null ? imageTokens : grid * grid;
             if (li <= 0) throw new IllegalArgumentException("--image-tokens must be > 0, got " + li);

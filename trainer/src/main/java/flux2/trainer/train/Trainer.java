@@ -17,6 +17,7 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
+import flux2.gpu.GpuBackend;
 import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
@@ -108,9 +109,9 @@ public final class Trainer {
             Map<String, Parameter> params = lora.namedParameters();
             if (!config.model().device().isCpu()) {
                 // weights and adapters move once; the optimizer state is then allocated next to them
-                long moved = DevicePlacement.move(model.namedParameters().values(), device, deviceArena)
-                        + DevicePlacement.move(params.values(), device, deviceArena);
-                out.printf(Locale.ROOT, "model on %s: %.1f MiB of weights moved%n", device.name(), moved / 1048576.0);
+                model.to(device, deviceArena);
+                lora.to(device, deviceArena);
+                if (device instanceof GpuBackend g) out.println("model on " + device.name() + ": " + mib(g.liveBytes()) + " of device memory");
             }
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
             LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
@@ -258,6 +259,10 @@ public final class Trainer {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return Tensor.of(f, v.length);
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private static long count(Map<String, Parameter> params) {
