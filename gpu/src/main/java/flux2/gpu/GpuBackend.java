@@ -10,6 +10,9 @@ import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
+import flux2.tensor.Shapes;
+import flux2.tensor.Storage;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,7 +39,22 @@ public class GpuBackend implements Backend {
     private final AtomicLong liveBytes = new AtomicLong();
     final GpuOps ops;
 
-    public GpuBackend(GpuDevice device) { this(device, Variant.AUTO); }
+    /**
+     * A backend on {@code device} with the kernel variants of system property {@code flux2.gpu.variant}
+     * (auto, tiled or register; auto when unset), so a whole run can exercise the GPU-shaped kernels on a
+     * CPU OpenCL device.
+     */
+    public GpuBackend(GpuDevice device) { this(device, variantProperty()); }
+
+    private static Variant variantProperty() {
+        String v = System.getProperty("flux2.gpu.variant", "auto");
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> Variant.AUTO;
+            case "tiled" -> Variant.TILED;
+            case "register" -> Variant.REGISTER;
+            default -> throw new IllegalArgumentException("system property flux2.gpu.variant='" + v + "': allowed values are auto, tiled, register");
+        };
+    }
 
     /** A backend on {@code device} that launches the given kernel variants (tests cover both on one device). */
     public GpuBackend(GpuDevice device, Variant variant) {
@@ -108,9 +126,11 @@ public class GpuBackend implements Backend {
         if (dst.isContiguous()) {
             device.upload(src.segment(), src.byteOffset(), buffer("upload", dst), dst.byteOffset(), bytes);
         } else {
-            Tensor staged = Tensor.allocate(this, dst.dtype(), dst.shape(), TensorArena.current());
-            device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
-            copy(staged, dst);
+            try (GpuScratch s = ops.scratch()) {
+                Tensor staged = s.tensor(dst.dtype(), dst.shape());
+                device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
+                copy(staged, dst);
+            }
         }
     }
 
@@ -118,15 +138,23 @@ public class GpuBackend implements Backend {
     public synchronized void download(Tensor src, Tensor hostDst) {
         if (!hostDst.backend().isHost()) throw new IllegalArgumentException("download: target " + hostDst + " is not in host memory");
         requireSameShape("download", src, hostDst);
-        Tensor s = src.dtype() == hostDst.dtype() ? src.contiguous() : src.to(hostDst.dtype());
-        long bytes = s.dtype().bytesFor(s.numel());
-        if (bytes == 0) return;
-        if (hostDst.isContiguous()) {
-            device.download(buffer("download", s), s.byteOffset(), hostDst.segment(), hostDst.byteOffset(), bytes);
-        } else {
-            Tensor staged = Tensor.allocate(Backends.cpu(), hostDst.dtype(), hostDst.shape(), TensorArena.current());
-            device.download(buffer("download", s), s.byteOffset(), staged.segment(), 0, bytes);
-            hostDst.copyFrom(staged);
+        try (GpuScratch scratch = ops.scratch(); Arena host = Arena.ofConfined()) {
+            Tensor s = src;
+            if (src.dtype() != hostDst.dtype() || !src.isContiguous()) {
+                s = scratch.tensor(hostDst.dtype(), src.shape());
+                copy(src, s);
+            }
+            long bytes = s.dtype().bytesFor(s.numel());
+            if (bytes == 0) return;
+            if (hostDst.isContiguous()) {
+                device.download(buffer("download", s), s.byteOffset(), hostDst.segment(), hostDst.byteOffset(), bytes);
+            } else {
+                MemorySegment seg = host.allocate(bytes, 64);
+                device.download(buffer("download", s), s.byteOffset(), seg, 0, bytes);
+                Tensor staged = new Tensor(new Storage(Backends.cpu(), seg, true), hostDst.dtype(), hostDst.shape(),
+                        Shapes.contiguousStrides(hostDst.shape()), 0);
+                Backends.cpu().copy(staged, hostDst);
+            }
         }
     }
 

@@ -11,7 +11,13 @@ import java.lang.foreign.MemorySegment;
  * be reused. Launch contract: {@code global} and {@code local} have 1 to 3 entries; when {@code local} is
  * given, {@code global[i]} is a multiple of {@code local[i]}; when it is null the driver picks a local size
  * and may round {@code global} up (kernels check their bounds). Work-item i of dimension d sees
- * {@code get_global_id(d) = group * local + local id}, as in OpenCL.
+ * {@code get_global_id(d) = group * local + local id}, as in OpenCL. {@link GpuBackend} always passes local
+ * sizes (at most 256 work-items, powers of two for the reduction kernels), and keeps dimensions 1 and 2 to
+ * batch counts (heads times batch), well inside CUDA's grid limits.
+ *
+ * <p>Kernel parameters follow the OpenCL C signatures in {@link KernelSources}: a buffer is a device
+ * pointer, {@code int} 32 bits, {@code long} 64 bits, {@code float} 32 bits. Kernels use only static
+ * {@code __local} arrays (no local-memory arguments), so a CUDA driver needs no dynamic shared memory.
  */
 public interface GpuDevice extends AutoCloseable {
     /** Broad class of the device, for choosing kernel variants. */

@@ -6,7 +6,6 @@ import flux2.tensor.DType;
 import flux2.tensor.ReduceOp;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
-import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
 import java.util.Arrays;
 
@@ -51,10 +50,10 @@ final class GpuOps {
     KernelArgs operand(KernelArgs a, String op, Tensor t) { return a.tensor(buf(op, t), t.offset()); }
 
     /** A zero-filled contiguous device tensor in scratch. */
-    Tensor temp(TensorArena scratch, DType dt, int... shape) { return Tensor.allocate(be, dt, shape, scratch); }
+    Tensor temp(GpuScratch scratch, DType dt, int... shape) { return scratch.tensor(dt, shape); }
 
     /** t itself if contiguous, else a contiguous copy in scratch. */
-    Tensor dense(TensorArena scratch, Tensor t) {
+    Tensor dense(GpuScratch scratch, Tensor t) {
         if (t.isContiguous()) return t;
         Tensor c = temp(scratch, t.dtype(), t.shape());
         copy(t, c);
@@ -62,14 +61,14 @@ final class GpuOps {
     }
 
     /** t as contiguous F32 (itself when it already is). */
-    Tensor denseF32(TensorArena scratch, Tensor t) {
+    Tensor denseF32(GpuScratch scratch, Tensor t) {
         if (t.dtype() == DType.F32 && t.isContiguous()) return t;
         Tensor c = temp(scratch, DType.F32, t.shape());
         copy(t, c);
         return c;
     }
 
-    static TensorArena scratch() { return TensorArena.create("gpu-scratch"); }
+    GpuScratch scratch() { return new GpuScratch(be); }
 
     static void sameShape(String op, Tensor out, Tensor... in) {
         for (Tensor t : in)
@@ -208,7 +207,7 @@ final class GpuOps {
             if (op == ReduceOp.SUM || op == ReduceOp.MEAN) { fill(out, op == ReduceOp.SUM ? 0 : Double.NaN); return; }
             throw new IllegalArgumentException(op + " over an empty axis of shape " + Arrays.toString(x.shape()) + " has no identity");
         }
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor rows = denseF32(s, x.permute(perm));
             Tensor res = temp(s, op == ReduceOp.ARGMAX ? DType.I64 : DType.F32, (int) kept);
             int local = rowLocal(count);
@@ -226,7 +225,7 @@ final class GpuOps {
     private static long rowsOf(Tensor x) { return x.rank() == 0 ? 1 : x.numel() / Math.max(1, x.size(-1)); }
 
     /** out itself when dense, else a dense scratch tensor to be copied into out afterwards. */
-    private Tensor outDense(TensorArena s, Tensor out) {
+    private Tensor outDense(GpuScratch s, Tensor out) {
         return out.isContiguous() ? out : temp(s, out.dtype(), out.shape());
     }
 
@@ -241,7 +240,7 @@ final class GpuOps {
         if (x.numel() == 0) return;
         int n = x.rank() == 0 ? 1 : x.size(-1);
         long rows = rowsOf(x);
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = dense(s, x);
             Tensor od = out.dtype() == DType.F32 && out.isContiguous() ? out : temp(s, DType.F32, out.shape());
             KernelArgs a = new KernelArgs().l(rows).i(n);
@@ -268,7 +267,7 @@ final class GpuOps {
                 throw new IllegalArgumentException(what + ": weight/bias " + Arrays.toString(p.shape()) + " does not match the last axis " + n + " of " + Arrays.toString(x.shape()));
         if (x.numel() == 0) return;
         long rows = rowsOf(x);
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = dense(s, x), od = outDense(s, out);
             KernelArgs a = new KernelArgs().i(centered ? 1 : 0).l(rows).i(n).f((float) eps);
             operand(a, what, xd).i(xd.dtype().ordinal());
@@ -281,7 +280,7 @@ final class GpuOps {
     }
 
     /** Appends an optional dense vector operand (buffer, offset, dtype, present flag). */
-    private void vector(TensorArena s, KernelArgs a, Tensor v, int n) {
+    private void vector(GpuScratch s, KernelArgs a, Tensor v, int n) {
         if (v == null) {
             a.tensor(0, 0).i(0).i(0);
             return;
@@ -301,7 +300,7 @@ final class GpuOps {
         if (x.numel() == 0) return;
         long plane = x.numel() / ((long) x.size(0) * c);
         long rows = (long) x.size(0) * groups;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = dense(s, x), od = outDense(s, out);
             KernelArgs a = new KernelArgs().l(rows).i(groups).i(c / groups).l(plane).f((float) eps);
             operand(a, "groupNorm", xd).i(xd.dtype().ordinal());
@@ -325,7 +324,7 @@ final class GpuOps {
         Tensor c = table("cos", cos, x, tableShape), sn = table("sin", sin, x, tableShape);
         if (x.numel() == 0) return;
         long rows = rowsOf(x);
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = dense(s, x), od = outDense(s, out);
             int[] lead = Arrays.copyOf(tableShape, r - 1);
             Collapsed cl = Collapsed.of(lead, Arrays.copyOf(c.strides(), r - 1), Arrays.copyOf(sn.strides(), r - 1));
@@ -459,7 +458,7 @@ final class GpuOps {
     private int attnLocal() { return Math.min(64, Integer.highestOneBit(Math.max(1, dev.maxLocalSize()))); }
 
     /** A dense U8 view of the key mask (BOOL shares its bytes). */
-    private Tensor maskArg(TensorArena s, KernelArgs a, Tensor mask) {
+    private Tensor maskArg(GpuScratch s, KernelArgs a, Tensor mask) {
         if (mask == null) {
             a.tensor(0, 0).i(0);
             return null;
@@ -470,7 +469,7 @@ final class GpuOps {
     }
 
     /** A dense F32 tensor to write, or out itself when it already is one. */
-    private Tensor outF32(TensorArena s, Tensor out) {
+    private Tensor outF32(GpuScratch s, Tensor out) {
         return out.dtype() == DType.F32 && out.isContiguous() ? out : temp(s, DType.F32, out.shape());
     }
 
@@ -480,7 +479,7 @@ final class GpuOps {
         expectShape("out", out, d[0], d[1], d[2], d[4]);
         expectShape("lse", lse, d[0], d[1], d[2]);
         if (out.numel() == 0 && (lse == null || lse.numel() == 0)) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor qd = denseF32(s, q), kd = denseF32(s, k), vd = denseF32(s, v);
             Tensor od = outF32(s, out), ld = lse == null ? null : outF32(s, lse);
             KernelArgs a = attnHead(d, spec);
@@ -491,12 +490,23 @@ final class GpuOps {
             operand(a, "attention", od);
             if (ld == null) a.tensor(0, 0).i(0);
             else operand(a, "attention", ld).i(1);
-            int local = attnLocal();
-            dev.launch(k("attention_fwd"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            if (splitAttention(d)) {
+                // 16 queries per work-group, each split over 8 work-items (see attention_fwd_split)
+                dev.launch(k("attention_fwd_split"), new long[]{(d[2] + 15) / 16 * 128L, (long) d[0] * d[1]}, new long[]{128, 1}, a);
+            } else {
+                int local = attnLocal();
+                dev.launch(k("attention_fwd"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            }
             finishOut(od, out);
             if (ld != null) finishOut(ld, lse);
         }
     }
+
+    /**
+     * Whether to run the GPU attention kernels that split each row over 8 work-items (tiled variant, head
+     * dimension a multiple of 8) rather than one work-item per row.
+     */
+    private boolean splitAttention(int[] d) { return tiled() && d[4] % 8 == 0; }
 
     private static KernelArgs attnHead(int[] d, AttentionSpec spec) {
         return new KernelArgs().i(d[1]).i(d[5]).i(d[2]).i(d[3]).i(d[4]).f((float) spec.scale()).i(spec.causal() ? 1 : 0);
@@ -513,7 +523,7 @@ final class GpuOps {
         expectShape("dk", dk, k.shape());
         expectShape("dv", dv, v.shape());
         expectShape("lse", lse, d[0], d[1], d[2]);
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor qd = denseF32(s, q), kd = denseF32(s, k), vd = denseF32(s, v), od = denseF32(s, out);
             Tensor ld = denseF32(s, lse), gd = denseF32(s, dOut);
             Tensor delta = temp(s, DType.F32, d[0], d[1], d[2]);
@@ -534,7 +544,9 @@ final class GpuOps {
             operand(a, "attentionBackward", delta);
             operand(a, "attentionBackward", gd);
             operand(a, "attentionBackward", dqd);
-            dev.launch(k("attention_bwd_dq"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
+            boolean split = splitAttention(d);
+            if (split) dev.launch(k("attention_bwd_dq_split"), new long[]{(d[2] + 15) / 16 * 128L, (long) d[0] * d[1]}, new long[]{128, 1}, a);
+            else dev.launch(k("attention_bwd_dq"), new long[]{roundUp(d[2], local), (long) d[0] * d[1]}, new long[]{local, 1}, a);
             KernelArgs b = attnHead(d, spec);
             operand(b, "attentionBackward", qd);
             operand(b, "attentionBackward", kd);
@@ -545,7 +557,8 @@ final class GpuOps {
             operand(b, "attentionBackward", gd);
             operand(b, "attentionBackward", dkd);
             operand(b, "attentionBackward", dvd);
-            dev.launch(k("attention_bwd_dkv"), new long[]{roundUp(d[3], local), (long) d[0] * d[5]}, new long[]{local, 1}, b);
+            if (split) dev.launch(k("attention_bwd_dkv_split"), new long[]{(d[3] + 15) / 16 * 128L, (long) d[0] * d[5]}, new long[]{128, 1}, b);
+            else dev.launch(k("attention_bwd_dkv"), new long[]{roundUp(d[3], local), (long) d[0] * d[5]}, new long[]{local, 1}, b);
             finishOut(dqd, dq);
             finishOut(dkd, dk);
             finishOut(dvd, dv);
@@ -591,7 +604,7 @@ final class GpuOps {
         be.mine("conv2d", x, w, bias, out);
         int[] g = convGeometry("conv2d", x, w, bias, stride, padding, out);
         if (out.numel() == 0) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = denseF32(s, x), wd = dense(s, w), od = outF32(s, out);
             KernelArgs a = geometryArgs(g);
             operand(a, "conv2d", xd);
@@ -612,7 +625,7 @@ final class GpuOps {
         if (dx.dtype() != DType.F32) throw new IllegalArgumentException("conv2dBackwardInput: dx must be F32, got " + dx.dtype());
         int[] g = convGeometry("conv2dBackwardInput", dx, w, null, stride, padding, dOut);
         if (dx.numel() == 0) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor gd = denseF32(s, dOut), wd = dense(s, w), xd = outF32(s, dx);
             KernelArgs a = geometryArgs(g);
             operand(a, "conv2dBackwardInput", gd);
@@ -628,7 +641,7 @@ final class GpuOps {
         if (dw.dtype() != DType.F32) throw new IllegalArgumentException("conv2dBackwardWeight: dw must be F32, got " + dw.dtype());
         int[] g = convGeometry("conv2dBackwardWeight", x, dw, null, stride, padding, dOut);
         if (dw.numel() == 0) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = denseF32(s, x), gd = denseF32(s, dOut), wd = outF32(s, dw);
             KernelArgs a = geometryArgs(g);
             operand(a, "conv2dBackwardWeight", xd);
@@ -672,7 +685,7 @@ final class GpuOps {
             throw new IllegalArgumentException("indexSelect: out has shape " + Arrays.toString(out.shape()) + ", expected "
                     + Arrays.toString(expect) + " for x " + Arrays.toString(x.shape()) + " and " + count + " indices on axis " + d);
         if (out.numel() == 0) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor xd = dense(s, x), id = dense(s, index), od = outDense(s, out);
             int[] shp = x.shape();
             KernelArgs a = new KernelArgs().l(prod(shp, 0, d)).i(shp[d]).i(count).l(prod(shp, d + 1, shp.length));
@@ -698,7 +711,7 @@ final class GpuOps {
             throw new IllegalArgumentException("indexAdd: src has shape " + Arrays.toString(src.shape()) + ", expected "
                     + Arrays.toString(expect) + " for dst " + Arrays.toString(dst.shape()) + " and " + count + " indices on axis " + d);
         if (src.numel() == 0) return;
-        try (TensorArena s = scratch()) {
+        try (GpuScratch s = scratch()) {
             Tensor dd = dense(s, dst), id = dense(s, index), sd = dense(s, src);
             int[] shp = dst.shape();
             long outer = prod(shp, 0, d), inner = prod(shp, d + 1, shp.length);

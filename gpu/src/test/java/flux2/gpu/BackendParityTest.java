@@ -113,6 +113,9 @@ class BackendParityTest {
                 assertEquals(7.0, t.get(0, 1));
             }
             assertEquals(3.5, Tensor.scalar(3.5f).to(be).item());
+            Tensor host = new Rng(5).normal(0, 1, 4, 6);
+            Tensor dev = new Rng(5).fillNormal(Tensor.allocate(be, DType.F32, new int[]{4, 6}, arena), 0, 1);
+            assertClose("seeded normal drawn into a device tensor", host, dev, 0);
         });
     }
 
@@ -162,6 +165,21 @@ class BackendParityTest {
             Tensor gotB = a.to(DType.BF16).to(be).t().add(b.t().to(DType.BF16).to(be));
             assertEquals(DType.BF16, gotB.dtype());
             assertClose("binary bf16 strided", wantB, gotB, tol(DType.BF16));
+        });
+    }
+
+    @Test
+    void closingAnArenaFreesDeviceMemory() {
+        onEachDevice(be -> {
+            if (!(be instanceof GpuBackend gb)) return;
+            long before = gb.liveBytes();
+            try (TensorArena a = TensorArena.open("device")) {
+                Tensor t = Tensor.allocate(be, DType.F32, new int[]{1000}, a);
+                assertTrue(gb.liveBytes() >= before + 4000, "allocation counted");
+                t.fill(1);
+                assertEquals(1000.0, t.sum().item());
+            }
+            assertEquals(before, gb.liveBytes(), "device memory released with its arena");
         });
     }
 
@@ -297,6 +315,15 @@ class BackendParityTest {
                     assertClose(what + " dv", gv, hv, 1e-4);
                 }
             }
+            // q, k, v as head-major views of token-major tensors [B, L, H, D], as the models make them
+            Tensor qt = randn(b, lq, h, d), kt = randn(b, lk, hkv, d);
+            AttentionSpec spec = AttentionSpec.of(d);
+            Tensor out = Tensor.zeros(DType.F32, b, h, lq, d), lse = Tensor.zeros(DType.F32, b, h, lq);
+            CPU.attention(spec, qt.transpose(1, 2), kt.transpose(1, 2), kt.transpose(1, 2), null, out, lse);
+            Tensor gOut = Tensor.allocate(be, DType.F32, new int[]{b, lq, h, d}, arena).transpose(1, 2);
+            Tensor dkt = kt.to(be).transpose(1, 2);
+            be.attention(spec, qt.to(be).transpose(1, 2), dkt, dkt, null, gOut, null);
+            assertClose("attention strided views", out, gOut, 1e-5);
             // a fully masked row: zero output, -inf lse, zero gradients
             Tensor none = Tensor.zeros(DType.U8, 1, 3);
             Tensor q1 = randn(1, 1, 2, 4), k1 = randn(1, 1, 3, 4);

@@ -1,5 +1,6 @@
 package flux2.gpu;
 
+import flux2.tensor.AttentionSpec;
 import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
@@ -8,7 +9,10 @@ import flux2.tensor.TensorArena;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** Both matmul variants (tiled for GPUs, register-blocked for CPU devices) on every device found, whatever its kind. */
+/**
+ * Both kernel families (tiled for GPUs, register-blocked or per-work-item for CPU devices) on every device
+ * found, whatever its kind: matmul and attention forward and backward.
+ */
 class KernelVariantTest {
     @Test
     void bothMatmulVariantsMatchCpu() {
@@ -27,6 +31,31 @@ class KernelVariantTest {
                     flux2.tensor.Backends.cpu().matmul(x, y, acc, true);
                     be.matmul(x.to(be), y.to(be), dacc, true);
                     BackendParityTest.assertClose(what + " accumulate", acc, dacc, 1e-5);
+                    for (int d : new int[]{16, 12}) {
+                        Tensor q = rng.normal(0, 1, 2, 4, 21, d), kv = rng.normal(0, 1, 2, 2, 19, d);
+                        Tensor mask = Tensor.zeros(DType.U8, 2, 19).fill(1);
+                        mask.set(0, 0, 3);
+                        for (boolean causal : new boolean[]{false, true}) {
+                            AttentionSpec spec = AttentionSpec.of(d).withCausal(causal);
+                            Tensor out = Tensor.zeros(DType.F32, 2, 4, 21, d), lse = Tensor.zeros(DType.F32, 2, 4, 21);
+                            flux2.tensor.Backends.cpu().attention(spec, q, kv, kv, mask, out, lse);
+                            Tensor gOut = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21, d}, a);
+                            Tensor gLse = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21}, a);
+                            Tensor gkv = kv.to(be);
+                            be.attention(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse);
+                            BackendParityTest.assertClose(what + " attention d=" + d + " causal=" + causal, out, gOut, 1e-5);
+                            BackendParityTest.assertClose(what + " attention lse d=" + d + " causal=" + causal, lse, gLse, 1e-5);
+                            Tensor g = rng.normal(0, 1, 2, 4, 21, d);
+                            Tensor dq = Tensor.zeros(DType.F32, 2, 4, 21, d), dk = Tensor.zeros(DType.F32, 2, 2, 19, d), dv = Tensor.zeros(DType.F32, 2, 2, 19, d);
+                            flux2.tensor.Backends.cpu().attentionBackward(spec, q, kv, kv, mask, out, lse, g, dq, dk, dv);
+                            Tensor gdq = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21, d}, a);
+                            Tensor gdk = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a), gdv = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a);
+                            be.attentionBackward(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse, g.to(be), gdq, gdk, gdv);
+                            BackendParityTest.assertClose(what + " attention dq d=" + d + " causal=" + causal, dq, gdq, 1e-4);
+                            BackendParityTest.assertClose(what + " attention dk d=" + d + " causal=" + causal, dk, gdk, 1e-4);
+                            BackendParityTest.assertClose(what + " attention dv d=" + d + " causal=" + causal, dv, gdv, 1e-4);
+                        }
+                    }
                 }
             }
         }

@@ -14,8 +14,9 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * Downcall handles into the OpenCL ICD loader ({@code libOpenCL.so.1}) through java.lang.foreign. Handles
- * (platforms, devices, contexts, queues, buffers, programs, kernels, events) are addresses; cl_int and
- * cl_uint are ints; size_t and bitfields are longs.
+ * (platforms, devices, contexts, queues, buffers, programs, kernels) are addresses; cl_int and cl_uint are
+ * ints; size_t and bitfields are longs. One in-order queue and blocking transfers order all work, so no
+ * event objects are created.
  */
 final class Cl {
     static final int SUCCESS = 0;
@@ -53,9 +54,7 @@ final class Cl {
     static final MethodHandle clSetKernelArg = h("clSetKernelArg", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS);
     static final MethodHandle clEnqueueNDRangeKernel = h("clEnqueueNDRangeKernel", JAVA_INT,
             ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
-    static final MethodHandle clWaitForEvents = h("clWaitForEvents", JAVA_INT, JAVA_INT, ADDRESS);
     static final MethodHandle clFinish = h("clFinish", JAVA_INT, ADDRESS);
-    static final MethodHandle clReleaseEvent = h("clReleaseEvent", JAVA_INT, ADDRESS);
     static final MethodHandle clReleaseMemObject = h("clReleaseMemObject", JAVA_INT, ADDRESS);
     static final MethodHandle clReleaseKernel = h("clReleaseKernel", JAVA_INT, ADDRESS);
     static final MethodHandle clReleaseProgram = h("clReleaseProgram", JAVA_INT, ADDRESS);

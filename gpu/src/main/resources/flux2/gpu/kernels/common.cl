@@ -15,7 +15,7 @@
 #define OFF6(p, c) ((c)[0] * p##0 + (c)[1] * p##1 + (c)[2] * p##2 + (c)[3] * p##3 + (c)[4] * p##4 + (c)[5] * p##5)
 
 /* Coordinates of linear index i in a row-major shape n0..n5. */
-inline void unravel6(long i, int n1, int n2, int n3, int n4, int n5, long* c) {
+static inline void unravel6(long i, int n1, int n2, int n3, int n4, int n5, long* c) {
     c[5] = i % n5; i /= n5;
     c[4] = i % n4; i /= n4;
     c[3] = i % n3; i /= n3;
@@ -24,16 +24,16 @@ inline void unravel6(long i, int n1, int n2, int n3, int n4, int n5, long* c) {
     c[0] = i;
 }
 
-inline float bf16_to_f(ushort b) { return as_float(((uint) b) << 16); }
+static inline float bf16_to_f(ushort b) { return as_float(((uint) b) << 16); }
 
 /* Round to nearest even; NaN stays a quiet NaN. */
-inline ushort f_to_bf16(float f) {
+static inline ushort f_to_bf16(float f) {
     uint x = as_uint(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return (ushort) ((x >> 16) | 0x40u);
     return (ushort) ((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }
 
-inline float h_to_f(ushort h) {
+static inline float h_to_f(ushort h) {
     uint s = ((uint) (h & 0x8000u)) << 16;
     uint e = (h >> 10) & 0x1fu;
     uint m = h & 0x3ffu;
@@ -46,7 +46,7 @@ inline float h_to_f(ushort h) {
 }
 
 /* Float to IEEE half, round to nearest even. */
-inline ushort f_to_h(float f) {
+static inline ushort f_to_h(float f) {
     uint x = as_uint(f);
     uint s = (x >> 16) & 0x8000u;
     uint ax = x & 0x7fffffffu;
@@ -59,7 +59,7 @@ inline ushort f_to_h(float f) {
     return (ushort) (s | h);
 }
 
-inline float ld_f(__global const uchar* p, int dt, long i) {
+static inline float ld_f(__global const uchar* p, int dt, long i) {
     switch (dt) {
         case DT_F32: return ((__global const float*) p)[i];
         case DT_BF16: return bf16_to_f(((__global const ushort*) p)[i]);
@@ -71,7 +71,7 @@ inline float ld_f(__global const uchar* p, int dt, long i) {
     }
 }
 
-inline long ld_l(__global const uchar* p, int dt, long i) {
+static inline long ld_l(__global const uchar* p, int dt, long i) {
     switch (dt) {
         case DT_I64: return ((__global const long*) p)[i];
         case DT_I32: return (long) ((__global const int*) p)[i];
@@ -81,7 +81,7 @@ inline long ld_l(__global const uchar* p, int dt, long i) {
     }
 }
 
-inline void st_l(__global uchar* p, int dt, long i, long v) {
+static inline void st_l(__global uchar* p, int dt, long i, long v) {
     switch (dt) {
         case DT_I64: ((__global long*) p)[i] = v; break;
         case DT_I32: ((__global int*) p)[i] = (int) v; break;
@@ -92,7 +92,7 @@ inline void st_l(__global uchar* p, int dt, long i, long v) {
     }
 }
 
-inline void st_f(__global uchar* p, int dt, long i, float v) {
+static inline void st_f(__global uchar* p, int dt, long i, float v) {
     switch (dt) {
         case DT_F32: ((__global float*) p)[i] = v; break;
         case DT_BF16: ((__global ushort*) p)[i] = f_to_bf16(v); break;
@@ -101,14 +101,14 @@ inline void st_f(__global uchar* p, int dt, long i, float v) {
     }
 }
 
-inline int is_int_dt(int dt) { return dt >= DT_I64; }
+static inline int is_int_dt(int dt) { return dt >= DT_I64; }
 
 /* Element pointer helpers: the byte base of an operand at an element offset. */
-inline int dt_size(int dt) { return dt == DT_F32 || dt == DT_I32 ? 4 : dt == DT_I64 ? 8 : dt <= DT_F16 ? 2 : 1; }
+static inline int dt_size(int dt) { return dt == DT_F32 || dt == DT_I32 ? 4 : dt == DT_I64 ? 8 : dt <= DT_F16 ? 2 : 1; }
 
 /* Work-group tree sum of one float per work-item over a __local scratch of get_local_size(0) floats
  * (a power of two); every work-item gets the total. */
-inline float group_sum(float v, __local float* scratch) {
+static inline float group_sum(float v, __local float* scratch) {
     int lid = get_local_id(0), n = get_local_size(0);
     scratch[lid] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -121,7 +121,7 @@ inline float group_sum(float v, __local float* scratch) {
     return r;
 }
 
-inline float group_max(float v, __local float* scratch) {
+static inline float group_max(float v, __local float* scratch) {
     int lid = get_local_id(0), n = get_local_size(0);
     scratch[lid] = v;
     barrier(CLK_LOCAL_MEM_FENCE);

@@ -3,9 +3,9 @@
 #define GELU_K 0.7978845608028654f
 #define GELU_C 0.044715f
 
-inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp(-x)); }
+static inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp(-x)); }
 
-inline float unary_op(int op, float x, float p0, float p1) {
+static inline float unary_op(int op, float x, float p0, float p1) {
     switch (op) {
         case 0: return -x;
         case 1: return exp(x);
@@ -35,7 +35,7 @@ inline float unary_op(int op, float x, float p0, float p1) {
     }
 }
 
-inline float binary_op(int op, float a, float b) {
+static inline float binary_op(int op, float a, float b) {
     switch (op) {
         case 0: return a + b;
         case 1: return a - b;

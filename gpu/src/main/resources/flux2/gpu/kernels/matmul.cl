@@ -7,7 +7,7 @@
     __global const uchar* b, long bo, int bbf16, long bs0, long bs1, long bs2, long brs, long bcs, \
     __global float* c, long co, long cs0, long cs1, long cs2, long crs, long ccs
 
-inline float ld_b(__global const uchar* b, int bf16, long i) {
+static inline float ld_b(__global const uchar* b, int bf16, long i) {
     return bf16 ? bf16_to_f(((__global const ushort*) b)[i]) : ((__global const float*) b)[i];
 }
 
@@ -62,7 +62,7 @@ __kernel void matmul_tiled(MM_ARGS) {
 
 /* CPU variant: no local memory; each work-item accumulates a 4 x 8 block in registers, which the OpenCL CPU
  * compilers vectorise across neighbouring work-items. */
-inline void matmul_reg_body(MM_ARGS, const int bf16) {
+static inline void matmul_reg_body(MM_ARGS, const int bf16) {
     int j0 = get_global_id(0) * 8, i0 = get_global_id(1) * 4;
     int z = get_global_id(2);
     if (i0 >= M || j0 >= N) return;
