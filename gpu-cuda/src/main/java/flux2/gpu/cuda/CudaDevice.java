@@ -23,6 +23,8 @@ import java.util.Set;
 public final class CudaDevice implements GpuDevice {
     private static final int MAX_ARGS = 96;
     private static final int CUDA_ERROR_NOT_FOUND = 500;
+    /** CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED. */
+    private static final int ATTR_MEMORY_POOLS_SUPPORTED = 115;
 
     private final CudaDriver cu;
     private final int ordinal;
@@ -41,6 +43,7 @@ public final class CudaDevice implements GpuDevice {
     private final MemorySegment argValues = argArena.allocate(8L * MAX_ARGS, 8);
     private final MemorySegment argPointers = argArena.allocate(ADDRESS, MAX_ARGS);
     private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
+    private final boolean streamOrdered;
     private boolean closed;
 
     /** Opens device {@code ordinal} and loads the kernel modules that fit its compute capability. */
@@ -60,6 +63,8 @@ public final class CudaDevice implements GpuDevice {
         this.ctx = cu.retainPrimaryContext(dev);
         bound.set(true);
         this.stream = cu.createStream();
+        this.streamOrdered = cu.hasStreamOrderedAllocation()
+                && cu.deviceAttribute(dev, ATTR_MEMORY_POOLS_SUPPORTED) != 0;
         for (CudaPtx.Module m : CudaPtx.modulesFor(ccMajor * 10 + ccMinor))
             modules.add(cu.loadModule(m.resource(), m.ptx()));
     }
@@ -98,7 +103,7 @@ public final class CudaDevice implements GpuDevice {
     public synchronized long allocate(long bytes) {
         bind();
         long size = Math.max(1, bytes);
-        long p = cu.malloc(size);
+        long p = streamOrdered ? cu.mallocAsync(size, stream) : cu.malloc(size);
         cu.memsetD8(p, (byte) 0, size, stream);
         buffers.add(p);
         return p;
@@ -108,8 +113,10 @@ public final class CudaDevice implements GpuDevice {
     public synchronized void free(long buffer) {
         bind();
         if (!buffers.remove(buffer)) throw new IllegalArgumentException("not a buffer of " + name() + ": " + buffer);
-        // Launches still queued may use the buffer: cuMemFree waits for the device, as the driver documents.
-        cu.free(buffer);
+        // Launches still queued may use the buffer: the stream-ordered free runs after them without blocking;
+        // plain cuMemFree synchronises the device first.
+        if (streamOrdered) cu.freeAsync(buffer, stream);
+        else cu.free(buffer);
     }
 
     @Override
@@ -243,7 +250,11 @@ public final class CudaDevice implements GpuDevice {
         if (closed) return;
         bind();
         cu.synchronize(stream);
-        for (long p : buffers) cu.free(p);
+        for (long p : buffers) {
+            if (streamOrdered) cu.freeAsync(p, stream);
+            else cu.free(p);
+        }
+        cu.synchronize(stream);
         buffers.clear();
         for (MemorySegment m : modules) cu.unloadModule(m);
         modules.clear();

@@ -44,6 +44,8 @@ public final class CudaDriver {
             cuMemcpyDtoDAsync, cuMemsetD8Async, cuMemsetD32Async, cuMemGetInfo, cuStreamCreate,
             cuStreamSynchronize, cuStreamDestroy, cuEventCreate, cuEventRecord, cuEventSynchronize,
             cuEventElapsedTime, cuEventDestroy, cuGetErrorName;
+    /** Stream-ordered allocation (CUDA 11.2+); null on older drivers. */
+    private final MethodHandle cuMemAllocAsync, cuMemFreeAsync;
 
     private CudaDriver(SymbolLookup lib) {
         this.lib = lib;
@@ -81,6 +83,8 @@ public final class CudaDriver {
         cuEventSynchronize = h("cuEventSynchronize", ADDRESS);
         cuEventElapsedTime = h("cuEventElapsedTime", ADDRESS, ADDRESS, ADDRESS);
         cuEventDestroy = h("cuEventDestroy_v2", ADDRESS);
+        cuMemAllocAsync = lib.find("cuMemAllocAsync").isPresent() ? h("cuMemAllocAsync", ADDRESS, JAVA_LONG, ADDRESS) : null;
+        cuMemFreeAsync = lib.find("cuMemFreeAsync").isPresent() ? h("cuMemFreeAsync", JAVA_LONG, ADDRESS) : null;
     }
 
     /**
@@ -278,6 +282,21 @@ public final class CudaDriver {
     }
 
     public void free(long ptr) { check("cuMemFree", cuMemFree, ptr); }
+
+    /** Whether the driver has stream-ordered allocation (cuMemAllocAsync / cuMemFreeAsync). */
+    public boolean hasStreamOrderedAllocation() { return cuMemAllocAsync != null && cuMemFreeAsync != null; }
+
+    /** Memory that becomes usable in stream order (no device-wide synchronisation, unlike cuMemAlloc). */
+    public long mallocAsync(long bytes, MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(JAVA_LONG);
+            check("cuMemAllocAsync(" + bytes + " bytes)", cuMemAllocAsync, p, bytes, stream);
+            return p.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** Frees once the work queued before it on {@code stream} is done; the call does not wait for it. */
+    public void freeAsync(long ptr, MemorySegment stream) { check("cuMemFreeAsync", cuMemFreeAsync, ptr, stream); }
 
     public void copyHtoD(long dst, MemorySegment src, long bytes, MemorySegment stream) {
         check("cuMemcpyHtoD", cuMemcpyHtoDAsync, dst, src, bytes, stream);
