@@ -88,15 +88,21 @@ public final class CudaDriver {
     }
 
     /**
-     * Loads the driver library and calls cuInit. Throws {@link CudaUnavailableException} with a one-line reason
+     * Loads the driver library (libcuda.so.1, or the file named by the system property flux2.cuda.library,
+     * for drivers outside the linker's path such as WSL's /usr/lib/wsl/lib) and calls cuInit. Throws {@link CudaUnavailableException} with a one-line reason
      * when the library is absent or has no usable device.
      */
     public static CudaDriver load() {
+        return load(System.getProperty("flux2.cuda.library", "libcuda.so.1"));
+    }
+
+    /** Loads the driver from {@code library} (a name the dynamic linker searches, or a path), then cuInit. */
+    public static CudaDriver load(String library) {
         SymbolLookup lib;
         try {
-            lib = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+            lib = SymbolLookup.libraryLookup(library, Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new CudaUnavailableException("no NVIDIA driver (libcuda.so.1 cannot be loaded)");
+            throw new CudaUnavailableException("no NVIDIA driver (" + library + " cannot be loaded)");
         } catch (IllegalCallerException e) {
             throw new CudaUnavailableException("native access is disabled (run with --enable-native-access=ALL-UNNAMED)");
         }
@@ -104,7 +110,7 @@ public final class CudaDriver {
         try {
             d = new CudaDriver(lib);
         } catch (java.util.NoSuchElementException e) {
-            throw new CudaUnavailableException("libcuda.so.1 is too old: " + e.getMessage());
+            throw new CudaUnavailableException(library + " is too old: " + e.getMessage());
         }
         int rc = d.call(d.cuInit, 0);
         if (rc != 0) throw new CudaUnavailableException("cuInit failed: " + d.errorName(rc));
