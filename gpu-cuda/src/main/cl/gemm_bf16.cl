@@ -9,8 +9,9 @@
 // threads computes a 128x128 tile of C; each of its 8 warps owns 64x32 (4 x 4 mma tiles). A is rounded to
 // BF16 while it is staged in shared memory; the x2 variant also stages the rounding residue
 // (A = hi + lo, both BF16) and issues two mma per tile, which keeps A at about 16 mantissa bits.
-// gemm_bf16_scalar: one thread per output, FP32 FMA, the fallback for devices below sm_80 and the
-// reference the tensor-core kernels are checked against on a GPU.
+// gemm_bf16_scalar: one thread per output, FP32 FMA: the reference the tensor-core kernels are checked
+// against on a GPU, selected with -Dflux2.cuda.gemm=scalar. Devices below sm_80 cannot load this file and
+// use the shared matmul kernels.
 
 #define BM 128
 #define BN 128

@@ -18,8 +18,8 @@ public final class CudaBackend extends GpuBackend {
     CudaBackend(CudaDevice device, CudaGemm.Mode mode) {
         super(device);
         this.cuda = device;
-        this.mode = mode == CudaGemm.Mode.OFF || mode == CudaGemm.Mode.SCALAR || device.hasBf16TensorCores()
-                ? mode : CudaGemm.Mode.SCALAR;
+        // gemm_bf16.ptx targets sm_80, so older devices keep the shared matmul kernels
+        this.mode = device.hasBf16TensorCores() ? mode : CudaGemm.Mode.OFF;
     }
 
     @Override

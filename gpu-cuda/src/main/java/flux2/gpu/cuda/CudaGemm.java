@@ -17,7 +17,7 @@ public final class CudaGemm {
         BF16("gemm_bf16_mma"),
         /** A split into two BF16 terms: two mma per tile, A keeps about 16 mantissa bits. */
         BF16X2("gemm_bf16x2_mma"),
-        /** FP32 FMA, one thread per output: the reference and the path below sm_80. */
+        /** FP32 FMA, one thread per output: the reference the tensor-core kernels are checked against. */
         SCALAR("gemm_bf16_scalar"),
         /** Never use these kernels. */
         OFF(null);
