@@ -44,7 +44,9 @@ class CudaGemmGpuTest {
             Tensor expect = aRef.matmul(b);
             if (accumulate) expect = expect.add(init);
 
-            Tensor ga = a.to(gpu), gb = b.to(gpu);
+            // a transposed weight stays a transposed view on the device (Tensor.to makes contiguous copies)
+            boolean transposed = b.stride(-2) == 1 && b.size(-1) > 1 && b.stride(-1) != 1;
+            Tensor ga = a.to(gpu), gb = transposed ? b.transpose(-2, -1).to(gpu).transpose(-2, -1) : b.to(gpu);
             Tensor gout = init.to(gpu);
             assertTrue(CudaGemm.plan(ga, gb, gout) != null, what + ": the plan must use the GEMM kernels");
             gpu.matmul(ga, gb, gout, accumulate);
