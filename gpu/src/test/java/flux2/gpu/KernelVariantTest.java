@@ -27,6 +27,8 @@ class KernelVariantTest {
                     String what = gb.device().name() + " " + v;
                     BackendParityTest.assertClose(what + " batched", x.matmul(y), x.to(be).matmul(y.to(be)), 1e-5);
                     BackendParityTest.assertClose(what + " bf16 transposed weight", x.matmul(w.t()), x.to(be).matmul(w.to(be).t()), 1e-5);
+                    Tensor xColumnMajor = x.to(be).transpose(1, 2).contiguous().transpose(1, 2);
+                    BackendParityTest.assertClose(what + " column-major a", x.matmul(y), xColumnMajor.matmul(y.to(be)), 1e-5);
                     Tensor acc = rng.normal(0, 1, 2, 67, 131), dacc = acc.to(be);
                     flux2.tensor.Backends.cpu().matmul(x, y, acc, true);
                     be.matmul(x.to(be), y.to(be), dacc, true);

@@ -29,13 +29,16 @@ __kernel void matmul_tiled(MM_ARGS) {
     float acc[4][4];
     for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
     for (int k0 = 0; k0 < K; k0 += MK) {
+        /* neighbouring work-items read neighbouring addresses: along k unless the operand is contiguous
+         * along rows (a) or columns (b) instead */
+        int aAlongK = acs == 1 || ars != 1, bAlongK = brs == 1 && bcs != 1;
         for (int l = lin; l < MT * MK; l += 256) {
-            int r = l / MK, kk = l % MK;
+            int r = aAlongK ? l / MK : l % MT, kk = aAlongK ? l % MK : l / MT;
             int gr = row0 + r, gk = k0 + kk;
             As[kk][r] = gr < M && gk < K ? a[aBase + gr * ars + gk * acs] : 0.0f;
         }
         for (int l = lin; l < MT * MK; l += 256) {
-            int kk = l / MT, cc = l % MT;
+            int kk = bAlongK ? l % MK : l / MT, cc = bAlongK ? l / MK : l % MT;
             int gk = k0 + kk, gc = col0 + cc;
             Bs[kk][cc] = gk < K && gc < N ? ld_b(b, bbf16, bBase + gk * brs + gc * bcs) : 0.0f;
         }
@@ -71,6 +74,35 @@ static inline void matmul_reg_body(MM_ARGS, const int bf16) {
     long bBase = bo + z0 * bs0 + z1 * bs1 + z2 * bs2;
     long cBase = co + z0 * cs0 + z1 * cs1 + z2 * cs2;
     int mi = min(4, M - i0), nj = min(8, N - j0);
+    if (nj == 8 && bcs == 1) {
+        /* full block over contiguous rows of b: eight columns per vector load */
+        float8 c0 = (float8) (0.0f), c1 = (float8) (0.0f), c2 = (float8) (0.0f), c3 = (float8) (0.0f);
+        long a0 = aBase + (long) i0 * ars, a1 = a0 + (mi > 1 ? ars : 0), a2 = a0 + (mi > 2 ? 2 * ars : 0), a3 = a0 + (mi > 3 ? 3 * ars : 0);
+        for (int k = 0; k < K; k++) {
+            long bk = bBase + (long) k * brs + j0;
+            float8 bv = bf16 ? as_float8(convert_uint8(vload8(0, (__global const ushort*) b + bk)) << 16)
+                             : vload8(0, (__global const float*) b + bk);
+            long ko = (long) k * acs;
+            c0 = fma((float8) (a[a0 + ko]), bv, c0);
+            c1 = fma((float8) (a[a1 + ko]), bv, c1);
+            c2 = fma((float8) (a[a2 + ko]), bv, c2);
+            c3 = fma((float8) (a[a3 + ko]), bv, c3);
+        }
+        float8 rows[4] = {c0, c1, c2, c3};
+        for (int i = 0; i < mi; i++) {
+            long ci = cBase + (long) (i0 + i) * crs + (long) j0 * ccs;
+            float8 r = rows[i];
+            if (ccs == 1) {
+                if (accumulate) r += vload8(0, c + ci);
+                vstore8(r, 0, c + ci);
+            } else {
+                float vals[8];
+                vstore8(r, 0, vals);
+                for (int j = 0; j < 8; j++) c[ci + j * ccs] = accumulate ? c[ci + j * ccs] + vals[j] : vals[j];
+            }
+        }
+        return;
+    }
     float acc[4][8];
     for (int i = 0; i < 4; i++) for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
     for (int k = 0; k < K; k++) {
