@@ -8,6 +8,13 @@ public interface BackendProvider {
     /** The backend, if {@link #probe()} said it is usable. */
     Backend open();
 
+    /** The backend on device {@code ordinal} of this provider ("name:ordinal"); providers with several devices override it. */
+    default Backend open(int ordinal) {
+        if (ordinal == 0) return open();
+        throw new IllegalArgumentException("no device " + probe().name() + ":" + ordinal + " (this backend has one device, "
+                + probe().name() + ":0)");
+    }
+
     /** Result of probing a backend. */
     record Probe(String name, boolean usable, String detail) {}
 }

@@ -18,4 +18,7 @@ public final class OpenClBackendProvider implements BackendProvider {
 
     @Override
     public Backend open() { return OpenCl.backend(0); }
+
+    @Override
+    public Backend open(int ordinal) { return OpenCl.backend(ordinal); }
 }

@@ -37,6 +37,11 @@ public final class OpenClDevice implements GpuDevice {
     private boolean closed;
 
     OpenClDevice(int index, OpenClPlatforms.DeviceInfo info) {
+        this(index, info, KernelSources.program());
+    }
+
+    /** A device whose program is {@code source} instead of the shared kernels (tests of other kernel files). */
+    OpenClDevice(int index, OpenClPlatforms.DeviceInfo info, String source) {
         this.name = "opencl:" + index;
         this.device = info.device();
         this.kind = info.kind();
@@ -50,7 +55,7 @@ public final class OpenClDevice implements GpuDevice {
             Cl.check(errSlot.get(JAVA_INT, 0), "clCreateContext");
             queue = (MemorySegment) Cl.clCreateCommandQueue.invokeExact(context, device, 0L, errSlot);
             Cl.check(errSlot.get(JAVA_INT, 0), "clCreateCommandQueue");
-            program = build(devs);
+            program = build(devs, source);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -58,8 +63,7 @@ public final class OpenClDevice implements GpuDevice {
         }
     }
 
-    private MemorySegment build(MemorySegment devs) throws Throwable {
-        String src = KernelSources.program();
+    private MemorySegment build(MemorySegment devs, String src) throws Throwable {
         MemorySegment strings = arena.allocate(ADDRESS);
         strings.set(ADDRESS, 0, arena.allocateFrom(src));
         MemorySegment prog = (MemorySegment) Cl.clCreateProgramWithSource.invokeExact(context, 1, strings, MemorySegment.NULL, errSlot);

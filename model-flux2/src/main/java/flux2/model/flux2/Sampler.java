@@ -22,14 +22,14 @@ public final class Sampler {
     public Tensor sample(Tensor noise, Tensor ids, Tensor ctx, Tensor ctxIds, Tensor refs, Tensor refIds, double[] timesteps, double guidance) {
         int b = noise.size(0), l = noise.size(1);
         Tensor allIds = refs == null ? ids : Layouts.concat(1, ids, refIds);
-        Tensor g = Tensor.full(flux2.tensor.DType.F32, guidance, b);
+        Tensor g = Tensor.full(flux2.tensor.DType.F32, guidance, b).to(noise.backend());
         Tensor x = noise.contiguous();
         TensorArena outer = TensorArena.current();
         try (GradMode.Scope off = GradMode.off()) {
             for (int i = 0; i + 1 < timesteps.length; i++) {
                 try (TensorArena step = TensorArena.open("sample-step")) {
                     Tensor in = refs == null ? x : Layouts.concat(1, x, refs);
-                    Tensor t = Tensor.full(flux2.tensor.DType.F32, timesteps[i], b);
+                    Tensor t = Tensor.full(flux2.tensor.DType.F32, timesteps[i], b).to(noise.backend());
                     Tensor v = model.forward(in, allIds, ctx, ctxIds, t, g).narrow(1, 0, l);
                     x = x.add(v.mul(timesteps[i + 1] - timesteps[i])).copyTo(outer);
                 }

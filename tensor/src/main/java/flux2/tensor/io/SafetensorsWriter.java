@@ -129,8 +129,7 @@ public final class SafetensorsWriter {
             if (t == null) throw new IllegalArgumentException("tensor '" + name + "' is null");
             if (SafetensorsHeader.dtype(t.dtype().safetensorsName()) != t.dtype())
                 throw new IllegalArgumentException("tensor '" + name + "' has dtype " + t.dtype() + ", which safetensors cannot store");
-            if (t.backend() != Backends.cpu())
-                throw new IllegalArgumentException("tensor '" + name + "' is on backend " + t.backend().name() + "; copy it to the CPU first");
+            if (!t.backend().isHost()) t = t.to(Backends.cpu());  // a device tensor is written from a host copy
             entries.add(Map.entry(name, t));
         }
         entries.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> FILE_ORDER.indexOf(e.getValue().dtype()))

@@ -14,6 +14,7 @@ import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.tread.TreadConfig;
 import flux2.model.flux2.tread.TreadRouter;
+import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.MemoryStats;
 import flux2.tensor.Parallel;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,6 +56,9 @@ public final class BenchFlux2Command implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: the engine's thread count).") Integer threads;
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the best counts (default ${DEFAULT-VALUE}).") int runs;
     @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds (default ${DEFAULT-VALUE}).") double warmup;
+    @Mixin DeviceOption device;
+
+    private Backend dev;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -66,6 +71,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
         if (wt != DType.F32 && wt != DType.BF16) throw new IllegalArgumentException("--dtype must be f32 or bf16, got '" + dtype + "'");
         int axis = hidden / heads / 4;
         Flux2Config c = new Flux2Config(128, context, hidden, heads, depth, single, new int[]{axis, axis, axis, axis}, 2000, 3.0, true);
+        dev = device.open();
         int saved = Parallel.threads();
         int t = threads != null ? threads : saved;
         Parallel.setThreads(t);
@@ -76,6 +82,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
             head.put("what", "sgemm");
             head.put("size", 1024);
             head.put("threads", t);
+            if (!dev.isHost()) head.put("device", dev.name());
             head.put("gflops", round(sgemm));
             print(head);
 
@@ -87,16 +94,20 @@ public final class BenchFlux2Command implements Callable<Integer> {
             Lora lora = Lora.attach(model, LoraTargets.preset(targets), new Lora.Config(rank, rank, 0, 0), rng, params);
             // B = 0 would make the adapters' inputs' gradients trivially zero; any values time the same
             lora.namedParameters().values().forEach(p -> rng.fillNormal(p.value(), 0, 0.01));
+            if (!dev.isHost()) {
+                model.to(dev, params);
+                lora.to(dev, params);
+            }
             int li = imageTokens != null ? imageTokens : grid * grid;
             if (li <= 0) throw new IllegalArgumentException("--image-tokens must be > 0, got " + li);
             int gh = (int) Math.sqrt(li);
             while (li % gh != 0) gh--;
-            Tensor x = rng.normal(0, 1, batch, li, 128), ids = TokenIds.image(batch, gh, li / gh);
+            Tensor x = rng.normal(0, 1, batch, li, 128).to(dev), ids = TokenIds.image(batch, gh, li / gh).to(dev);
             TreadConfig tread = treadRatio != 0 ? new TreadConfig(List.of(new TreadConfig.Route(treadRatio, 2, -2))) : null;
             if (tread != null) tread.resolve(depth + single);
-            Tensor ctx = rng.normal(0, 1, batch, textTokens, context), ctxIds = TokenIds.text(batch, textTokens);
-            Tensor ts = Tensor.full(DType.F32, 0.5, batch), g = Tensor.full(DType.F32, 1.0, batch);
-            Tensor target = rng.normal(0, 1, batch, li, 128);
+            Tensor ctx = rng.normal(0, 1, batch, textTokens, context).to(dev), ctxIds = TokenIds.text(batch, textTokens).to(dev);
+            Tensor ts = Tensor.full(DType.F32, 0.5, batch).to(dev), g = Tensor.full(DType.F32, 1.0, batch).to(dev);
+            Tensor target = rng.normal(0, 1, batch, li, 128).to(dev);
             Map<String, Linear> adapted = new LinkedHashMap<>();
             Map<String, Linear> all = LoraTargets.linears(model);
             for (String n : lora.layers().keySet()) adapted.put(n, all.get(n));
@@ -106,6 +117,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
             double fwd = timer.bestSecondsPerCall(() -> {
                 try (TensorArena s = TensorArena.open("fwd"); GradMode.Scope off = GradMode.off()) {
                     model.forward(x, ids, ctx, ctxIds, ts, g);
+                    DeviceOption.sync(dev);
                 }
             });
             double fwdFlops = Flux2Flops.forward(c, batch, li, textTokens, rank, loraTok);
@@ -124,6 +136,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
                             Var loss = F.mseLoss(model.forward(Var.constant(x), ids, Var.constant(ctx), ctxIds, ts, g, router), Var.constant(target));
                             loss.backward();
                             opt.step();
+                            DeviceOption.sync(dev);
                         }
                     };
                     double sec = timer.bestSecondsPerCall(step);
@@ -147,6 +160,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "flux2");
         m.put("what", what);
+        if (!dev.isHost()) m.put("device", dev.name());
         m.put("image_tokens", li);
         if (ckpt != null) m.put("checkpointing", ckpt);
         m.put("ms", round(seconds * 1e3));
@@ -161,9 +175,13 @@ public final class BenchFlux2Command implements Callable<Integer> {
 
     private double sgemmGflops() {
         Rng r = new Rng(2);
-        Tensor a = r.normal(0, 1, 1024, 1024), w = r.normal(0, 1, 1024, 1024), out = Tensor.zeros(DType.F32, 1024, 1024);
+        Tensor a = r.normal(0, 1, 1024, 1024).to(dev), w = r.normal(0, 1, 1024, 1024).to(dev);
+        Tensor out = Tensor.zeros(DType.F32, 1024, 1024).to(dev);
         Tensor b = w.t();
-        double s = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> a.backend().matmul(a, b, out, false));
+        double s = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> {
+            dev.matmul(a, b, out, false);
+            DeviceOption.sync(dev);
+        });
         return 2.0 * 1024 * 1024 * 1024 / s / 1e9;
     }
 

@@ -1,6 +1,7 @@
 package flux2.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,6 +35,8 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     int runs;
     @Option(names = "--warmup", description = "Warm-up seconds, enough for the JIT to compile the kernels (default ${DEFAULT-VALUE}).", defaultValue = "2")
     double warmup;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -40,17 +44,21 @@ public final class BenchMatmulCommand implements Callable<Integer> {
         if (mm < 1 || nn < 1 || kk < 1) throw new IllegalArgumentException("matmul sizes must be positive, got m=" + mm + " n=" + nn + " k=" + kk);
         DType wt = DType.parse(dtype);
         if (wt != DType.F32 && wt != DType.BF16) throw new IllegalArgumentException("--dtype must be f32 or bf16, got '" + dtype + "'");
+        Backend dev = device.open();
         int saved = Parallel.threads();
         int t = threads != null ? threads : saved;
         Parallel.setThreads(t);
         double seconds;
         try (TensorArena arena = TensorArena.open("bench-matmul")) {
             Random rnd = new Random(1);
-            Tensor a = random(rnd, mm, kk);
-            Tensor w = random(rnd, nn, kk).to(wt);
+            Tensor a = random(rnd, mm, kk).to(dev);
+            Tensor w = random(rnd, nn, kk).to(wt).to(dev);
             Tensor b = w.t();
-            Tensor out = Tensor.zeros(DType.F32, mm, nn);
-            seconds = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> a.backend().matmul(a, b, out, false));
+            Tensor out = Tensor.allocate(dev, DType.F32, new int[] {mm, nn}, arena);
+            seconds = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> {
+                dev.matmul(a, b, out, false);
+                DeviceOption.sync(dev);
+            });
         } finally {
             Parallel.setThreads(saved);
         }
@@ -63,6 +71,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
             json.put("k", kk);
         }
         json.put("threads", t);
+        if (!dev.isHost()) json.put("device", dev.name());
         json.put("dtype", wt == DType.F32 ? "f32" : "bf16");
         json.put("gflops", new BigDecimal(2.0 * mm * nn * kk / seconds / 1e9).round(new MathContext(4)).doubleValue());
         BenchMemory.addTo(json);

@@ -20,9 +20,16 @@ public final class DoctorCommand implements Callable<Integer> {
                 + FloatVector.SPECIES_PREFERRED.length() + " floats per vector (Vector API)");
         System.out.println("Threads:   " + Parallel.threads() + " (set with -Dflux2.threads or FLUX2_THREADS)");
         System.out.printf("Memory:    heap max %.1f GiB, free physical %s%n", rt.maxMemory() / (double) (1L << 30), physicalFree());
-        System.out.println("Backends:");
-        for (BackendProvider.Probe p : Backends.probeAll())
-            System.out.printf("  %-10s %-8s %s%n", p.name(), p.usable() ? "usable" : "unusable", p.detail());
+        System.out.println("Backends (--device cpu, opencl:N or cuda:N):");
+        for (BackendProvider.Probe p : Backends.probeAll()) {
+            if (!p.usable() || p.name().equals("cpu")) {
+                System.out.printf("  %-10s %-8s %s%n", p.name(), p.usable() ? "usable" : "unusable", p.detail());
+                continue;
+            }
+            // device backends list their devices (name, model, memory) separated by "; ": one line each
+            System.out.printf("  %-10s %-8s%n", p.name(), "usable");
+            for (String device : p.detail().split("; ")) System.out.println("    " + device);
+        }
         return 0;
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /** Trains a FLUX.2 LoRA from a SimpleTuner configuration. */
@@ -18,12 +19,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
+    @Option(names = "--device", paramLabel = "DEVICE",
+            description = "Where the model runs: cpu, opencl:N or cuda:N (overrides config.json's \"device\"; `doctor` lists them).")
+    String device;
+
     @Unmatched
     List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig c = options.load(overrides);
+        List<String> all = new ArrayList<>(overrides);
+        if (device != null) all.addAll(List.of("--device", device));
+        TrainConfig c = options.load(all);
         if (c == null) return 2;
         try {
             Trainer.Result r = new Trainer(c, System.out).run();

@@ -32,6 +32,7 @@ public final class ConfigKeys {
             precision("text_encoder_1_precision"),
             choice("base_model_default_dtype", "bf16", "bf16", "fp32"),
             choice("mixed_precision", "bf16", "bf16", "no").notImplemented("fp16", "fp8"),
+            string("device", "cpu"),
             // files
             string("output_dir", null).require(),
             string("data_backend_config", null).require(),

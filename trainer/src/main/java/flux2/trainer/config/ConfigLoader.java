@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.tensor.DeviceSpec;
 import flux2.trainer.config.DatasetConfig.CaptionStrategy;
 import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
@@ -110,8 +111,15 @@ public final class ConfigLoader {
         if ("full".equals(s.string("model_type")) && !"no_change".equals(s.string("base_model_precision")))
             problems.error(file, "base_model_precision", "'" + s.string("base_model_precision")
                     + "' quantizes the weights that model_type \"full\" trains: use \"no_change\" for full training");
+        DeviceSpec device = DeviceSpec.parse("cpu");
+        try {
+            device = DeviceSpec.parse(s.string("device"));
+        } catch (IllegalArgumentException e) {
+            problems.error(file, "device", e.getMessage());
+        }
         return new TrainConfig.Model(s.string("model_family"), flavour, loc, s.string("base_model_precision"),
-                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"), s.string("model_type"));
+                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"),
+                s.string("model_type"), device);
     }
 
     private static TrainConfig.Training training(String file, Settings s, Problems problems) {

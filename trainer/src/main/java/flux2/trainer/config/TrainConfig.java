@@ -1,5 +1,6 @@
 package flux2.trainer.config;
 
+import flux2.tensor.DeviceSpec;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,9 +15,12 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
      */
     public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, String multidatasetSampling) {}
 
-    /** The base model: where its weights are, how they are held, and what is trained (type "lora" or "full"). */
+    /**
+     * The base model: where its weights are, how they are held, what is trained (type "lora" or "full") and the
+     * device (cpu, opencl:N, cuda:N) it runs on.
+     */
     public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
-                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, String type) {
+                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, String type, DeviceSpec device) {
         /** True when every transformer weight is trained (model_type "full") rather than a LoRA. */
         public boolean full() { return "full".equals(type); }
     }

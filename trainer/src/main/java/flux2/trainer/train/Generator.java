@@ -6,6 +6,8 @@ import flux2.model.flux2.Sampler;
 import flux2.model.flux2.Schedule;
 import flux2.model.flux2.TokenIds;
 import flux2.model.vae.AutoEncoder;
+import flux2.tensor.Backend;
+import flux2.tensor.Backends;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
@@ -39,10 +41,13 @@ public final class Generator {
         int h = height / f, w = width / f, c = model.config.inChannels();
         TensorArena outer = TensorArena.current();
         try (var a = TensorArena.open("generate")) {
-            Tensor noise = noiseRng.normal(0, 1, 1, h * w, c);
-            Tensor x = new Sampler(model).sample(noise, TokenIds.image(1, h, w), ctx, TokenIds.text(1, ctx.size(1)), refs, refIds,
-                    Schedule.timesteps(steps, h * w), guidance);
-            return vae.decode(Latents.unpack(x, h, w)).copyTo(outer);
+            // the transformer may live on a device; the noise and ids go there, the latents come back for the VAE
+            Backend device = model.namedParameters().values().iterator().next().value().backend();
+            Tensor noise = noiseRng.normal(0, 1, 1, h * w, c).to(device);
+            Tensor x = new Sampler(model).sample(noise, TokenIds.image(1, h, w).to(device), ctx.to(device),
+                    TokenIds.text(1, ctx.size(1)).to(device), refs == null ? null : refs.to(device),
+                    refIds == null ? null : refIds.to(device), Schedule.timesteps(steps, h * w), guidance);
+            return vae.decode(Latents.unpack(x.to(Backends.cpu()), h, w)).copyTo(outer);
         }
     }
 }

@@ -31,8 +31,9 @@ final class StepLoss {
         for (List<Integer> g : groups.values()) {
             Tensor[] r = new Tensor[g.size()], rIds = new Tensor[g.size()];
             for (int j = 0; j < g.size(); j++) {
-                r[j] = refs.get(g.get(j)).tokens();
-                rIds[j] = refs.get(g.get(j)).ids();
+                // references come from the host caches; they join the target tokens on the model's device
+                r[j] = refs.get(g.get(j)).tokens().to(xt.backend());
+                rIds[j] = refs.get(g.get(j)).ids().to(xt.backend());
             }
             Var l = FlowMatching.loss(model, rows(xt, g, b), rows(ids, g, b), Layouts.concat(0, r), Layouts.concat(0, rIds),
                     rows(ctx, g, b), rows(ctxIds, g, b), rows(sigma, g, b), guidance == null ? null : rows(guidance, g, b),

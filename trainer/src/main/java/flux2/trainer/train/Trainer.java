@@ -17,6 +17,8 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
+import flux2.gpu.GpuBackend;
+import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.MemoryStats;
@@ -101,9 +103,11 @@ public final class Trainer {
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
+        Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
-             TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer")) {
+             TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
+             TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
             int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
@@ -111,6 +115,12 @@ public final class Trainer {
             Lora lora = full ? null : attachLora(model, seed, loraArena);
             if (full) model.setTrainable(true);
             TreadRouting tread = TreadRouting.of(config, model, seed, out);
+            if (!config.model().device().isCpu()) {
+                // weights and adapters move once; the optimizer state is then allocated next to them
+                model.to(device, deviceArena);
+                if (lora != null) lora.to(device, deviceArena);
+                if (device instanceof GpuBackend g) out.println("model on " + device.name() + ": " + mib(g.liveBytes()) + " of device memory");
+            }
             Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
             LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
@@ -153,7 +163,7 @@ public final class Trainer {
                         long microIndex = step * t.gradientAccumulationSteps() + micro;
                         Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng,
                                 ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
-                                tread == null ? null : tread.router(microIndex));
+                                tread == null ? null : tread.router(microIndex), device);
                         double v = l.data().item();
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
@@ -226,7 +236,7 @@ public final class Trainer {
 
     /** The flow-matching loss of one batch (with its reference tokens, or null, and a TREAD router, or null). */
     private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
-                          List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router) {
+                          List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router, Backend device) {
         List<Sample> samples = batch.samples();
         int b = samples.size();
         Tensor[] lat = new Tensor[b], txt = new Tensor[b];
@@ -243,8 +253,10 @@ public final class Trainer {
         Tensor sigma = floats(sigmas.sample(b, h * w, sigmaRng));
         Tensor guidance = floats(sigmas.guidance(b, sigmaRng));
         Tensor xt = FlowMatching.noisy(x0, noise, sigma);
-        return StepLoss.of(model, xt, TokenIds.image(b, h, w), ctx, TokenIds.text(b, ctx.size(1)), sigma, guidance,
-                FlowMatching.target(x0, noise), refs, router);
+        // the batch is made on the host from the caches and moved to the model's device (a no-op on the CPU)
+        return StepLoss.of(model, xt.to(device), TokenIds.image(b, h, w).to(device), ctx.to(device),
+                TokenIds.text(b, ctx.size(1)).to(device), sigma.to(device), guidance.to(device),
+                FlowMatching.target(x0, noise).to(device), refs, router);
     }
 
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
@@ -270,6 +282,10 @@ public final class Trainer {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return Tensor.of(f, v.length);
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private static long count(Map<String, Parameter> params) {

@@ -53,7 +53,7 @@ public final class LoraLayer extends Module implements Linear.LinearAdapter {
             Tensor u = new Rng(seed * 0x9E3779B97F4A7C15L + step).uniform(0, 1, x.shape());
             // keep where u >= p, scaled by 1/(1-p): (sign(u - p) + 1) / 2 is 1 or 0
             Tensor keep = u.sub(dropout).sign().add(1).mul(0.5 / (1 - dropout));
-            in = x.mul(Var.constant(keep));
+            in = x.mul(Var.constant(keep.to(x.data().backend())));  // the mask is drawn on the host
         }
         return b.forward(a.forward(in)).mul(scale);
     }

@@ -61,17 +61,18 @@ public final class TokenSelection {
         check(keptOut, kept, "window outputs");
         int d = keptOut.size(2);
         Var both = F.concat(1, keptOut, skipped).reshape(batch * tokens, d);
-        return F.indexSelect(both, 0, restoreIndex).reshape(batch, tokens, d);
+        return F.indexSelect(both, 0, restoreIndex.to(both.data().backend())).reshape(batch, tokens, d);
     }
 
     private Var gather(Var flat, Tensor index, int n) {
-        return F.indexSelect(flat, 0, index).reshape(batch, n, flat.size(1));
+        // the indices are made on the host; they follow the tokens to their device (a no-op on the CPU)
+        return F.indexSelect(flat, 0, index.to(flat.data().backend())).reshape(batch, n, flat.size(1));
     }
 
     /** Rows of a table [B, 1, S, W] picked by a flattened token index: [B, 1, n, W]. */
     private Tensor gather(Tensor table, Tensor index, int n) {
         int w = table.size(3);
-        return Layouts.indexSelect(table.contiguous().reshape(batch * tokens, w), 0, index).reshape(batch, 1, n, w);
+        return Layouts.indexSelect(table.contiguous().reshape(batch * tokens, w), 0, index.to(table.backend())).reshape(batch, 1, n, w);
     }
 
     private void check(Var x, int length, String what) {
