@@ -11,7 +11,7 @@ import flux2.trainer.example.shapes.ShapeColor;
  */
 public record Verdict(boolean recognised, ShapeColor color, Shape shape, double iou, boolean zorblax, double foreground) {
     /** An image that shows no single shape on white; {@code foreground} is its fraction of non-white pixels. */
-    static Verdict rejected(double foreground, double iou) {
+    public static Verdict rejected(double foreground, double iou) {
         return new Verdict(false, null, null, iou, false, foreground);
     }
 }
