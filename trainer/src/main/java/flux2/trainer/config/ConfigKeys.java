@@ -20,7 +20,7 @@ public final class ConfigKeys {
 
     public static final KeyTable TABLE = new KeyTable(List.of(
             // model
-            choice("model_type", null, "lora").notImplemented("full").require(),
+            choice("model_type", null, "lora", "full").require(),
             choice("model_family", null, "flux2").notImplemented("flux", "sdxl", "sd3", "sd1x", "sd2x", "pixart_sigma",
                     "kolors", "legacy", "hidream", "auraflow", "sana", "wan", "ltxvideo", "lumina2", "qwen_image", "chroma").require(),
             choice("model_flavour", "klein-9b", "dev").notImplemented("klein-9b", "klein-4b"),

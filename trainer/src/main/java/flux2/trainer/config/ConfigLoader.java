@@ -105,8 +105,11 @@ public final class ConfigLoader {
         ModelLocation loc = flavour == null ? null : new ModelLocator(workDir, env).locate(file, source,
                 s.string("pretrained_transformer_model_name_or_path"), s.string("pretrained_vae_model_name_or_path"),
                 s.string("pretrained_text_encoder_model_name_or_path"), problems);
+        if ("full".equals(s.string("model_type")) && !"no_change".equals(s.string("base_model_precision")))
+            problems.error(file, "base_model_precision", "'" + s.string("base_model_precision")
+                    + "' quantizes the weights that model_type \"full\" trains: use \"no_change\" for full training");
         return new TrainConfig.Model(s.string("model_family"), flavour, loc, s.string("base_model_precision"),
-                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"));
+                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"), s.string("model_type"));
     }
 
     private static TrainConfig.Training training(String file, Settings s, Problems problems) {

@@ -8,9 +8,12 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
                           Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
                           List<PromptEntry> promptLibrary, List<ConfigProblem> warnings) {
 
-    /** The base model: where its weights are and how they are held. */
+    /** The base model: where its weights are, how they are held, and what is trained (type "lora" or "full"). */
     public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
-                        String textEncoderPrecision, String defaultDtype, String mixedPrecision) {}
+                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, String type) {
+        /** True when every transformer weight is trained (model_type "full") rather than a LoRA. */
+        public boolean full() { return "full".equals(type); }
+    }
 
     /** Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,

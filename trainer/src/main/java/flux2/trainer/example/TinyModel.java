@@ -3,18 +3,17 @@ package flux2.trainer.example;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.autograd.nn.Parameter;
-import flux2.model.flux2.DiffusersKeys;
 import flux2.model.flux2.Flux2Config;
 import flux2.model.flux2.Flux2Transformer;
 import flux2.model.vae.VaeConfig;
 import flux2.model.vae.VaeKeys;
 import flux2.model.vae.VaeWeights;
 import flux2.tensor.DType;
-import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.SafetensorsWriter;
+import flux2.trainer.models.TransformerFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,47 +58,14 @@ public final class TinyModel {
     }
 
     static void writeTransformer(Path dir, Rng rng) throws IOException {
-        Files.createDirectories(dir);
-        Flux2Config c = transformerConfig();
-        Map<String, Tensor> out = new LinkedHashMap<>();
         try (TensorArena params = TensorArena.open("tiny-transformer")) {
-            Flux2Transformer m = new Flux2Transformer(c, DType.F32, params);
+            Flux2Transformer m = new Flux2Transformer(transformerConfig(), DType.F32, params);
             for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
                 int[] s = e.getValue().shape();
-                Tensor t = e.getKey().endsWith(".scale") ? rng.uniform(0.8, 1.2, s) : rng.normal(0, 0.15, s);
-                DiffusersKeys.Source src = DiffusersKeys.of(e.getKey());
-                switch (src.combine()) {
-                    case RENAME -> out.put(src.keys().getFirst(), t.to(DType.BF16));
-                    case CONCAT_ROWS -> {
-                        Tensor[] parts = Layouts.chunk(t, 0, src.keys().size());
-                        for (int i = 0; i < parts.length; i++) out.put(src.keys().get(i), parts[i].contiguous().to(DType.BF16));
-                    }
-                    case SWAP_HALVES -> {
-                        Tensor[] h = Layouts.chunk(t, 0, 2);
-                        out.put(src.keys().getFirst(), Layouts.concat(0, h[1], h[0]).to(DType.BF16));
-                    }
-                }
+                e.getValue().value().copyFrom(e.getKey().endsWith(".scale") ? rng.uniform(0.8, 1.2, s) : rng.normal(0, 0.15, s));
             }
-            SafetensorsWriter.write(dir.resolve("diffusion_pytorch_model.safetensors"), out);
+            TransformerFolder.write(m, dir, DType.BF16);
         }
-        ObjectNode j = JSON.createObjectNode();
-        j.put("_class_name", "Flux2Transformer2DModel");
-        j.put("patch_size", 1);
-        j.put("in_channels", c.inChannels());
-        j.putNull("out_channels");
-        j.put("num_layers", c.depth());
-        j.put("num_single_layers", c.depthSingleBlocks());
-        j.put("attention_head_dim", c.headDim());
-        j.put("num_attention_heads", c.numHeads());
-        j.put("joint_attention_dim", c.contextInDim());
-        j.put("timestep_guidance_channels", 256);
-        j.put("mlp_ratio", c.mlpRatio());
-        var axes = j.putArray("axes_dims_rope");
-        for (int x : c.axesDim()) axes.add(x);
-        j.put("rope_theta", (int) c.theta());
-        j.put("eps", 1e-6);
-        j.put("guidance_embeds", true);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
     static void writeVae(Path dir, Rng rng) throws IOException {

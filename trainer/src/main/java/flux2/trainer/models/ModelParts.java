@@ -49,12 +49,17 @@ public final class ModelParts {
 
     /** Loads the transformer, its weights staying views of the mapped file. */
     public static Transformer transformer(ModelLocation loc) throws IOException {
+        return transformer(loc, false);
+    }
+
+    /** Loads the transformer; with {@code copy} its weights are copied into the model's own F32 parameters (for training them). */
+    public static Transformer transformer(ModelLocation loc, boolean copy) throws IOException {
         Flux2Config c = transformerConfig(loc.transformer());
         TensorSource src = Checkpoints.open(loc.transformer());
         TensorArena arena = TensorArena.create("transformer");
         try {
             Flux2Transformer m = new Flux2Transformer(c, DType.F32, arena);
-            Flux2Checkpoint.load(m, src, arena, false);
+            Flux2Checkpoint.load(m, src, arena, copy);
             return new Transformer(m, src, arena);
         } catch (RuntimeException e) {
             arena.close();

@@ -20,13 +20,20 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Checkpoints in {@code <output_dir>/checkpoint-<step>/}: the LoRA file users load, the exact LoRA parameters and
- * AdamW moments (F32), and training_state.json. Each is written in a hidden temporary folder that is renamed into
+ * Checkpoints in {@code <output_dir>/checkpoint-<step>/}: the file users load (the LoRA file, or for full training
+ * the BF16 transformer folder), the exact trained parameters and AdamW moments (F32), and training_state.json. Each is written in a hidden temporary folder that is renamed into
  * place when complete, so a run killed while saving leaves the previous checkpoints intact. Only the newest
  * {@code totalLimit} are kept.
  */
 public final class CheckpointStore {
-    static final String PARAMS = "lora_parameters.safetensors", OPTIMIZER = "optimizer.safetensors", STATE = "training_state.json";
+    static final String PARAMS = "lora_parameters.safetensors", FULL_PARAMS = "transformer_parameters.safetensors",
+            OPTIMIZER = "optimizer.safetensors", STATE = "training_state.json";
+
+    /** Writes what users load from a checkpoint into its (temporary) folder. */
+    @FunctionalInterface
+    public interface Export {
+        void write(Path checkpointDir) throws IOException;
+    }
     private final Path outputDir;
     private final int totalLimit;
 
@@ -37,15 +44,23 @@ public final class CheckpointStore {
 
     /** Writes checkpoint-{@code step} and prunes older ones beyond the limit; returns its folder. */
     public Path save(TrainingState state, Lora lora, LoraWriter.Options loraOptions, AdamW optimizer) throws IOException {
+        return save(state, lora.namedParameters(), PARAMS, d -> LoraFiles.save(d.resolve(LoraFiles.FILE_NAME), lora, loraOptions), optimizer);
+    }
+
+    /**
+     * Writes checkpoint-{@code step} of trained {@code parameters} (stored exactly in {@code paramsFile}), with the
+     * files {@code export} adds, and prunes older checkpoints beyond the limit; returns its folder.
+     */
+    public Path save(TrainingState state, Map<String, Parameter> parameters, String paramsFile, Export export, AdamW optimizer) throws IOException {
         long step = state.globalStep();
         Path dir = outputDir.resolve("checkpoint-" + step);
         Path tmp = outputDir.resolve(".checkpoint-" + step + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        LoraFiles.save(tmp.resolve(LoraFiles.FILE_NAME), lora, loraOptions);
+        export.write(tmp);
         Map<String, Tensor> params = new LinkedHashMap<>();
-        lora.namedParameters().forEach((k, p) -> params.put(k, p.value()));
-        SafetensorsWriter.write(tmp.resolve(PARAMS), params);
+        parameters.forEach((k, p) -> params.put(k, p.value()));
+        SafetensorsWriter.write(tmp.resolve(paramsFile), params);
         SafetensorsWriter.write(tmp.resolve(OPTIMIZER), optimizer.exportState(), Map.of("steps", Long.toString(optimizer.stepCount())));
         state.write(tmp.resolve(STATE));
         deleteTree(dir);
@@ -83,19 +98,26 @@ public final class CheckpointStore {
 
     /** Copies the checkpoint's LoRA parameters and optimizer moments into a run and returns its state. */
     public static TrainingState restore(Path dir, Lora lora, AdamW optimizer) throws IOException {
+        return restore(dir, lora.namedParameters(), PARAMS, optimizer);
+    }
+
+    /** Copies the checkpoint's parameters (from {@code paramsFile}) and optimizer moments into a run; returns its state. */
+    public static TrainingState restore(Path dir, Map<String, Parameter> params, String paramsFile, AdamW optimizer) throws IOException {
         TrainingState st = TrainingState.read(dir.resolve(STATE));
-        try (TensorSource src = Checkpoints.open(dir.resolve(PARAMS))) {
-            Map<String, Parameter> params = lora.namedParameters();
+        if (!Files.isRegularFile(dir.resolve(paramsFile)))
+            throw new IOException("checkpoint " + dir + " has no " + paramsFile + " (was it written by a "
+                    + (paramsFile.equals(PARAMS) ? "model_type \"full\"" : "LoRA") + " run?)");
+        try (TensorSource src = Checkpoints.open(dir.resolve(paramsFile))) {
             List<String> missing = params.keySet().stream().filter(k -> !src.contains(k)).toList();
             List<String> extra = src.names().stream().filter(k -> !params.containsKey(k)).toList();
             if (!missing.isEmpty() || !extra.isEmpty())
-                throw new IOException("checkpoint " + dir + " does not match this LoRA (other targets or rank?): missing "
+                throw new IOException("checkpoint " + dir + " does not match the trained parameters (other LoRA targets or rank, or another model?): missing "
                         + missing + ", unexpected " + extra);
             for (var e : params.entrySet()) {
                 Tensor t = src.tensor(e.getKey());
                 if (!java.util.Arrays.equals(t.shape(), e.getValue().shape()))
                     throw new IOException("checkpoint " + dir + ": '" + e.getKey() + "' has shape " + java.util.Arrays.toString(t.shape())
-                            + ", the LoRA has " + java.util.Arrays.toString(e.getValue().shape()));
+                            + ", the run has " + java.util.Arrays.toString(e.getValue().shape()));
                 e.getValue().value().copyFrom(t);
             }
         }

@@ -30,6 +30,7 @@ import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
 import flux2.trainer.models.ModelParts;
+import flux2.trainer.models.TransformerFolder;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,14 +42,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The LoRA training run of a validated config: caches, then optimizer steps of flow matching on the frozen
- * transformer with LoRA adapters (gradient accumulation, clipping, AdamW with the LR schedule), metrics,
- * checkpoints, validation images, the final LoRA file and the loss curve. All randomness comes from seeded
+ * The training run of a validated config: caches, then optimizer steps of flow matching on the frozen
+ * transformer with LoRA adapters, or on every transformer weight (F32 master copies) for model_type "full"
+ * (gradient accumulation, clipping, AdamW with the LR schedule), metrics, checkpoints, validation images, the
+ * final LoRA file (or BF16 transformer folder) and the loss curve. All randomness comes from seeded
  * generators whose positions are checkpointed, so a resumed run continues exactly.
  */
 public final class Trainer {
-    /** What a run produced. */
+    /** What a run produced: {@code loraFile} is the LoRA file, or for full training the transformer folder. */
     public record Result(long steps, Path loraFile, double lastLoss, List<Path> validationImages) {}
+
+    /** The folder under output_dir (and in each checkpoint) that full training writes the transformer to. */
+    public static final String TRANSFORMER_DIR = "transformer";
 
     private final TrainConfig config;
     private final PrintStream out;
@@ -79,9 +84,10 @@ public final class Trainer {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         Path outDir = Files.createDirectories(config.outputDir());
-        Path loraFile = outDir.resolve(LoraFiles.FILE_NAME);
+        boolean full = config.model().full();
+        Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
         out.println("output folder: " + outDir);
-        out.println("  LoRA: " + loraFile + "; metrics: " + outDir.resolve("metrics.jsonl") + "; checkpoints: "
+        out.println((full ? "  transformer: " : "  LoRA: ") + loraFile + "; metrics: " + outDir.resolve("metrics.jsonl") + "; checkpoints: "
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
@@ -95,25 +101,31 @@ public final class Trainer {
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location());
+        // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer")) {
             Flux2Transformer model = tr.model();
             int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
-            Lora lora = attachLora(model, seed, loraArena);
-            Map<String, Parameter> params = lora.namedParameters();
+            Lora lora = full ? null : attachLora(model, seed, loraArena);
+            if (full) model.setTrainable(true);
+            Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
             LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
                     t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
             LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
+            Saver saver = st -> full
+                    ? store.save(st, params, CheckpointStore.FULL_PARAMS, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
+                    : store.save(st, lora, loraOptions, opt);
 
             long step = 0;
             Path resume = store.find(config.checkpoints().resumeFrom());
             if (resume != null) {
-                TrainingState st = CheckpointStore.restore(resume, lora, opt);
+                TrainingState st = full ? CheckpointStore.restore(resume, params, CheckpointStore.FULL_PARAMS, opt)
+                        : CheckpointStore.restore(resume, lora, opt);
                 if (st.seed() != seed)
                     out.println("warning: " + resume + " was made with seed " + st.seed() + ", this run has seed " + seed);
                 data.sampler().restore(st.sampler());
@@ -123,7 +135,7 @@ public final class Trainer {
                 metrics.truncateAfter(step);
                 out.println("resumed from " + resume + " at step " + step);
             } else metrics.truncateAfter(0);
-            out.println("training " + lora.layers().size() + " LoRA modules (" + count(params) + " parameters) for " + total
+            out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
                     + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
 
             ProgressLine bar = new ProgressLine(out, "train", total, step, 1000);
@@ -134,7 +146,7 @@ public final class Trainer {
                 opt.setLr(lr);
                 double loss = 0;
                 for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
-                    lora.setStep(step * t.gradientAccumulationSteps() + micro);
+                    if (lora != null) lora.setStep(step * t.gradientAccumulationSteps() + micro);
                     Batch batch = data.sampler().next();
                     try (var a = TensorArena.open("step")) {
                         Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng);
@@ -159,21 +171,22 @@ public final class Trainer {
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
                 if (step % config.checkpoints().stepInterval() == 0 && step < total) {
-                    Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+                    Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
                     out.println();
                     out.println("saved " + cp);
                 }
                 if (step % config.validation().stepInterval() == 0 && step < total) images.addAll(validator.run(step, model, lora));
                 if (step == stopAfter && step < total) {
-                    Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+                    Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
-            LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
-            Path cp = store.save(state(step, data, seed, noiseRng, sigmaRng, opt), lora, loraOptions, opt);
+            if (full) TransformerFolder.write(model, loraFile, DType.BF16);
+            else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
+            Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
             out.println("saved " + loraFile + " and " + cp);
             images.addAll(validator.run(step, model, lora));
             if (!images.isEmpty()) out.println("validation images: " + config.outputDir().resolve("validation_images"));
@@ -181,6 +194,12 @@ public final class Trainer {
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
             return new Result(step, loraFile, lastLoss, images);
         }
+    }
+
+    /** Writes a checkpoint of the run's state. */
+    @FunctionalInterface
+    private interface Saver {
+        Path save(TrainingState state) throws IOException;
     }
 
     /** The LoRA's weights, recording a gaussian init the way PEFT does. */
