@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** Writes the embedded example (examples/tiny): a miniature FLUX.2 model, a small dataset and its configs. */
 @Command(name = "tiny", mixinStandardHelpOptions = true,
-        description = "Write the tiny example project (miniature FLUX.2 model in the diffusers layouts, 8 captioned images, "
+        description = "Write the tiny example project (miniature FLUX.2 model in the diffusers layouts, captioned images of the new word "
+                + "'zorblax' (a purple star with a yellow outline) and a few ordinary shapes, "
                 + "config.json, multidatabackend.json, user_prompt_library.json). The same files on every run. Paths inside "
                 + "are relative to the working directory, as SimpleTuner reads them: run the writer and the trainer from the same folder.")
 public final class ExampleTinyCommand implements Callable<Integer> {

@@ -3,6 +3,7 @@ package flux2.trainer.example;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.trainer.example.shapes.Shapes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A complete training setup in a folder: the {@link TinyModel} under model/, {@link TinyImages} with textfile captions
+ * A complete training setup in a folder: the {@link TinyModel} under model/, captioned images (textfile captions)
  * under data/, multidatabackend.json, user_prompt_library.json and a config.json (64 px center crops, batch 1).
  * Paths inside the files are written as {@code root.resolve(...)} prints them, so a relative root gives paths
  * relative to the working directory, as SimpleTuner reads them.
@@ -41,12 +42,21 @@ public final class TinyProject {
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
         c.putAll(overrides);
-        return write(root, 4, root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
+        return write(root, data -> TinyImages.write(data, 4), root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
     }
 
+    /** Images of the new concept in the example's dataset, and base-data images that keep the other prompts as they were. */
+    public static final int ZORBLAX_IMAGES = 16, KEEP_IMAGES = 24;
+
+    /** Side of the example's images in pixels. */
+    public static final int IMAGE_SIZE = 64;
+
     /**
-     * The embedded example (examples/tiny): 8 images, LoRA rank 8, 100 steps with checkpoints every 25 (the last 2 kept) and validation
-     * every 50 at 64x64; outputs and caches under {@code outputDir}. Returns the config.json path.
+     * The embedded example (examples/tiny): a LoRA that teaches the model the new word "zorblax" (a purple star with a
+     * yellow outline) from {@link #ZORBLAX_IMAGES} captioned pictures, with {@link #KEEP_IMAGES} base-data pictures
+     * mixed in so that the other prompts keep their meaning. Validation draws the new word and two held-out
+     * colour/shape prompts before training (validation_on_startup) and after it. Outputs and caches go under
+     * {@code outputDir}. Returns the config.json path.
      */
     public static Path writeExample(Path root, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -61,25 +71,35 @@ public final class TinyProject {
         c.put("lora_alpha", 8);
         c.put("flux_lora_target", "all");
         c.put("seed", 42);
-        c.put("checkpoint_step_interval", 25);
+        c.put("checkpoint_step_interval", 50);
         c.put("checkpoints_total_limit", 2);
         c.put("validation_step_interval", 50);
-        c.put("validation_prompt", "a blue circle on white");
-        c.put("validation_resolution", "64x64");
+        c.put("validation_on_startup", true);
+        c.put("validation_prompt", Shapes.newWordPrompt());
+        c.put("validation_resolution", IMAGE_SIZE + "x" + IMAGE_SIZE);
         c.put("validation_num_inference_steps", 8);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
+        c.put("num_validation_images", 2);
         Map<String, String> library = new LinkedHashMap<>();
-        library.put("redsq", "a red square on white");
-        library.put("greencirc", "a green circle on white");
-        return write(root, 8, outputDir, outputDir.resolve("cache"), library, c);
+        library.put("blue_triangle", "a blue triangle on a white background");
+        library.put("green_circle", "a green circle on a white background");
+        return write(root, data -> {
+            Shapes.write(data, Shapes.NEW_WORD, Shapes.zorblaxScenes(11, ZORBLAX_IMAGES), IMAGE_SIZE);
+            Shapes.write(data, "shape", Shapes.scenes(12, KEEP_IMAGES), IMAGE_SIZE);
+        }, outputDir, outputDir.resolve("cache"), library, c);
     }
 
-    private static Path write(Path root, int images, Path outputDir, Path cacheDir, Map<String, String> library,
+    /** Writes the images and captions of a dataset into its folder. */
+    private interface DataWriter {
+        void write(Path data) throws IOException;
+    }
+
+    private static Path write(Path root, DataWriter images, Path outputDir, Path cacheDir, Map<String, String> library,
                               Map<String, Object> settings) throws IOException {
         TinyModel.write(root.resolve("model"), 7);
         Path data = root.resolve("data");
-        TinyImages.write(data, images);
+        images.write(data);
 
         ArrayNode backends = JSON.createArrayNode();
         ObjectNode ds = backends.addObject();
