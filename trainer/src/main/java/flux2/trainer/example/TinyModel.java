@@ -17,7 +17,18 @@ import flux2.trainer.models.TransformerFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import flux2.model.mistral.FluxPromptTokenizer;
+import flux2.trainer.example.shapes.Scene;
+import flux2.trainer.example.shapes.ShapeColor;
+import flux2.trainer.example.shapes.Shapes;
+import flux2.trainer.models.ModelParts;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +38,8 @@ import java.util.Map;
  * A miniature FLUX.2-dev model folder in the diffusers repository layout that the trainer's model locator reads:
  * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json and keys), text_encoder/ (a Mistral3 config.json with a 4-layer text model
  * whose hidden states 1, 2, 3 make a 48-wide embedding) and tokenizer/ (a byte-level tekken.json: 20 control
- * tokens, then the 256 bytes). Every weight is seeded random, so the same seed writes the same files.
+ * tokens, the 256 bytes, then merges for the words of the system message and the shapes captions; prompts are
+ * padded to 64 tokens). Every weight is seeded random, so the same seed writes the same files.
  * Sizes: image tokens of 128 -> 16 channels (VAE z 4, patch 2, 16 px per token), hidden 32, 2 heads, 1 double and
  * 1 single block.
  */
@@ -69,15 +81,26 @@ public final class TinyModel {
     }
 
     static void writeVae(Path dir, Rng rng) throws IOException {
-        Files.createDirectories(dir);
         VaeConfig c = vaeConfig();
         VaeWeights w = VaeWeights.random(c, rng);
+        Map<String, Tensor> official = new LinkedHashMap<>();
+        for (String name : VaeKeys.official(c).keySet()) official.put(name, w.get(name));
+        writeVaeFolder(dir, c, official);
+    }
+
+    /**
+     * Writes a diffusers vae/ folder (AutoencoderKLFlux2 config.json and diffusion_pytorch_model.safetensors) of
+     * weights given by official name; the tensors are written in their own dtypes.
+     */
+    public static void writeVaeFolder(Path dir, VaeConfig c, Map<String, Tensor> official) throws IOException {
+        Files.createDirectories(dir);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : VaeKeys.official(c).keySet()) {
             String d = diffusersVaeName(name, c.levels());
             if (!VaeKeys.fromDiffusers(d, c.levels()).equals(name) || !VaeKeys.isDiffusers(d) && !name.matches("(encoder|decoder)\\.conv_(in|out)\\..*|bn\\..*"))
                 throw new IllegalStateException("diffusers name " + d + " does not map back to " + name);
-            Tensor t = w.get(name);
+            Tensor t = official.get(name);
+            if (t == null) throw new IllegalArgumentException("no VAE weight '" + name + "' to write");
             // diffusers keeps the mid attention's 1x1 convolutions as Linear weights [C, C]
             if (d.contains(".attentions.") && t.rank() == 4) t = t.reshape(t.size(0), t.size(1));
             out.put(d, t);
@@ -99,11 +122,11 @@ public final class TinyModel {
         j.put("latent_channels", c.zChannels());
         j.put("norm_num_groups", c.groups());
         j.put("act_fn", "silu");
-        j.put("use_quant_conv", true);
-        j.put("use_post_quant_conv", true);
-        j.put("mid_block_add_attention", true);
-        j.put("batch_norm_eps", 1e-4);
-        j.putArray("patch_size").add(2).add(2);
+        j.put("use_quant_conv", c.quantConv());
+        j.put("use_post_quant_conv", c.quantConv());
+        j.put("mid_block_add_attention", c.midAttention());
+        j.put("batch_norm_eps", c.bnEps());
+        j.putArray("patch_size").add(c.patch()).add(c.patch());
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
@@ -139,8 +162,42 @@ public final class TinyModel {
         return p.startsWith("nin_shortcut.") ? "conv_shortcut." + p.substring("nin_shortcut.".length()) : p;
     }
 
-    /** Vocabulary: 20 control tokens then the 256 single bytes. */
-    public static final int VOCAB = 276;
+    /** Tekken's pre-tokenizer pattern (words with their leading space, digits, punctuation runs, whitespace). */
+    static final String PATTERN = "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /**
+     * Byte sequences after the 256 single bytes: every prefix (2 bytes and longer) of each pre-token of FLUX.2's
+     * system message and of the shapes captions, so that byte-pair merging turns each such word into one token.
+     * The new word of the LoRA example is left out: it stays a run of byte tokens the model has never seen.
+     */
+    static List<byte[]> merges() {
+        List<String> texts = new ArrayList<>();
+        texts.add(FluxPromptTokenizer.SYSTEM_MESSAGE);
+        for (Scene p : Shapes.pairs()) {
+            texts.add(Shapes.caption(p));
+            texts.add(Shapes.caption(new Scene(p.shape(), p.color(), p.cx(), p.cy(), p.radius(), ShapeColor.GREEN)));
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        List<byte[]> out = new ArrayList<>();
+        Matcher m = Pattern.compile(PATTERN).matcher("");
+        for (String t : texts) {
+            m.reset(t);
+            while (m.find()) {
+                byte[] w = m.group().getBytes(StandardCharsets.UTF_8);
+                for (int n = 2; n <= w.length; n++) {
+                    byte[] prefix = Arrays.copyOf(w, n);
+                    if (seen.add(Base64.getEncoder().encodeToString(prefix))) out.add(prefix);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Vocabulary: 20 control tokens, the 256 single bytes, then the {@link #merges()}. */
+    public static final int VOCAB = 20 + 256 + merges().size();
+
+    /** Prompt length (tokenizer_config.json model_max_length): FLUX.2's 512 is mostly padding for prompts this short. */
+    public static final int PROMPT_LENGTH = 64;
 
     static void writeTextEncoder(Path dir, Rng rng) throws IOException {
         Files.createDirectories(dir);
@@ -185,13 +242,17 @@ public final class TinyModel {
         Files.createDirectories(dir);
         List<String> ranks = new ArrayList<>();
         for (int b = 0; b < 256; b++) ranks.add(Base64.getEncoder().encodeToString(new byte[]{(byte) b}));
+        for (byte[] w : merges()) ranks.add(Base64.getEncoder().encodeToString(w));
         ObjectNode j = JSON.createObjectNode();
         ObjectNode cfg = j.putObject("config");
-        cfg.put("pattern", "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+        cfg.put("pattern", PATTERN);
         cfg.put("default_vocab_size", VOCAB);
         cfg.put("default_num_special_tokens", 20);
         cfg.put("version", "v7");
         j.put("bpe_ranks", "! 0 " + String.join(" ", ranks));
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tekken.json").toFile(), j);
+        ObjectNode tc = JSON.createObjectNode();
+        tc.put("model_max_length", PROMPT_LENGTH);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(ModelParts.TOKENIZER_CONFIG).toFile(), tc);
     }
 }

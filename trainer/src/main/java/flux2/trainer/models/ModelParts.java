@@ -90,10 +90,27 @@ public final class ModelParts {
         throw new IOException("no tekken.json or tokenizer.json in " + loc.tokenizer());
     }
 
+    /** The tokenizer folder's optional Hugging Face settings file, read for model_max_length. */
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
+    /**
+     * The prompt length: FLUX.2's 512, or the tokenizer's model_max_length when that is smaller (a miniature model
+     * with short prompts; Mistral's own files give a huge value, so the real model keeps 512).
+     */
+    public static int promptLength(ModelLocation loc) throws IOException {
+        Path f = loc.tokenizer().resolve(TOKENIZER_CONFIG);
+        if (!Files.isRegularFile(f)) return FluxPromptTokenizer.LENGTH;
+        var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("model_max_length");
+        if (n == null || n.isNull()) return FluxPromptTokenizer.LENGTH;
+        if (!n.isNumber() || n.asDouble() < 1)
+            throw new IOException(f + ": model_max_length must be a positive number, got " + n);
+        return n.asDouble() < FluxPromptTokenizer.LENGTH ? n.asInt() : FluxPromptTokenizer.LENGTH;
+    }
+
     /** Loads the layers of the text encoder the FLUX.2 embedding needs, and the tokenizer. */
     public static TextEncoder textEncoder(ModelLocation loc) throws IOException {
         MistralConfig c = textConfig(loc);
-        FluxPromptTokenizer tok = new FluxPromptTokenizer(Tokenizers.read(tokenizerFile(loc)));
+        FluxPromptTokenizer tok = new FluxPromptTokenizer(Tokenizers.read(tokenizerFile(loc)), promptLength(loc));
         MistralModel m = MistralCheckpoint.load(loc.textEncoder(), c);
         return new TextEncoder(new FluxTextEmbedder(m, tok), m);
     }
