@@ -72,7 +72,8 @@ public final class ImageSampler implements AutoCloseable {
                 for (String p : prompts) {
                     if (contexts.containsKey(p)) continue;
                     try (var s = keep.enter()) {
-                        contexts.put(p, te.embedder().encode(List.of(p)).promptEmbeds());
+                        // rounded to BF16 as the text cache stores them, so that training, validation and sampling see the same prompts
+                        contexts.put(p, te.embedder().encode(List.of(p)).promptEmbeds().to(DType.BF16).to(DType.F32));
                     }
                 }
             }
