@@ -12,7 +12,7 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraReader;
 import flux2.tensor.DType;
 import flux2.tensor.TensorArena;
-import flux2.trainer.example.TinyModel;
+import flux2.trainer.example.pretrain.MiniModel;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
@@ -72,8 +72,8 @@ class TrainEndToEndTest {
         Path lora = out.resolve(LoraFiles.FILE_NAME);
         try (TensorArena a = TensorArena.open("e2e")) {
             assertEquals("4", LoraReader.read(lora, a).metadata().get("global_step"));
-            Lora loaded = LoraFiles.load(lora, new Flux2Transformer(TinyModel.transformerConfig(), DType.F32, a), 0, 0, a);
-            assertEquals(10, loaded.layers().size(), "preset all: 10 fused modules in 1 double + 1 single block");
+            Lora loaded = LoraFiles.load(lora, new Flux2Transformer(MiniModel.transformerConfig(), DType.F32, a), 0, 0, a);
+            assertEquals(20, loaded.layers().size(), "preset all: 8 fused modules in each of 2 double blocks, 2 in each of 2 single blocks");
             for (LoraLayer l : loaded.layers().values()) assertEquals(8, l.rank, "lora_rank 8");
         }
 
@@ -82,8 +82,8 @@ class TrainEndToEndTest {
             for (Path p : s.toList()) {
                 BufferedImage img = ImageIO.read(p.toFile());
                 assertNotNull(img, p + " decodes");
-                assertEquals(64, img.getWidth(), p.toString());
-                assertEquals(64, img.getHeight(), p.toString());
+                assertEquals(MiniModel.IMAGE_SIZE, img.getWidth(), p.toString());
+                assertEquals(MiniModel.IMAGE_SIZE, img.getHeight(), p.toString());
                 images.add(p.getFileName().toString());
             }
         }
@@ -91,7 +91,7 @@ class TrainEndToEndTest {
         // validation_on_startup adds step 0, the base model; num_validation_images 2 gives images 0 and 1
         for (int step : new int[]{0, 2, 4})
             for (String name : List.of("validation", "blue_triangle", "green_circle"))
-                for (int idx = 0; idx < 2; idx++) expected.add("step_" + step + "_" + name + "_" + idx + "_64x64.png");
+                for (int idx = 0; idx < 2; idx++) expected.add("step_" + step + "_" + name + "_" + idx + "_32x32.png");
         assertEquals(expected, images);
         assertNotNull(ImageIO.read(out.resolve("loss_curve.png").toFile()));
         assertTrue(Files.isRegularFile(out.resolve("checkpoint-2/training_state.json")));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flux2.model.flux2.lora.LoraFiles;
+import flux2.trainer.example.pretrain.MiniModel;
 import flux2.trainer.example.shapes.Shapes;
 import java.awt.image.BufferedImage;
 import java.io.File;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZorblaxExampleEndToEndTest {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final int SIZE = MiniModel.IMAGE_SIZE;
 
     @TempDir Path work;
 
@@ -61,7 +63,7 @@ class ZorblaxExampleEndToEndTest {
         for (int step : new int[]{0, 3})
             for (String name : List.of("validation", "blue_triangle", "green_circle"))
                 for (int idx = 0; idx < 2; idx++)
-                    assertTrue(Files.isRegularFile(out.resolve("validation_images/step_" + step + "_" + name + "_" + idx + "_64x64.png")), step + " " + name);
+                    assertTrue(Files.isRegularFile(out.resolve("validation_images/step_" + step + "_" + name + "_" + idx + "_" + SIZE + "x" + SIZE + ".png")), step + " " + name);
 
         int prompts = Shapes.heldOutPrompts().size() + 1;
         Run eval = flux2("example", "evaluate", "--config", "examples/tiny/config.json", "--lora", "output/tiny/" + LoraFiles.FILE_NAME,
@@ -71,7 +73,7 @@ class ZorblaxExampleEndToEndTest {
             try (Stream<Path> s = Files.list(out.resolve("eval").resolve(model))) {
                 List<Path> pngs = s.filter(p -> p.toString().endsWith(".png")).toList();
                 assertEquals(prompts, pngs.size(), model);
-                for (Path p : pngs) assertEquals(64, ImageIO.read(p.toFile()).getWidth(), p.toString());
+                for (Path p : pngs) assertEquals(SIZE, ImageIO.read(p.toFile()).getWidth(), p.toString());
             }
             assertTrue(Files.isRegularFile(out.resolve("eval").resolve(model).resolve("a-zorblax-on-a-white-background_seed1000.png")));
         }
@@ -92,7 +94,7 @@ class ZorblaxExampleEndToEndTest {
         }
         BufferedImage grid = ImageIO.read(out.resolve("grid.png").toFile());
         assertNotNull(grid);
-        assertTrue(grid.getWidth() > 2 * 64 && grid.getHeight() > 5 * 64, "5 rows of 1 + 1 images: " + grid.getWidth() + "x" + grid.getHeight());
+        assertTrue(grid.getWidth() > 2 * SIZE && grid.getHeight() > 5 * SIZE, "5 rows of 1 + 1 images: " + grid.getWidth() + "x" + grid.getHeight());
     }
 
     private static void copy(Path from, Path to) throws IOException {

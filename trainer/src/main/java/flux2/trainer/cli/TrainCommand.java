@@ -27,7 +27,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (c == null) return 2;
         try {
             Trainer.Result r = new Trainer(c, System.out).run();
-            System.out.println("done: " + r.steps() + " steps; LoRA at " + r.loraFile());
+            if (r.loraFile() != null)
+                System.out.println("done: " + r.steps() + " steps; " + (c.model().full() ? "transformer" : "LoRA") + " at " + r.loraFile());
             return 0;
         } catch (TrainingStopped e) {
             System.err.println("error: " + e.getMessage());

@@ -39,7 +39,7 @@ import java.util.Map;
  * transformer/ (diffusers config.json and keys, q/k/v split), vae/ (diffusers config.json and keys), text_encoder/ (a Mistral3 config.json with a 4-layer text model
  * whose hidden states 1, 2, 3 make a 48-wide embedding) and tokenizer/ (a byte-level tekken.json: 20 control
  * tokens, the 256 bytes, then merges for the words of the system message and the shapes captions; prompts are
- * padded to 64 tokens). Every weight is seeded random, so the same seed writes the same files.
+ * padded to 48 tokens). Every weight is seeded random, so the same seed writes the same files.
  * Sizes: image tokens of 128 -> 16 channels (VAE z 4, patch 2, 16 px per token), hidden 32, 2 heads, 1 double and
  * 1 single block.
  */
@@ -57,6 +57,9 @@ public final class TinyModel {
     public static VaeConfig vaeConfig() {
         return new VaeConfig(3, 8, 3, new int[]{1, 1, 1, 1}, 1, 4, 4, true, true, 1e-4, 2);
     }
+
+    /** The seed of the text encoder of the embedded example and the pretrained miniature (that of {@code write(root, 7)}). */
+    public static final long TEXT_ENCODER_SEED = 9;
 
     /** Writes the four component folders under {@code root} (created if needed) and returns root. */
     public static Path write(Path root, long seed) throws IOException {
@@ -197,9 +200,10 @@ public final class TinyModel {
     public static final int VOCAB = 20 + 256 + merges().size();
 
     /** Prompt length (tokenizer_config.json model_max_length): FLUX.2's 512 is mostly padding for prompts this short. */
-    public static final int PROMPT_LENGTH = 64;
+    public static final int PROMPT_LENGTH = 48;
 
-    static void writeTextEncoder(Path dir, Rng rng) throws IOException {
+    /** Writes the frozen, seeded Mistral text encoder folder (config.json and model.safetensors). */
+    public static void writeTextEncoder(Path dir, Rng rng) throws IOException {
         Files.createDirectories(dir);
         int hidden = 16, layers = 4, heads = 2, kv = 1, headDim = 8, inter = 32;
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -238,7 +242,8 @@ public final class TinyModel {
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), j);
     }
 
-    static void writeTokenizer(Path dir) throws IOException {
+    /** Writes the tokenizer folder: tekken.json and tokenizer_config.json (the prompt length). */
+    public static void writeTokenizer(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<String> ranks = new ArrayList<>();
         for (int b = 0; b < 256; b++) ranks.add(Base64.getEncoder().encodeToString(new byte[]{(byte) b}));

@@ -3,6 +3,9 @@ package flux2.trainer.example;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.tensor.Rng;
+import flux2.tensor.TensorArena;
+import flux2.trainer.example.pretrain.MiniModel;
 import flux2.trainer.example.shapes.Shapes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,8 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A complete training setup in a folder: the {@link TinyModel} under model/, captioned images (textfile captions)
- * under data/, multidatabackend.json, user_prompt_library.json and a config.json (64 px center crops, batch 1).
+ * A complete training setup in a folder: a model under model/, captioned images under data/, multidatabackend.json,
+ * user_prompt_library.json and a config.json (center crops, batch 1): the unit tests' project with the random
+ * {@link TinyModel} and {@link TinyImages}, or the embedded example for the pretrained miniature.
  * Paths inside the files are written as {@code root.resolve(...)} prints them, so a relative root gives paths
  * relative to the working directory, as SimpleTuner reads them.
  */
@@ -42,21 +46,20 @@ public final class TinyProject {
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
         c.putAll(overrides);
-        return write(root, data -> TinyImages.write(data, 4), root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
+        return write(root, 4, root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
     }
 
     /** Images of the new concept in the example's dataset, and base-data images that keep the other prompts as they were. */
     public static final int ZORBLAX_IMAGES = 16, KEEP_IMAGES = 24;
 
-    /** Side of the example's images in pixels. */
-    public static final int IMAGE_SIZE = 64;
-
     /**
-     * The embedded example (examples/tiny): a LoRA that teaches the model the new word "zorblax" (a purple star with a
-     * yellow outline) from {@link #ZORBLAX_IMAGES} captioned pictures, with {@link #KEEP_IMAGES} base-data pictures
-     * mixed in so that the other prompts keep their meaning. Validation draws the new word and two held-out
-     * colour/shape prompts before training (validation_on_startup) and after it. Outputs and caches go under
-     * {@code outputDir}. Returns the config.json path.
+     * The embedded example (examples/tiny): a LoRA that teaches the pretrained miniature the new word "zorblax" (a
+     * purple star with a yellow outline) from {@link #ZORBLAX_IMAGES} captioned 32x32 pictures, with {@link #KEEP_IMAGES}
+     * base-data pictures (one of each colour/shape pair) mixed in so that the other prompts keep their meaning.
+     * Validation draws the new word and two held-out colour/shape prompts before training (validation_on_startup) and
+     * after it. Of the model it writes the text encoder and tokenizer; the transformer and the VAE are the pretrained
+     * miniature's, which {@code flux2 example pretrain} writes. Outputs and caches go under {@code outputDir}. Returns
+     * the config.json path.
      */
     public static Path writeExample(Path root, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -76,7 +79,7 @@ public final class TinyProject {
         c.put("validation_step_interval", 50);
         c.put("validation_on_startup", true);
         c.put("validation_prompt", Shapes.newWordPrompt());
-        c.put("validation_resolution", IMAGE_SIZE + "x" + IMAGE_SIZE);
+        c.put("validation_resolution", MiniModel.IMAGE_SIZE + "x" + MiniModel.IMAGE_SIZE);
         c.put("validation_num_inference_steps", 8);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
@@ -84,22 +87,30 @@ public final class TinyProject {
         Map<String, String> library = new LinkedHashMap<>();
         library.put("blue_triangle", "a blue triangle on a white background");
         library.put("green_circle", "a green circle on a white background");
-        return write(root, data -> {
-            Shapes.write(data, Shapes.NEW_WORD, Shapes.zorblaxScenes(11, ZORBLAX_IMAGES), IMAGE_SIZE);
-            Shapes.write(data, "shape", Shapes.scenes(12, KEEP_IMAGES), IMAGE_SIZE);
-        }, outputDir, outputDir.resolve("cache"), library, c);
+        Path model = root.resolve("model");
+        try (TensorArena a = TensorArena.open("tiny-example")) {
+            TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
+            TinyModel.writeTokenizer(model.resolve("tokenizer"));
+        }
+        Shapes.write(root.resolve("data"), Shapes.NEW_WORD, Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, ZORBLAX_IMAGES), MiniModel.IMAGE_SIZE);
+        Shapes.write(root.resolve("data"), "shape", Shapes.scenes(EXAMPLE_DATA_SEED + 1, KEEP_IMAGES), MiniModel.IMAGE_SIZE);
+        return writeConfigs(root, MiniModel.IMAGE_SIZE, outputDir, outputDir.resolve("cache"), library, c);
     }
 
-    /** Writes the images and captions of a dataset into its folder. */
-    private interface DataWriter {
-        void write(Path data) throws IOException;
-    }
+    /** The seed of the example's images. */
+    static final long EXAMPLE_DATA_SEED = 11;
 
-    private static Path write(Path root, DataWriter images, Path outputDir, Path cacheDir, Map<String, String> library,
+    private static Path write(Path root, int images, Path outputDir, Path cacheDir, Map<String, String> library,
                               Map<String, Object> settings) throws IOException {
         TinyModel.write(root.resolve("model"), 7);
+        TinyImages.write(root.resolve("data"), images);
+        return writeConfigs(root, 64, outputDir, cacheDir, library, settings);
+    }
+
+    /** Writes the configs of a project whose model/ and data/ are in place. */
+    private static Path writeConfigs(Path root, int resolution, Path outputDir, Path cacheDir, Map<String, String> library,
+                                     Map<String, Object> settings) throws IOException {
         Path data = root.resolve("data");
-        images.write(data);
 
         ArrayNode backends = JSON.createArrayNode();
         ObjectNode ds = backends.addObject();
@@ -107,7 +118,7 @@ public final class TinyProject {
         ds.put("type", "local");
         ds.put("instance_data_dir", data.toString());
         ds.put("caption_strategy", "textfile");
-        ds.put("resolution", 64);
+        ds.put("resolution", resolution);
         ds.put("resolution_type", "pixel");
         ds.put("crop", true);
         ds.put("crop_style", "center");

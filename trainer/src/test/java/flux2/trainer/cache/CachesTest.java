@@ -52,7 +52,8 @@ class CachesTest {
                 Tensor direct = vae.encode(Caches.trainingImage(e).toTensor()).select(0, 0);
                 assertArrayEquals(direct.contiguous().toFloatArray(), cached.toFloatArray(), e.relativePath());
             }
-            assertArrayEquals(new int[]{512, 48}, caches.text().get("a red square").shape(), "full 512-token padded form");
+            assertArrayEquals(new int[]{TinyModel.PROMPT_LENGTH, 48}, caches.text().get("a red square").shape(),
+                    "padded to the tokenizer's model_max_length");
         }
 
         // a second build finds everything valid and loads no encoder

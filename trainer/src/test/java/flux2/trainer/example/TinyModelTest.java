@@ -34,4 +34,16 @@ class TinyModelTest {
         assertEquals(1, tok.encode(" purple", false).length);
         assertEquals(" zorblax".length(), tok.encode(" zorblax", false).length, "the new word is unknown: one token per byte");
     }
+
+    @Test
+    void promptLengthIsFlux2sUnlessTheTokenizerAsksForFewer() throws Exception {
+        ModelLocation loc = new ModelLocation("tiny", dir, dir, dir, dir);
+        assertEquals(FluxPromptTokenizer.LENGTH, ModelParts.promptLength(loc), "no tokenizer_config.json");
+        // Mistral's own tokenizer_config.json names a huge model_max_length
+        java.nio.file.Files.writeString(dir.resolve(ModelParts.TOKENIZER_CONFIG), "{\"model_max_length\": 1000000000000000019884624838656}");
+        assertEquals(FluxPromptTokenizer.LENGTH, ModelParts.promptLength(loc));
+        java.nio.file.Files.writeString(dir.resolve(ModelParts.TOKENIZER_CONFIG), "{\"model_max_length\": 0}");
+        var e = assertThrows(java.io.IOException.class, () -> ModelParts.promptLength(loc));
+        assertTrue(e.getMessage().contains("model_max_length"), e.getMessage());
+    }
 }

@@ -1,0 +1,49 @@
+package flux2.trainer.example.pretrain;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import flux2.model.vae.AutoEncoder;
+import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.TensorSource;
+import flux2.trainer.Main;
+import flux2.trainer.models.ModelParts;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainTest {
+    @TempDir Path dir;
+
+    @Test
+    void everyStageRunsAndTheModelFolderLoads() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1);
+        Path model = Pretrain.run(dir, o, new PrintStream(log, true, StandardCharsets.UTF_8));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("VAE reconstruction MSE") && text.contains("training the full transformer"), text);
+        assertEquals(24, Files.list(dir.resolve("data")).filter(p -> p.toString().endsWith(".png")).count());
+        assertEquals(MiniModel.transformerConfig(), ModelParts.transformerConfig(model.resolve("transformer")));
+        MiniModel.writeInitialTransformer(MiniModel.transformerConfig(), dir.resolve("init"), Pretrain.initSeed(o));
+        try (TensorSource init = Checkpoints.open(dir.resolve("init"));
+             TensorSource done = Checkpoints.open(model.resolve("transformer"))) {
+            // adaLN-zero: only the output projection gets a gradient in the first step, the blocks once the gates open
+            String w = "proj_out.weight";
+            assertFalse(java.util.Arrays.equals(init.tensor(w).toFloatArray(), done.tensor(w).toFloatArray()), "the final transformer is the trained one");
+        }
+        try (AutoEncoder ae = AutoEncoder.load(model.resolve("vae"))) {
+            assertEquals(MiniModel.vaeConfig(), ae.config());
+        }
+        assertTrue(Files.isRegularFile(model.resolve("text_encoder/model.safetensors")));
+        assertTrue(Files.isRegularFile(model.resolve("tokenizer/tokenizer_config.json")));
+    }
+
+    @Test
+    void commandRejectsBadSizes() {
+        assertEquals(2, Main.run("example", "pretrain", "--out", dir.resolve("m").toString(), "--images", "3"));
+        assertFalse(Files.exists(dir.resolve("m")));
+    }
+}
