@@ -70,10 +70,17 @@ class ExampleEvaluateCommandTest {
         assertEquals("lora", json.readTree(lines.get(5)).get("model").asText());
 
         BufferedImage g = ImageIO.read(grid.toFile());
-        // two rows (the new word, then the circle) of 32 px images, two blocks of two columns
-        int cell = 32 + flux2.trainer.example.eval.SampleGrid.PAD;
+        // two rows (the new word, then the circle) of 32 px images drawn at 64 px, two blocks of two columns
+        int cell = 64 + flux2.trainer.example.eval.SampleGrid.PAD;
         assertEquals(flux2.trainer.example.eval.SampleGrid.HEADER + 2 * cell, g.getHeight());
-        assertEquals(flux2.trainer.example.eval.SampleGrid.LABEL_WIDTH + 4 * cell + flux2.trainer.example.eval.SampleGrid.GAP, g.getWidth());
+        // a block is as wide as its images or its heading, whichever is wider
+        assertTrue(g.getWidth() >= flux2.trainer.example.eval.SampleGrid.LABEL_WIDTH + 4 * cell + flux2.trainer.example.eval.SampleGrid.GAP, "" + g.getWidth());
+        // the first sample of the new word, enlarged 2x without smoothing: each of its pixels is a 2x2 block
+        BufferedImage sample = ImageIO.read(out.resolve("base/a-zorblax-on-a-white-background_seed4.png").toFile());
+        int x0 = flux2.trainer.example.eval.SampleGrid.LABEL_WIDTH, y0 = flux2.trainer.example.eval.SampleGrid.HEADER;
+        for (int y = 0; y < 32; y += 7)
+            for (int x = 0; x < 32; x += 5)
+                assertEquals(sample.getRGB(x, y), g.getRGB(x0 + 2 * x + 1, y0 + 2 * y + 1), x + "," + y);
     }
 
     @Test
