@@ -2,6 +2,7 @@ package flux2.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.model.vae.AutoEncoder;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.ConfigProblem;
 import flux2.trainer.config.TrainConfig;
@@ -9,7 +10,9 @@ import flux2.trainer.example.eval.Evaluation;
 import flux2.trainer.example.eval.PromptScore;
 import flux2.trainer.example.eval.PromptTarget;
 import flux2.trainer.example.eval.SampleGrid;
+import flux2.trainer.example.eval.VaeRoundTrip;
 import flux2.trainer.example.shapes.Shapes;
+import flux2.trainer.models.ModelParts;
 import flux2.trainer.sample.ImageSampler;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +59,10 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
     @Option(names = "--grid", paramLabel = "FILE", description = "Also write a PNG grid: the new word and one prompt per shape, before and after the LoRA.")
     Path grid;
 
+    @Option(names = "--vae-round-trip", description = "Also judge generator pictures of each prompt's target after a VAE encode and decode "
+            + "(model \"vae_round_trip\"): how often the target can show at all through this VAE.")
+    boolean vaeRoundTrip;
+
     @Option(names = "--grid-columns", paramLabel = "N", defaultValue = "4", description = "Samples per prompt and model in the grid (default: ${DEFAULT-VALUE}).")
     int gridColumns;
 
@@ -86,10 +93,17 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
             for (PromptScore s : r.scores()) lines.add(promptLine(variant, s));
             lines.add(overallLine(variant, r.scores()));
         }
+        if (vaeRoundTrip) {
+            try (AutoEncoder vae = ModelParts.vae(cfg.model().location())) {
+                Evaluation.Result r = VaeRoundTrip.run(vae, ps, settings.width(), seed, count, out.resolve("vae_round_trip"));
+                for (PromptScore s : r.scores()) lines.add(promptLine("vae_round_trip", s));
+                lines.add(overallLine("vae_round_trip", r.scores()));
+            }
+        }
         for (String l : lines) System.out.println(l);
         Path jsonl = out.resolve("evaluation.jsonl");
         writeAtomically(jsonl, String.join("\n", lines) + "\n");
-        System.err.println("wrote " + variants.size() * ps.size() * count + " images under " + out + " and " + jsonl);
+        System.err.println("wrote the images under " + out + " and " + jsonl);
         if (grid != null) {
             List<SampleGrid.Row> rows = new ArrayList<>();
             for (String p : gridPrompts(ps)) {

@@ -42,7 +42,7 @@ class ExampleEvaluateCommandTest {
         String circle = "a red circle on a white background";
         CliRun r = CliRun.of("example", "evaluate", "--config", cfg.toString(), "--lora", lora.toString(), "--prompt", circle,
                 "--prompt", Shapes.newWordPrompt(), "--count", "3", "--seed", "4", "--out", out.toString(), "--grid", grid.toString(),
-                "--grid-columns", "2");
+                "--grid-columns", "2", "--vae-round-trip");
         assertEquals(0, r.code(), r.err());
 
         for (String variant : List.of("base", "lora")) {
@@ -53,7 +53,7 @@ class ExampleEvaluateCommandTest {
         }
         List<String> lines = r.out().lines().toList();
         assertEquals(Files.readAllLines(out.resolve("evaluation.jsonl")), lines);
-        assertEquals(6, lines.size(), r.out());
+        assertEquals(9, lines.size(), "2 prompts and an overall line for base, lora and the VAE round trip: " + r.out());
         ObjectMapper json = new ObjectMapper();
         JsonNode first = json.readTree(lines.get(0)), concept = json.readTree(lines.get(1)), overall = json.readTree(lines.get(2));
         assertEquals("base", first.get("model").asText());
@@ -68,6 +68,12 @@ class ExampleEvaluateCommandTest {
         assertTrue(overall.get("overall").asBoolean());
         assertEquals(1, overall.get("prompts").asInt());
         assertEquals("lora", json.readTree(lines.get(5)).get("model").asText());
+        JsonNode trip = json.readTree(lines.get(6));
+        assertEquals("vae_round_trip", trip.get("model").asText());
+        assertEquals(3, trip.get("samples").asInt());
+        try (var files = Files.list(out.resolve("vae_round_trip"))) {
+            assertEquals(6, files.count());
+        }
 
         BufferedImage g = ImageIO.read(grid.toFile());
         // two rows (the new word, then the circle) of 32 px images drawn at 64 px, two blocks of two columns
