@@ -57,15 +57,15 @@ class ExampleTinyCommandTest {
             Tensor img = VaeTraining.images(scenes, MiniModel.IMAGE_SIZE);
             Tensor z = ae.encode(img);
             // the stored batch-norm statistics standardise the latents of unseen images of the dataset
-            assertEquals(0, z.mean(0, 1, 2, 3).item(), 0.25);
-            assertEquals(1, z.square().mean(0, 1, 2, 3).item(), 0.5);
+            assertEquals(0, z.mean(0, 1, 2, 3).item(), 0.1);
+            assertEquals(1, z.square().mean(0, 1, 2, 3).item(), 0.2);
             double mse = ae.decode(z).sub(img).square().mean(0, 1, 2, 3).item();
             assertTrue(mse < VAE_MSE_BOUND, "reconstruction MSE " + mse);
         }
     }
 
-    /** Reconstruction MSE (pixels in [-1, 1]) of the committed VAE: it measured MEASURED after pretraining. */
-    static final double VAE_MSE_BOUND = 1.0;
+    /** Bound on the reconstruction MSE (pixels in [-1, 1]) of the committed VAE, which measured 0.0048 on these images. */
+    static final double VAE_MSE_BOUND = 0.01;
 
     @Test
     void refusesANonEmptyFolderWithoutForce() throws Exception {
