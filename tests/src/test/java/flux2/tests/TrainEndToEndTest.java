@@ -74,7 +74,7 @@ class TrainEndToEndTest {
             assertEquals("4", LoraReader.read(lora, a).metadata().get("global_step"));
             Lora loaded = LoraFiles.load(lora, new Flux2Transformer(MiniModel.transformerConfig(), DType.F32, a), 0, 0, a);
             assertEquals(20, loaded.layers().size(), "preset all: 8 fused modules in each of 2 double blocks, 2 in each of 2 single blocks");
-            for (LoraLayer l : loaded.layers().values()) assertEquals(8, l.rank, "lora_rank 8");
+            for (LoraLayer l : loaded.layers().values()) assertEquals(16, l.rank, "lora_rank 16");
         }
 
         Set<String> images = new TreeSet<>();
