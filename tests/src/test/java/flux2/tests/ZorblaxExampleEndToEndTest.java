@@ -97,6 +97,18 @@ class ZorblaxExampleEndToEndTest {
         assertTrue(grid.getWidth() > 2 * SIZE && grid.getHeight() > 5 * SIZE, "5 rows of 1 + 1 images: " + grid.getWidth() + "x" + grid.getHeight());
     }
 
+    @Test
+    void pretrainedBaseModelDrawsTheAskedColoursAndNotTheNewWord() throws Exception {
+        assumeTrue(Files.exists(JarLaunchTest.JAR), "the jar is built by 'package'; run bin/test (mvn verify)");
+        copy(TrainEndToEndTest.EXAMPLE, work.resolve("examples/tiny"));
+        // the config's 20 sampling steps, 2 seeds per held-out prompt (the full figures, 10 seeds, are in BENCHMARKS.md)
+        Run eval = flux2("example", "evaluate", "--config", "examples/tiny/config.json", "--count", "2", "--out", "output/base");
+        assertEquals(0, eval.code(), eval.out() + eval.err());
+        JsonNode overall = JSON.readTree(eval.out().lines().filter(l -> l.contains("\"overall\"")).findFirst().orElseThrow());
+        assertTrue(overall.get("color_accuracy").asDouble() >= 0.9, "the asked colour dominates: " + overall);
+        assertEquals(0.0, overall.get("zorblax_rate_new_word").asDouble(), "the base model does not know the new word: " + overall);
+    }
+
     private static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
