@@ -74,7 +74,7 @@ class TrainEndToEndTest {
             assertEquals("4", LoraReader.read(lora, a).metadata().get("global_step"));
             Lora loaded = LoraFiles.load(lora, new Flux2Transformer(MiniModel.transformerConfig(), DType.F32, a), 0, 0, a);
             assertEquals(20, loaded.layers().size(), "preset all: 8 fused modules in each of 2 double blocks, 2 in each of 2 single blocks");
-            for (LoraLayer l : loaded.layers().values()) assertEquals(8, l.rank, "lora_rank 8");
+            for (LoraLayer l : loaded.layers().values()) assertEquals(16, l.rank, "lora_rank 16");
         }
 
         Set<String> images = new TreeSet<>();
@@ -88,8 +88,10 @@ class TrainEndToEndTest {
             }
         }
         Set<String> expected = new TreeSet<>();
-        for (int step : new int[]{2, 4})
-            for (String name : List.of("validation", "purplestar", "redsq")) expected.add("step_" + step + "_" + name + "_0_32x32.png");
+        // validation_on_startup adds step 0, the base model; num_validation_images 2 gives images 0 and 1
+        for (int step : new int[]{0, 2, 4})
+            for (String name : List.of("validation", "blue_triangle", "green_circle"))
+                for (int idx = 0; idx < 2; idx++) expected.add("step_" + step + "_" + name + "_" + idx + "_32x32.png");
         assertEquals(expected, images);
         assertNotNull(ImageIO.read(out.resolve("loss_curve.png").toFile()));
         assertTrue(Files.isRegularFile(out.resolve("checkpoint-2/training_state.json")));
@@ -100,7 +102,7 @@ class TrainEndToEndTest {
                 "--resume_from_checkpoint", "latest");
         assertEquals(0, resumed.code(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("resumed from " + out.resolve("checkpoint-4") + " at step 4"), resumed.out());
-        assertTrue(resumed.out().contains("text cache " + out.resolve("cache/text") + ": 3 of 3 captions cached"), "caches reused: " + resumed.out());
+        assertTrue(resumed.out().contains("text cache " + out.resolve("cache/text") + ": 25 of 25 captions cached"), "caches reused: " + resumed.out());
         List<JsonNode> after = metrics(out, 6);
         assertEquals(before, after.subList(0, 4), "steps before the checkpoint are kept as they were");
         try (TensorArena a = TensorArena.open("e2e")) {

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 
 /** Writes the embedded example (examples/tiny): the LoRA dataset, its configs, and the text encoder and tokenizer of the miniature FLUX.2. */
 @Command(name = "tiny", mixinStandardHelpOptions = true,
-        description = "Write the tiny example project (16 captioned 32x32 images of the new word \"zorblax\", config.json, "
-                + "multidatabackend.json, user_prompt_library.json, and the miniature model's text encoder and tokenizer). The same "
+        description = "Write the tiny example project (captioned 32x32 images of the new word \"zorblax\" (a purple star with a yellow "
+                + "outline) and one of each ordinary colour/shape pair, config.json, multidatabackend.json, user_prompt_library.json, and "
+                + "the miniature model's text encoder and tokenizer). The same "
                 + "files on every run. The pretrained transformer and VAE are not generated here: 'example pretrain --out DIR/model' "
                 + "trains them (examples/tiny holds the committed ones). Paths inside are relative to the working directory, as "
                 + "SimpleTuner reads them: run the writer and the trainer from the same folder.")

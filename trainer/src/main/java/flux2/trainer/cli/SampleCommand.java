@@ -1,41 +1,40 @@
 package flux2.trainer.cli;
 
-import flux2.model.flux2.lora.LoraFiles;
-import flux2.model.flux2.lora.LoraReader;
-import flux2.model.flux2.lora.LoraWeights;
-import flux2.model.image.ImageFiles;
-import flux2.model.vae.AutoEncoder;
-import flux2.tensor.DType;
-import flux2.tensor.Layouts;
-import flux2.tensor.Rng;
-import flux2.tensor.Tensor;
-import flux2.tensor.TensorArena;
 import flux2.trainer.config.ConfigException;
+import flux2.trainer.config.ConfigLoader;
+import flux2.trainer.config.ConfigProblem;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.ModelLocator;
 import flux2.trainer.config.Problems;
-import flux2.trainer.models.ModelParts;
-import flux2.trainer.train.Generator;
-import java.nio.file.Files;
+import flux2.trainer.config.TrainConfig;
+import flux2.trainer.sample.ImageSampler;
+import flux2.trainer.sample.SampleNames;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Generates one image from a prompt with the base model and optional LoRA files. */
+/** Generates images from prompts with the base model and optional LoRA files. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Generate a PNG from a prompt with a FLUX.2 model (diffusers folder or Hugging Face cache) and optional LoRA files.")
+        description = {"Generate PNGs from prompts with a FLUX.2 model (diffusers folder or Hugging Face cache) and optional LoRA files.",
+                "With --config the model, size, steps, guidance and seed default to the config's model and validation settings.",
+                "--out DIR writes --count images per prompt (seeds N, N+1, ...) named <prompt-slug>_seed<N>.png; "
+                        + "without it one image goes to --output."})
 public final class SampleCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", defaultValue = "black-forest-labs/FLUX.2-dev",
-            description = "Model folder (transformer/, vae/, text_encoder/, tokenizer/) or hub id in the local cache (default: ${DEFAULT-VALUE}).")
+    static final String DEFAULT_MODEL = "black-forest-labs/FLUX.2-dev";
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A SimpleTuner config.json: its pretrained model, base_model_precision, "
+            + "text_encoder_1_precision and validation_resolution (the first), validation_num_inference_steps, validation_guidance and validation_seed.")
+    Path config;
+
+    @Option(names = "--model", paramLabel = "PATH", description = "Model folder (transformer/, vae/, text_encoder/, tokenizer/) or hub id in the "
+            + "local cache; replaces the config's model (default without --config: " + DEFAULT_MODEL + ").")
     String model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
-    String prompt;
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt; repeat for several (with --out).")
+    List<String> prompts;
 
     @Option(names = "--lora", paramLabel = "FILE", description = "A LoRA file (diffusers, ComfyUI or kohya layout); repeat to combine several.")
     List<Path> loras = new ArrayList<>();
@@ -43,76 +42,73 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--lora-scale", paramLabel = "S", defaultValue = "1.0", description = "Strength of every LoRA (default: ${DEFAULT-VALUE}).")
     double loraScale;
 
-    @Option(names = "--width", defaultValue = "1024", description = "Width in pixels, a multiple of 16 (default: ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = "--width", description = "Width in pixels, a multiple of 16 (default: the config's validation width, else 1024).")
+    Integer width;
 
-    @Option(names = "--height", defaultValue = "1024", description = "Height in pixels, a multiple of 16 (default: ${DEFAULT-VALUE}).")
-    int height;
+    @Option(names = "--height", description = "Height in pixels, a multiple of 16 (default: the config's validation height, else 1024).")
+    Integer height;
 
-    @Option(names = "--steps", defaultValue = "50", description = "Sampling steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Sampling steps (default: the config's validation steps, else 50).")
+    Integer steps;
 
-    @Option(names = "--guidance", defaultValue = "4.0", description = "Embedded guidance (default: ${DEFAULT-VALUE}).")
-    double guidance;
+    @Option(names = "--guidance", description = "Embedded guidance (default: the config's validation guidance, else 4.0).")
+    Double guidance;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Noise seed of the first image (default: the config's validation_seed, else 0).")
+    Long seed;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "sample.png", paramLabel = "FILE", description = "PNG to write (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--count", paramLabel = "K", defaultValue = "1", description = "Images per prompt, seeds N, N+1, ... (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Folder for the images, named <prompt-slug>_seed<N>.png.")
+    Path outDir;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "PNG of a single image (one prompt, --count 1; default sample.png).")
     Path output;
 
     @Override
     public Integer call() throws Exception {
-        if (width % 16 != 0 || height % 16 != 0 || width <= 0 || height <= 0)
-            throw new IllegalArgumentException("--width and --height must be positive multiples of 16, got " + width + "x" + height);
-        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-        for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
-        Problems problems = new Problems();
-        ModelLocation loc = new ModelLocator(Path.of("").toAbsolutePath(), System.getenv()).locate("--model", model, null, null, null, problems);
-        if (problems.hasErrors()) throw new ConfigException(problems.errors());
-        try (TensorArena keep = TensorArena.create("sample")) {
-            Tensor ctx;
-            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); var s = keep.enter()) {
-                ctx = te.embedder().encode(List.of(prompt)).promptEmbeds();
-            }
-            try (ModelParts.Transformer tr = ModelParts.transformer(loc); AutoEncoder vae = ModelParts.vae(loc);
-                 TensorArena loraArena = TensorArena.create("sample-lora")) {
-                if (!loras.isEmpty()) {
-                    LoraFiles.attach(tr.model(), combined(loras, loraScale, loraArena), 0, 0, loraArena).setTraining(false);
-                }
-                try (var a = TensorArena.open("sample-image")) {
-                    Tensor img = new Generator(tr.model(), vae).generate(ctx, width, height, steps, guidance, new Rng(seed));
-                    if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
-                    ImageFiles.writePng(img, output);
+        if (count < 1) throw new IllegalArgumentException("--count must be at least 1, got " + count);
+        if (outDir != null && output != null) throw new IllegalArgumentException("give either --out DIR (a folder of images) or --output FILE (one image), not both");
+        if (outDir == null && (count > 1 || prompts.size() > 1))
+            throw new IllegalArgumentException("--count above 1 and several --prompt need --out DIR; --output names a single image");
+        TrainConfig cfg = config == null ? null : loadConfig(config);
+        TrainConfig.Validation v = cfg == null ? null : cfg.validation();
+        TrainConfig.Size size = v == null || v.resolutions().isEmpty() ? null : v.resolutions().getFirst();
+        ImageSampler.Settings settings = new ImageSampler.Settings(
+                width != null ? width : size != null ? size.width() : 1024,
+                height != null ? height : size != null ? size.height() : 1024,
+                steps != null ? steps : v != null ? v.numInferenceSteps() : 50,
+                guidance != null ? guidance : v != null ? v.guidance() : 4.0);
+        long first = seed != null ? seed : v != null && v.seed() != null ? v.seed() : 0;
+        ModelLocation loc = location(cfg);
+        String basePrecision = cfg == null ? "no_change" : cfg.model().baseModelPrecision();
+        String textPrecision = cfg == null ? "no_change" : cfg.model().textEncoderPrecision();
+        try (ImageSampler sampler = ImageSampler.open(loc, prompts, loras, loraScale, basePrecision, textPrecision)) {
+            for (String p : prompts) {
+                for (int k = 0; k < count; k++) {
+                    long s = first + k;
+                    Path file = outDir != null ? outDir.resolve(SampleNames.png(p, s)) : output != null ? output : Path.of("sample.png");
+                    sampler.write(p, s, settings, file);
+                    System.out.println("wrote " + file.toAbsolutePath());
                 }
             }
         }
-        System.out.println("wrote " + output.toAbsolutePath());
         return 0;
     }
 
-    /**
-     * Several LoRA files as one adapter per module: A stacked, B side by side with each file's alpha / rank and the
-     * strength folded in, alpha = total rank, so that the output is exactly the sum of the files' contributions.
-     */
-    static LoraWeights combined(List<Path> files, double strength, TensorArena arena) throws java.io.IOException {
-        Map<String, List<LoraWeights.Adapter>> byModule = new LinkedHashMap<>();
-        for (Path f : files)
-            LoraReader.read(f, arena).adapters().forEach((name, ad) -> byModule.computeIfAbsent(name, k -> new ArrayList<>()).add(ad));
-        Map<String, LoraWeights.Adapter> out = new LinkedHashMap<>();
-        try (var s = arena.enter()) {
-            byModule.forEach((name, list) -> {
-                Tensor[] as = new Tensor[list.size()], bs = new Tensor[list.size()];
-                int rank = 0;
-                for (int i = 0; i < list.size(); i++) {
-                    LoraWeights.Adapter ad = list.get(i);
-                    as[i] = ad.a().to(DType.F32);
-                    bs[i] = ad.b().to(DType.F32).mul(ad.scale() * strength);
-                    rank += ad.rank();
-                }
-                out.put(name, new LoraWeights.Adapter(Layouts.concat(0, as), Layouts.concat(1, bs), rank));
-            });
-        }
-        return new LoraWeights(out, DType.F32, 0, "true", Map.of());
+    private ModelLocation location(TrainConfig cfg) {
+        if (model == null && cfg != null) return cfg.model().location();
+        Problems problems = new Problems();
+        ModelLocation loc = new ModelLocator(Path.of("").toAbsolutePath(), System.getenv())
+                .locate("--model", model != null ? model : DEFAULT_MODEL, null, null, null, problems);
+        if (problems.hasErrors()) throw new ConfigException(problems.errors());
+        return loc;
+    }
+
+    private static TrainConfig loadConfig(Path file) {
+        TrainConfig c = ConfigLoader.standard().load(file, List.of());
+        for (ConfigProblem w : c.warnings()) System.err.println("warning: " + w);
+        return c;
     }
 }

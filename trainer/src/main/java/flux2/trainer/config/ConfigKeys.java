@@ -106,7 +106,8 @@ public final class ConfigKeys {
             integer("num_validation_images", 1L).min(1),
             // TREAD token routing (section 5) and reference conditioning (section 3)
             KeyDef.of("tread_config", KeyDef.Kind.JSON, null),
-            choice("conditioning_multidataset_sampling", "random", "random", "combined")
+            choice("conditioning_multidataset_sampling", "random", "random", "combined"),
+            bool("validation_on_startup", false)
     ), Set.of(
             // SimpleTuner keys with no implementation here (reported by name, then ignored)
             "revision", "variant", "text_encoder_revision", "controlnet", "fuse_qkv_projections", "fused_qkv_projections",
@@ -121,7 +122,7 @@ public final class ConfigKeys {
             "flux_fast_schedule", "flow_custom_timesteps", "flow_timesteps_mode", "mixflow_enabled", "input_perturbation",
             "offset_noise", "noise_offset", "noise_offset_probability", "snr_gamma", "huber_c", "huber_schedule",
             "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "optimizer_config", "checkpoint_epoch_interval",
-            "checkpointing_rolling_steps", "checkpoints_rolling_total_limit", "validation_epoch_interval", "validation_on_startup",
+            "checkpointing_rolling_steps", "checkpoints_rolling_total_limit", "validation_epoch_interval",
             "disable_benchmark", "validation_guidance_real", "validation_no_cfg_until_timestep", "validation_disable_unconditional",
             "validation_seed_source", "validation_randomize", "num_eval_images", "validation_image_format", "validation_preview",
             "validation_guidance_rescale", "validation_prompt_library", "validation_disable", "i_know_what_i_am_doing",

@@ -91,7 +91,8 @@ public final class ConfigLoader {
         TrainConfig.Validation validation = new TrainConfig.Validation((int) (long) s.integer("validation_step_interval"),
                 s.string("validation_prompt"), resolutions(name, s.string("validation_resolution"), problems),
                 (int) (long) s.integer("validation_num_inference_steps"), s.number("validation_guidance"), s.integer("validation_seed"),
-                s.string("validation_negative_prompt"), (int) (long) s.integer("num_validation_images"));
+                s.string("validation_negative_prompt"), (int) (long) s.integer("num_validation_images"),
+                s.bool("validation_on_startup"));
         TrainConfig.Conditioning conditioning = new TrainConfig.Conditioning(TreadConfigReader.read(name, s.json("tread_config"), problems),
                 s.string("conditioning_multidataset_sampling"));
         problems.throwIfErrors();

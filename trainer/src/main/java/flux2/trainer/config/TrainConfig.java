@@ -45,7 +45,7 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
 
     /** Validation image settings. */
     public record Validation(int stepInterval, String prompt, List<Size> resolutions, int numInferenceSteps, double guidance,
-                             Long seed, String negativePrompt, int numImages) {}
+                             Long seed, String negativePrompt, int numImages, boolean onStartup) {}
 
     /** A width and height in pixels. */
     public record Size(int width, int height) {

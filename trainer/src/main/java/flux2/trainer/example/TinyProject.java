@@ -49,42 +49,58 @@ public final class TinyProject {
         return write(root, 4, root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
     }
 
+    /** Images of the new concept in the example's dataset, and base-data images that keep the other prompts as they were. */
+    public static final int ZORBLAX_IMAGES = 16, KEEP_IMAGES = 24;
+
     /**
-     * The embedded example (examples/tiny): 16 images of the new word ("a zorblax on a white background", 32x32),
-     * LoRA rank 8, 100 steps with checkpoints every 25 (the last 2 kept) and validation every 50 at 32x32; outputs and
-     * caches under {@code outputDir}. Of the model it writes the text encoder and tokenizer; the transformer and the
-     * VAE are the pretrained miniature's, which {@code flux2 example pretrain} writes. Returns the config.json path.
+     * The embedded example (examples/tiny): a LoRA that teaches the pretrained miniature the new word "zorblax" (a
+     * purple star with a yellow outline) from {@link #ZORBLAX_IMAGES} captioned 32x32 pictures, with {@link #KEEP_IMAGES}
+     * base-data pictures (one of each colour/shape pair) mixed in so that the other prompts keep their meaning.
+     * LoRA rank 16, 800 steps at learning rate 3e-3 with the pretraining's sigma shift and guidance range. Validation
+     * draws the new word and two held-out colour/shape prompts before training (validation_on_startup), at step 400
+     * and after it. Of the model it writes the text encoder and tokenizer; the transformer and the VAE are the pretrained
+     * miniature's, which {@code flux2 example pretrain} writes. Outputs and caches go under {@code outputDir}. Returns
+     * the config.json path.
      */
     public static Path writeExample(Path root, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("train_batch_size", 1);
         c.put("gradient_accumulation_steps", 1);
-        c.put("learning_rate", 1e-3);
+        c.put("learning_rate", 3e-3);
         c.put("lr_scheduler", "constant_with_warmup");
-        c.put("lr_warmup_steps", 5);
-        c.put("max_train_steps", 100);
+        c.put("lr_warmup_steps", 20);
+        c.put("max_train_steps", 800);
         c.put("max_grad_norm", 1.0);
-        c.put("lora_rank", 8);
-        c.put("lora_alpha", 8);
+        c.put("lora_rank", 16);
+        c.put("lora_alpha", 16);
         c.put("flux_lora_target", "all");
         c.put("seed", 42);
-        c.put("checkpoint_step_interval", 25);
+        // the sigmas and guidance values of the pretraining
+        c.put("flow_schedule_auto_shift", true);
+        c.put("flow_schedule_shift", 0.0);
+        c.put("flux_guidance_mode", "random-range");
+        c.put("flux_guidance_min", 1.0);
+        c.put("flux_guidance_max", 5.0);
+        c.put("checkpoint_step_interval", 400);
         c.put("checkpoints_total_limit", 2);
-        c.put("validation_step_interval", 50);
+        c.put("validation_step_interval", 400);
+        c.put("validation_on_startup", true);
         c.put("validation_prompt", Shapes.newWordPrompt());
         c.put("validation_resolution", MiniModel.IMAGE_SIZE + "x" + MiniModel.IMAGE_SIZE);
-        c.put("validation_num_inference_steps", 8);
+        c.put("validation_num_inference_steps", 20);
         c.put("validation_guidance", 4.0);
         c.put("validation_seed", 3);
+        c.put("num_validation_images", 2);
         Map<String, String> library = new LinkedHashMap<>();
-        library.put("purplestar", "a purple star on a white background");
-        library.put("redsq", "a red square on a white background");
+        library.put("blue_triangle", "a blue triangle on a white background");
+        library.put("green_circle", "a green circle on a white background");
         Path model = root.resolve("model");
         try (TensorArena a = TensorArena.open("tiny-example")) {
             TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
             TinyModel.writeTokenizer(model.resolve("tokenizer"));
         }
-        Shapes.write(root.resolve("data"), "img", Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, 16), MiniModel.IMAGE_SIZE);
+        Shapes.write(root.resolve("data"), Shapes.NEW_WORD, Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, ZORBLAX_IMAGES), MiniModel.IMAGE_SIZE);
+        Shapes.write(root.resolve("data"), "shape", Shapes.scenes(EXAMPLE_DATA_SEED + 1, KEEP_IMAGES), MiniModel.IMAGE_SIZE);
         return writeConfigs(root, MiniModel.IMAGE_SIZE, outputDir, outputDir.resolve("cache"), library, c);
     }
 

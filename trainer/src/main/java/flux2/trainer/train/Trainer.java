@@ -149,6 +149,8 @@ public final class Trainer {
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
                     + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
 
+            // the base model's images at step 0, to compare the trained ones with
+            if (step == 0 && config.validation().onStartup()) images.addAll(validator.run(0, model, lora));
             ProgressLine bar = new ProgressLine(out, "train", total, step, 1000);
             double lastLoss = Double.NaN;
             while (step < total) {

@@ -58,6 +58,50 @@ class SampleCommandTest {
     }
 
     @Test
+    void configGivesModelAndValidationSettingsAndCountWritesSeedsInARow() throws Exception {
+        Path cfg = flux2.trainer.example.TinyProject.write(dir.resolve("project"), java.util.Map.of());
+        Path out = dir.resolve("samples");
+        CliRun r = CliRun.of("sample", "--config", cfg.toString(), "--prompt", "a red circle", "--prompt", "a blue square",
+                "--seed", "7", "--count", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> names;
+        try (var s = java.nio.file.Files.list(out)) {
+            names = s.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("a-blue-square_seed7.png", "a-blue-square_seed8.png", "a-blue-square_seed9.png",
+                "a-red-circle_seed7.png", "a-red-circle_seed8.png", "a-red-circle_seed9.png"), names);
+        BufferedImage img = ImageIO.read(out.resolve("a-red-circle_seed8.png").toFile());
+        assertEquals(32, img.getWidth(), "validation_resolution of the config");
+        assertEquals(32, img.getHeight());
+
+        // the second image of the series is the single image of its seed
+        Path single = dir.resolve("single.png");
+        assertEquals(0, CliRun.of("sample", "--config", cfg.toString(), "--prompt", "a red circle", "--seed", "8", "-o", single.toString()).code());
+        BufferedImage one = ImageIO.read(single.toFile());
+        assertArrayEquals(img.getRGB(0, 0, 32, 32, null, 0, 32), one.getRGB(0, 0, 32, 32, null, 0, 32));
+        BufferedImage other = ImageIO.read(out.resolve("a-red-circle_seed9.png").toFile());
+        assertFalse(java.util.Arrays.equals(img.getRGB(0, 0, 32, 32, null, 0, 32), other.getRGB(0, 0, 32, 32, null, 0, 32)), "seeds differ");
+    }
+
+    @Test
+    void severalImagesNeedAFolder() throws Exception {
+        Path model = TinyModel.write(dir.resolve("model"), 3);
+        CliRun r = CliRun.of("sample", "--model", model.toString(), "--prompt", "x", "--count", "2", "-o", dir.resolve("x.png").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--out DIR"), r.err());
+        r = CliRun.of("sample", "--model", model.toString(), "--prompt", "x", "--out", dir.toString(), "-o", dir.resolve("x.png").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not both"), r.err());
+    }
+
+    @Test
+    void missingConfigIsNamed() {
+        CliRun r = CliRun.of("sample", "--config", dir.resolve("nope.json").toString(), "--prompt", "x", "-o", dir.resolve("x.png").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nope.json"), r.err());
+    }
+
+    @Test
     void badSizeIsRefused() throws Exception {
         Path model = TinyModel.write(dir.resolve("model"), 3);
         assertEquals(1, Main.run("sample", "--model", model.toString(), "--prompt", "x", "--width", "30", "-o", dir.resolve("x.png").toString()));

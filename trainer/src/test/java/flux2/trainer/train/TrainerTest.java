@@ -51,6 +51,20 @@ class TrainerTest {
     }
 
     @Test
+    void validationOnStartupDrawsTheBaseModelAtStepZero() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("validation_on_startup", true, "max_train_steps", 1));
+        assertEquals(0, Main.run("train", "--config", cfg.toString()));
+        Path before = dir.resolve("output/validation_images/step_0_validation_0_32x32.png");
+        assertTrue(Files.isRegularFile(dir.resolve("output/validation_images/step_0_redsq_0_32x32.png")));
+        // the LoRA starts at zero, so step 0 is the base model: what sample draws with the config's validation settings
+        Path base = dir.resolve("base.png");
+        assertEquals(0, Main.run("sample", "--config", cfg.toString(), "--prompt", "a square", "-o", base.toString()));
+        var a = ImageIO.read(before.toFile());
+        var b = ImageIO.read(base.toFile());
+        assertArrayEquals(a.getRGB(0, 0, 32, 32, null, 0, 32), b.getRGB(0, 0, 32, 32, null, 0, 32));
+    }
+
+    @Test
     void resumedRunEqualsStraightRunBitForBit() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("lr_scheduler", "linear", "lr_warmup_steps", 1, "gradient_accumulation_steps", 2,
                 "checkpoint_step_interval", 100, "validation_step_interval", 100, "max_train_steps", 4));

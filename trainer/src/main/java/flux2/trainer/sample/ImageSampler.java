@@ -1,0 +1,146 @@
+package flux2.trainer.sample;
+
+import flux2.model.flux2.lora.LoraFiles;
+import flux2.model.flux2.lora.LoraReader;
+import flux2.model.flux2.lora.LoraWeights;
+import flux2.model.image.ImageFiles;
+import flux2.model.vae.AutoEncoder;
+import flux2.quant.Precision;
+import flux2.tensor.DType;
+import flux2.tensor.Layouts;
+import flux2.tensor.Rng;
+import flux2.tensor.Tensor;
+import flux2.tensor.TensorArena;
+import flux2.trainer.config.ModelLocation;
+import flux2.trainer.models.ModelParts;
+import flux2.trainer.train.Generator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Text-to-image with a base model and optional LoRA files, loaded once for many images: the prompts are encoded
+ * first and the text encoder closed (so that it and the transformer are never in memory together), then every
+ * image of a (prompt, seed) pair is generated with noise from {@code new Rng(seed)}.
+ */
+public final class ImageSampler implements AutoCloseable {
+    /** Image size in pixels, Euler steps and embedded guidance. */
+    public record Settings(int width, int height, int steps, double guidance) {
+        public Settings {
+            if (width % 16 != 0 || height % 16 != 0 || width <= 0 || height <= 0)
+                throw new IllegalArgumentException("width and height must be positive multiples of 16, got " + width + "x" + height);
+            if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+        }
+    }
+
+    private final TensorArena keep;
+    private final Map<String, Tensor> contexts;
+    private final ModelParts.Transformer transformer;
+    private final AutoEncoder vae;
+    private final TensorArena loraArena;
+    private final Generator generator;
+
+    private ImageSampler(TensorArena keep, Map<String, Tensor> contexts, ModelParts.Transformer transformer, AutoEncoder vae, TensorArena loraArena) {
+        this.keep = keep;
+        this.contexts = contexts;
+        this.transformer = transformer;
+        this.vae = vae;
+        this.loraArena = loraArena;
+        this.generator = new Generator(transformer.model(), vae);
+    }
+
+    /**
+     * Encodes {@code prompts} and loads the model at {@code loc} with {@code loras} (each at {@code loraScale});
+     * {@code basePrecision} and {@code textPrecision} quantize the transformer and text encoder as training does
+     * ("no_change": as stored).
+     */
+    public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
+                                    String basePrecision, String textPrecision) throws IOException {
+        for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
+        TensorArena keep = TensorArena.create("sample-prompts");
+        ModelParts.Transformer tr = null;
+        AutoEncoder vae = null;
+        TensorArena loraArena = null;
+        try {
+            Map<String, Tensor> contexts = new LinkedHashMap<>();
+            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); TensorArena q = TensorArena.create("sample-text-quantized")) {
+                Precision.apply(textPrecision, te.model(), name -> true, q);
+                for (String p : prompts) {
+                    if (contexts.containsKey(p)) continue;
+                    try (var s = keep.enter()) {
+                        // rounded to BF16 as the text cache stores them, so that training, validation and sampling see the same prompts
+                        contexts.put(p, te.embedder().encode(List.of(p)).promptEmbeds().to(DType.BF16).to(DType.F32));
+                    }
+                }
+            }
+            tr = ModelParts.transformer(loc);
+            Precision.apply(basePrecision, tr.model(), name -> true, tr.arena());
+            vae = ModelParts.vae(loc);
+            loraArena = TensorArena.create("sample-lora");
+            if (!loras.isEmpty())
+                LoraFiles.attach(tr.model(), combined(loras, loraScale, loraArena), 0, 0, loraArena).setTraining(false);
+            return new ImageSampler(keep, contexts, tr, vae, loraArena);
+        } catch (IOException | RuntimeException e) {
+            if (loraArena != null) loraArena.close();
+            if (vae != null) vae.close();
+            if (tr != null) tr.close();
+            keep.close();
+            throw e;
+        }
+    }
+
+    /** The image [1, 3, H, W] in [-1, 1] (current arena) of an encoded prompt and a seed. */
+    public Tensor generate(String prompt, long seed, Settings s) {
+        Tensor ctx = contexts.get(prompt);
+        if (ctx == null) throw new IllegalArgumentException("prompt was not encoded when the sampler was opened: " + prompt);
+        return generator.generate(ctx, s.width(), s.height(), s.steps(), s.guidance(), new Rng(seed));
+    }
+
+    /** Generates the image of {@code prompt} and {@code seed} and writes it as a PNG (parent folders created). */
+    public Path write(String prompt, long seed, Settings s, Path file) throws IOException {
+        try (var a = TensorArena.open("sample-image")) {
+            Tensor img = generate(prompt, seed, s);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            ImageFiles.writePng(img, file);
+        }
+        return file;
+    }
+
+    @Override
+    public void close() {
+        loraArena.close();
+        vae.close();
+        transformer.close();
+        keep.close();
+    }
+
+    /**
+     * Several LoRA files as one adapter per module: A stacked, B side by side with each file's alpha / rank and the
+     * strength folded in, alpha = total rank, so that the output is exactly the sum of the files' contributions.
+     */
+    static LoraWeights combined(List<Path> files, double strength, TensorArena arena) throws IOException {
+        Map<String, List<LoraWeights.Adapter>> byModule = new LinkedHashMap<>();
+        for (Path f : files)
+            LoraReader.read(f, arena).adapters().forEach((name, ad) -> byModule.computeIfAbsent(name, k -> new ArrayList<>()).add(ad));
+        Map<String, LoraWeights.Adapter> out = new LinkedHashMap<>();
+        try (var s = arena.enter()) {
+            byModule.forEach((name, list) -> {
+                Tensor[] as = new Tensor[list.size()], bs = new Tensor[list.size()];
+                int rank = 0;
+                for (int i = 0; i < list.size(); i++) {
+                    LoraWeights.Adapter ad = list.get(i);
+                    as[i] = ad.a().to(DType.F32);
+                    bs[i] = ad.b().to(DType.F32).mul(ad.scale() * strength);
+                    rank += ad.rank();
+                }
+                out.put(name, new LoraWeights.Adapter(Layouts.concat(0, as), Layouts.concat(1, bs), rank));
+            });
+        }
+        return new LoraWeights(out, DType.F32, 0, "true", Map.of());
+    }
+}
