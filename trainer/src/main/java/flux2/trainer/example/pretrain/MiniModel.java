@@ -33,7 +33,7 @@ public final class MiniModel {
 
     /** The transformer: 32 channels in, 48-wide text, hidden 64 in 2 heads of 32, 2 double and 2 single blocks. */
     public static Flux2Config transformerConfig() {
-        return new Flux2Config(32, 48, 64, 2, 2, 2, new int[]{8, 8, 8, 8}, 2000, 3.0, true);
+        return new Flux2Config(32, 48, 96, 3, 2, 3, new int[]{8, 8, 8, 8}, 2000, 3.0, true);
     }
 
     /**
