@@ -26,6 +26,13 @@ public interface Backend {
     /** hostDst (a host tensor of the same shape and dtype) = src (of this backend). */
     default void download(Tensor src, Tensor hostDst) { copy(src, hostDst); }
 
+    /**
+     * Marks the start of a repeated stretch of work: the same key means the same operations on the same shapes
+     * and arenas allocated in the same order. A backend that can capture launches (TornadoVM, CUDA graphs) may
+     * record the first occurrence and replay it, falling back to eager launches when the sequence differs.
+     */
+    default ExecutionPlan plan(String key) { return ExecutionPlan.EAGER; }
+
     /** dst = src, elementwise over equal shapes, converting dtypes; either may be strided. */
     void copy(Tensor src, Tensor dst);
 

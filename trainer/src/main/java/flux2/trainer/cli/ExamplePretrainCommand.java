@@ -30,7 +30,7 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
     @Option(names = "--vae-batch", defaultValue = "8", description = "Images per VAE step (default ${DEFAULT-VALUE}).")
     int vaeBatch;
 
-    @Option(names = "--steps", defaultValue = "4000", description = "Transformer training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "6000", description = "Transformer training steps (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--batch", defaultValue = "16", description = "Images per transformer step (default ${DEFAULT-VALUE}).")

@@ -161,7 +161,8 @@ public final class Trainer {
                 for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
                     if (lora != null) lora.setStep(step * t.gradientAccumulationSteps() + micro);
                     Batch batch = data.sampler().next();
-                    try (var a = TensorArena.open("step")) {
+                    // one plan per micro-step: a backend that captures launches records the step once and replays it
+                    try (var a = TensorArena.open("step"); var plan = device.plan("micro_step")) {
                         long microIndex = step * t.gradientAccumulationSteps() + micro;
                         Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng,
                                 ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
@@ -174,24 +175,35 @@ public final class Trainer {
                         loss += v / t.gradientAccumulationSteps();
                     }
                 }
-                double norm = GradClip.globalNorm(params.values());
-                if (!Double.isFinite(norm))
-                    throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
-                            + "; stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
-                clip(params, t);
-                opt.step();
-                opt.zeroGrad();
+                double norm;
+                // the update's temporaries (clipped gradients) die with it: nothing of a step may outlive the step
+                try (var u = TensorArena.open("update")) {
+                    norm = GradClip.globalNorm(params.values());
+                    if (!Double.isFinite(norm))
+                        throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
+                                + "; stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                    clip(params, t);
+                    opt.step();
+                    opt.zeroGrad();
+                }
                 step++;
                 lastLoss = loss;
                 double seconds = (System.nanoTime() - started) / 1e9;
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
                 if (step % config.checkpoints().stepInterval() == 0 && step < total) {
-                    Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
+                    Path cp;
+                    try (var c = TensorArena.open("checkpoint")) {
+                        cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
+                    }
                     out.println();
                     out.println("saved " + cp);
                 }
-                if (step % config.validation().stepInterval() == 0 && step < total) images.addAll(validator.run(step, model, lora));
+                if (step % config.validation().stepInterval() == 0 && step < total) {
+                    try (var v = TensorArena.open("validation")) {
+                        images.addAll(validator.run(step, model, lora));
+                    }
+                }
                 if (step == stopAfter && step < total) {
                     Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
                     out.println();

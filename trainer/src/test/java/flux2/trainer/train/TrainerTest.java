@@ -65,6 +65,20 @@ class TrainerTest {
     }
 
     @Test
+    void longerRunsKeepNoMoreMemory() throws Exception {
+        // every step's tensors (forward, backward, clipping, update) must die with the step: a run of 6 steps may
+        // leave no more in the never-closed global arena than a run of 2
+        Path cfg = TinyProject.write(dir, Map.of("checkpoint_step_interval", 100, "validation_step_interval", 100,
+                "max_grad_norm", 0.5, "grad_clip_method", "value"));
+        long before = TensorArena.global().bytes();
+        new Trainer(load(cfg, "--output_dir", dir.resolve("two").toString(), "--max_train_steps", "2"), quiet()).run();
+        long two = TensorArena.global().bytes() - before;
+        new Trainer(load(cfg, "--output_dir", dir.resolve("six").toString(), "--max_train_steps", "6"), quiet()).run();
+        long six = TensorArena.global().bytes() - before - two;
+        assertEquals(two, six, "global-arena bytes left by a 2-step and a 6-step run");
+    }
+
+    @Test
     void resumedRunEqualsStraightRunBitForBit() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("lr_scheduler", "linear", "lr_warmup_steps", 1, "gradient_accumulation_steps", 2,
                 "checkpoint_step_interval", 100, "validation_step_interval", 100, "max_train_steps", 4));

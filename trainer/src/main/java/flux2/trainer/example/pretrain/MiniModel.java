@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * The sizes of the pretrained miniature FLUX.2 of the embedded example, and the initial transformer weights its
- * full training starts from. Images are 32x32: the VAE has 3 levels (8, 16, 16 channels, z 4), so with the 2x2
- * patch a token covers 8x8 pixels and carries 16 channels, and an image is 4x4 tokens. The text encoder is
+ * full training starts from. Images are 32x32: the VAE has 3 levels (12, 24, 24 channels, z 8), so with the 2x2
+ * patch a token covers 8x8 pixels and carries 32 channels, and an image is 4x4 tokens. A latent pixel keeps 8 numbers
+ * of 48 (4x4 RGB), the real VAE's ratio; with z 4 a 2-pixel outline blurred into its fill. The text encoder is
  * {@link flux2.trainer.example.TinyModel}'s (48-wide features).
  */
 public final class MiniModel {
@@ -25,14 +26,14 @@ public final class MiniModel {
     /** Side of the training images in pixels. */
     public static final int IMAGE_SIZE = 32;
 
-    /** The VAE: ch 8, levels 1/2/2, one ResNet block per level, z 4, 4 GroupNorm groups, quant convs and mid attention. */
+    /** The VAE: ch 12, levels 1/2/2, one ResNet block per level, z 8, 4 GroupNorm groups, quant convs and mid attention. */
     public static VaeConfig vaeConfig() {
-        return new VaeConfig(3, 8, 3, new int[]{1, 2, 2}, 1, 4, 4, true, true, 1e-4, 2);
+        return new VaeConfig(3, 12, 3, new int[]{1, 2, 2}, 1, 8, 4, true, true, 1e-4, 2);
     }
 
-    /** The transformer: 16 channels in, 48-wide text, hidden 64 in 2 heads of 32, 2 double and 2 single blocks. */
+    /** The transformer: 32 channels in, 48-wide text, hidden 64 in 2 heads of 32, 2 double and 2 single blocks. */
     public static Flux2Config transformerConfig() {
-        return new Flux2Config(16, 48, 64, 2, 2, 2, new int[]{8, 8, 8, 8}, 2000, 3.0, true);
+        return new Flux2Config(32, 48, 96, 3, 2, 3, new int[]{8, 8, 8, 8}, 2000, 3.0, true);
     }
 
     /**

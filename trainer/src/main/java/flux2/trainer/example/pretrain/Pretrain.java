@@ -36,7 +36,7 @@ public final class Pretrain {
     public record Options(int images, int vaeSteps, int vaeBatch, double vaeLr, int steps, int batch, double lr, long seed) {
         /** The settings of the committed weights. */
         public static Options defaults() {
-            return new Options(2400, 1000, 8, 2e-3, 4000, 16, 1e-3, 1);
+            return new Options(2400, 1000, 8, 2e-3, 6000, 16, 1e-3, 1);
         }
     }
 
