@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,21 +28,12 @@ public final class ExampleTinyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!force && Files.isDirectory(out) && !isEmpty(out)) {
-            System.err.println("error: " + out + " is not empty; use --force to write over it");
-            return 2;
-        }
+        if (ExampleFolders.refuses(out, force)) return 2;
         Path cfg = TinyProject.writeExample(out, outputDir);
         System.out.println("wrote " + out + "; train with: flux2-trainer train --config " + cfg);
         if (!Files.isDirectory(out.resolve("model/transformer")) || !Files.isDirectory(out.resolve("model/vae")))
             System.out.println("the pretrained transformer and VAE are missing: write them with: flux2-trainer example pretrain --out "
                     + out.resolve("model") + " (or copy examples/tiny/model/transformer and vae)");
         return 0;
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
     }
 }

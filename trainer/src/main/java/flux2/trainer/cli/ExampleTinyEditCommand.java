@@ -2,10 +2,8 @@ package flux2.trainer.cli;
 
 import flux2.trainer.example.TinyEditProject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,18 +28,9 @@ public final class ExampleTinyEditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!force && Files.isDirectory(out) && !isEmpty(out)) {
-            System.err.println("error: " + out + " is not empty; use --force to write over it");
-            return 2;
-        }
+        if (ExampleFolders.refuses(out, force)) return 2;
         Path cfg = TinyEditProject.writeExample(out, model, outputDir);
         System.out.println("wrote " + out + "; train with: flux2-trainer train --config " + cfg);
         return 0;
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
     }
 }
