@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         description = {"Sample the held-out colour/shape prompts and the new word of the shapes example and judge every image by pixel "
                 + "statistics (dominant named colour, best shape template by mask IoU, the zorblax).",
                 "Prints one JSON line per prompt and an overall line per model (\"base\", and \"lora\" with --lora) and writes them "
-                        + "with the PNGs (DIR/base, DIR/lora) to DIR/evaluation.jsonl. Model, size, steps and guidance come from the config."})
+                        + "with the PNGs (DIR/base, DIR/lora) to DIR/evaluation.jsonl. Model, size, steps and guidance (embedded and classifier-free) come from the config."})
 public final class ExampleEvaluateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -76,8 +76,10 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
         TrainConfig.Validation v = cfg.validation();
         if (v.resolutions().isEmpty()) throw new IllegalArgumentException(config + ": validation_resolution is not set; the evaluation samples at that size");
         ImageSampler.Settings settings = new ImageSampler.Settings(v.resolutions().getFirst().width(), v.resolutions().getFirst().height(),
-                steps != null ? steps : v.numInferenceSteps(), v.guidance());
+                steps != null ? steps : v.numInferenceSteps(), v.guidance(), v.guidanceReal(), v.negativePrompt(), v.noCfgUntilTimestep());
         List<String> ps = prompts != null ? prompts : defaultPrompts();
+        List<String> encoded = new ArrayList<>(ps);
+        if (settings.realCfg()) encoded.add(settings.negativePrompt());
 
         List<String> lines = new ArrayList<>();
         List<String> variants = lora == null ? List.of("base") : List.of("base", "lora");
@@ -85,7 +87,7 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
         for (String variant : variants) {
             List<Path> loras = variant.equals("lora") ? List.of(lora) : List.of();
             Evaluation.Result r;
-            try (ImageSampler sampler = ImageSampler.open(cfg.model().location(), ps, loras, 1.0, cfg.model().baseModelPrecision(),
+            try (ImageSampler sampler = ImageSampler.open(cfg.model().location(), encoded, loras, 1.0, cfg.model().baseModelPrecision(),
                     cfg.model().textEncoderPrecision())) {
                 r = Evaluation.run(sampler, ps, settings, seed, count, out.resolve(variant));
             }

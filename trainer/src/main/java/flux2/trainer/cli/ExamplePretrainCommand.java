@@ -39,17 +39,30 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Transformer learning rate (default ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--caption-dropout", defaultValue = "0.1", description = "Share of transformer samples trained on the empty prompt, "
+            + "for classifier-free guidance (default ${DEFAULT-VALUE}).")
+    double captionDropout;
+
+    @Option(names = "--continue-from", paramLabel = "DIR", description = "A model folder to continue from: its VAE is kept and its "
+            + "transformer trained further (the VAE training is skipped).")
+    Path from;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the data and both trainings (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
-        if (images < 24 || vaeSteps < 1 || vaeBatch < 1 || steps < 1 || batch < 1 || !(lr > 0)) {
-            System.err.println("error: --images must be at least 24 (one per colour and shape) and --vae-steps, --vae-batch, --steps, "
-                    + "--batch and --lr positive");
+        if (images < 24 || vaeSteps < 1 || vaeBatch < 1 || steps < 1 || batch < 1 || !(lr > 0) || !(captionDropout >= 0 && captionDropout <= 1)) {
+            System.err.println("error: --images must be at least 24 (one per colour and shape), --vae-steps, --vae-batch, --steps, "
+                    + "--batch and --lr positive, and --caption-dropout from 0 to 1");
             return 2;
         }
-        Path model = Pretrain.run(work, new Pretrain.Options(images, vaeSteps, vaeBatch, Pretrain.Options.defaults().vaeLr(), steps, batch, lr, seed), System.out);
+        if (from != null && !(Files.isDirectory(from.resolve("vae")) && Files.isDirectory(from.resolve("transformer")))) {
+            System.err.println("error: --continue-from " + from + " is not a model folder: it needs vae/ and transformer/");
+            return 2;
+        }
+        Path model = Pretrain.run(work, new Pretrain.Options(images, vaeSteps, vaeBatch, Pretrain.Options.defaults().vaeLr(), steps, batch, lr, seed,
+                captionDropout), from, System.out);
         for (String part : new String[]{"transformer", "vae", "text_encoder", "tokenizer"}) replace(model.resolve(part), out.resolve(part));
         System.out.println("wrote " + out);
         return 0;

@@ -54,6 +54,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--guidance", description = "Embedded guidance (default: the config's validation guidance, else 4.0).")
     Double guidance;
 
+    @Option(names = "--guidance-real", paramLabel = "S", description = "Classifier-free guidance scale; above 1 each step also runs the "
+            + "negative prompt (default: the config's validation_guidance_real, else 1.0: off).")
+    Double guidanceReal;
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "Negative prompt of classifier-free guidance "
+            + "(default: the config's validation_negative_prompt, else the empty prompt).")
+    String negativePrompt;
+
     @Option(names = "--seed", description = "Noise seed of the first image (default: the config's validation_seed, else 0).")
     Long seed;
 
@@ -79,12 +87,17 @@ public final class SampleCommand implements Callable<Integer> {
                 width != null ? width : size != null ? size.width() : 1024,
                 height != null ? height : size != null ? size.height() : 1024,
                 steps != null ? steps : v != null ? v.numInferenceSteps() : 50,
-                guidance != null ? guidance : v != null ? v.guidance() : 4.0);
+                guidance != null ? guidance : v != null ? v.guidance() : 4.0,
+                guidanceReal != null ? guidanceReal : v != null ? v.guidanceReal() : 1.0,
+                negativePrompt != null ? negativePrompt : v != null ? v.negativePrompt() : "",
+                v != null ? v.noCfgUntilTimestep() : 0);
+        List<String> encoded = new ArrayList<>(prompts);
+        if (settings.realCfg()) encoded.add(settings.negativePrompt());
         long first = seed != null ? seed : v != null && v.seed() != null ? v.seed() : 0;
         ModelLocation loc = location(cfg);
         String basePrecision = cfg == null ? "no_change" : cfg.model().baseModelPrecision();
         String textPrecision = cfg == null ? "no_change" : cfg.model().textEncoderPrecision();
-        try (ImageSampler sampler = ImageSampler.open(loc, prompts, loras, loraScale, basePrecision, textPrecision)) {
+        try (ImageSampler sampler = ImageSampler.open(loc, encoded, loras, loraScale, basePrecision, textPrecision)) {
             for (String p : prompts) {
                 for (int k = 0; k < count; k++) {
                     long s = first + k;

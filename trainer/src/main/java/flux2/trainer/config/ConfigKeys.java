@@ -69,6 +69,7 @@ public final class ConfigKeys {
             number("optimizer_beta1", null),
             number("optimizer_beta2", null),
             choice("loss_type", "l2", "l2").notImplemented("huber", "smooth_l1"),
+            number("caption_dropout_probability", 0.0).min(0),
             // flow matching (section 2.2) and guidance (2.4)
             number("flow_sigmoid_scale", 1.0),
             number("flow_schedule_shift", 3.0).min(0),
@@ -103,6 +104,8 @@ public final class ConfigKeys {
             number("validation_guidance", 7.5),
             integer("validation_seed", null),
             string("validation_negative_prompt", "blurry, cropped, ugly"),
+            number("validation_guidance_real", 1.0).min(0),
+            integer("validation_no_cfg_until_timestep", 2L).min(0),
             integer("num_validation_images", 1L).min(1),
             // TREAD token routing (section 5) and reference conditioning (section 3)
             KeyDef.of("tread_config", KeyDef.Kind.JSON, null),
@@ -123,7 +126,7 @@ public final class ConfigKeys {
             "offset_noise", "noise_offset", "noise_offset_probability", "snr_gamma", "huber_c", "huber_schedule",
             "adam_beta1", "adam_beta2", "adam_weight_decay", "adam_epsilon", "optimizer_config", "checkpoint_epoch_interval",
             "checkpointing_rolling_steps", "checkpoints_rolling_total_limit", "validation_epoch_interval",
-            "disable_benchmark", "validation_guidance_real", "validation_no_cfg_until_timestep", "validation_disable_unconditional",
+            "disable_benchmark", "validation_disable_unconditional",
             "validation_seed_source", "validation_randomize", "num_eval_images", "validation_image_format", "validation_preview",
             "validation_guidance_rescale", "validation_prompt_library", "validation_disable", "i_know_what_i_am_doing",
             "allow_dataset_oversubscription"

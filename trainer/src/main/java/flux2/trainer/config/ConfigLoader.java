@@ -92,7 +92,7 @@ public final class ConfigLoader {
                 s.string("validation_prompt"), resolutions(name, s.string("validation_resolution"), problems),
                 (int) (long) s.integer("validation_num_inference_steps"), s.number("validation_guidance"), s.integer("validation_seed"),
                 s.string("validation_negative_prompt"), (int) (long) s.integer("num_validation_images"),
-                s.bool("validation_on_startup"));
+                s.bool("validation_on_startup"), s.number("validation_guidance_real"), (int) (long) s.integer("validation_no_cfg_until_timestep"));
         TrainConfig.Conditioning conditioning = new TrainConfig.Conditioning(TreadConfigReader.read(name, s.json("tread_config"), problems),
                 s.string("conditioning_multidataset_sampling"));
         problems.throwIfErrors();
@@ -134,11 +134,13 @@ public final class ConfigLoader {
         double b2 = s.number("optimizer_beta2") != null ? s.number("optimizer_beta2") : 0.999;
         for (var e : Map.of("optimizer_beta1", b1, "optimizer_beta2", b2).entrySet())
             if (e.getValue() < 0 || e.getValue() >= 1) problems.error(file, e.getKey(), e.getValue() + " is out of range: expected 0 <= beta < 1");
+        double dropout = s.number("caption_dropout_probability");
+        if (dropout > 1) problems.error(file, "caption_dropout_probability", dropout + " is out of range: expected a probability from 0 to 1");
         return new TrainConfig.Training((int) (long) s.integer("train_batch_size"), (int) (long) s.integer("gradient_accumulation_steps"),
                 s.bool("gradient_checkpointing"), s.number("learning_rate"), s.string("lr_scheduler"),
                 (int) (long) s.integer("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, (int) epochs,
                 s.number("max_grad_norm"), s.string("grad_clip_method"), s.string("optimizer"), b1, b2, 1e-2,
-                torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"));
+                torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"), dropout);
     }
 
     private static TrainConfig.Flow flow(String file, Settings s, Problems problems) {

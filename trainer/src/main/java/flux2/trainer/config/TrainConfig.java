@@ -25,11 +25,15 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
         public boolean full() { return "full".equals(type); }
     }
 
-    /** Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". */
+    /**
+     * Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". captionDropout is the probability that a sample
+     * is trained on the empty caption instead of its own, which teaches the unconditional prediction that
+     * classifier-free guidance needs.
+     */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,
                            String lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
                            int numTrainEpochs, double maxGradNorm, String gradClipMethod, String optimizer, double beta1,
-                           double beta2, double weightDecay, double epsilon, String lossType) {}
+                           double beta2, double weightDecay, double epsilon, String lossType, double captionDropout) {}
 
     /** Flow-matching sigma sampling (spec section 2.2) and the guidance fed to the dev transformer (2.4). */
     public record Flow(double sigmoidScale, double scheduleShift, boolean autoShift, boolean uniformSchedule,
@@ -43,9 +47,16 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
     /** When checkpoints are written and which one a run resumes from ("latest", a path, or "" for none). */
     public record Checkpoints(int stepInterval, int totalLimit, String resumeFrom) {}
 
-    /** Validation image settings. */
+    /**
+     * Validation image settings. guidanceReal above 1 turns on classifier-free guidance with the negative prompt, from
+     * sampling step noCfgUntilTimestep on (the embedded guidance is used either way).
+     */
     public record Validation(int stepInterval, String prompt, List<Size> resolutions, int numInferenceSteps, double guidance,
-                             Long seed, String negativePrompt, int numImages, boolean onStartup) {}
+                             Long seed, String negativePrompt, int numImages, boolean onStartup, double guidanceReal,
+                             int noCfgUntilTimestep) {
+        /** True when sampling runs a second, negative-prompt forward per step. */
+        public boolean realCfg() { return guidanceReal > 1; }
+    }
 
     /** A width and height in pixels. */
     public record Size(int width, int height) {

@@ -28,13 +28,28 @@ import java.util.Map;
  * image of a (prompt, seed) pair is generated with noise from {@code new Rng(seed)}.
  */
 public final class ImageSampler implements AutoCloseable {
-    /** Image size in pixels, Euler steps and embedded guidance. */
-    public record Settings(int width, int height, int steps, double guidance) {
+    /**
+     * Image size in pixels, Euler steps, embedded guidance, and classifier-free guidance: guidanceReal above 1 guides
+     * away from negativePrompt (which must be among the opened prompts) from step cfgFromStep on.
+     */
+    public record Settings(int width, int height, int steps, double guidance, double guidanceReal, String negativePrompt, int cfgFromStep) {
         public Settings {
             if (width % 16 != 0 || height % 16 != 0 || width <= 0 || height <= 0)
                 throw new IllegalArgumentException("width and height must be positive multiples of 16, got " + width + "x" + height);
             if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+            if (guidanceReal < 0) throw new IllegalArgumentException("the classifier-free guidance scale must be at least 0, got " + guidanceReal);
+            if (cfgFromStep < 0) throw new IllegalArgumentException("the first classifier-free guidance step must be at least 0, got " + cfgFromStep);
+            if (guidanceReal > 1 && negativePrompt == null)
+                throw new IllegalArgumentException("classifier-free guidance " + guidanceReal + " needs a negative prompt (\"\" for the empty one)");
         }
+
+        /** Embedded guidance only, one forward per step. */
+        public Settings(int width, int height, int steps, double guidance) {
+            this(width, height, steps, guidance, 1.0, null, 0);
+        }
+
+        /** True when each step also runs the negative prompt. */
+        public boolean realCfg() { return guidanceReal > 1; }
     }
 
     private final TensorArena keep;
@@ -97,7 +112,13 @@ public final class ImageSampler implements AutoCloseable {
     public Tensor generate(String prompt, long seed, Settings s) {
         Tensor ctx = contexts.get(prompt);
         if (ctx == null) throw new IllegalArgumentException("prompt was not encoded when the sampler was opened: " + prompt);
-        return generator.generate(ctx, s.width(), s.height(), s.steps(), s.guidance(), new Rng(seed));
+        Generator.RealCfg cfg = null;
+        if (s.realCfg()) {
+            Tensor neg = contexts.get(s.negativePrompt());
+            if (neg == null) throw new IllegalArgumentException("negative prompt was not encoded when the sampler was opened: " + s.negativePrompt());
+            cfg = new Generator.RealCfg(neg, s.guidanceReal(), s.cfgFromStep());
+        }
+        return generator.generate(ctx, null, null, s.width(), s.height(), s.steps(), s.guidance(), cfg, new Rng(seed));
     }
 
     /** Generates the image of {@code prompt} and {@code seed} and writes it as a PNG (parent folders created). */

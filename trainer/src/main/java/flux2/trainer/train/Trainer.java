@@ -26,7 +26,6 @@ import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.trainer.cache.Caches;
-import flux2.trainer.config.PromptEntry;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
@@ -95,8 +94,10 @@ public final class Trainer {
 
         TrainingData data = TrainingData.open(config, seed, out::println);
         Caches caches = Caches.of(config, data);
-        List<String> prompts = Validator.prompts(config).stream().map(PromptEntry::prompt).toList();
+        List<String> prompts = new ArrayList<>(Validator.texts(config));
+        if (t.captionDropout() > 0) prompts.add(CaptionDropout.EMPTY);
         caches.build(config, data, prompts, out);
+        CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed);
@@ -164,7 +165,7 @@ public final class Trainer {
                     // one plan per micro-step: a backend that captures launches records the step once and replays it
                     try (var a = TensorArena.open("step"); var plan = device.plan("micro_step")) {
                         long microIndex = step * t.gradientAccumulationSteps() + micro;
-                        Var l = microStep(model, caches, batch, sigmas, noiseRng, sigmaRng,
+                        Var l = microStep(model, caches, batch, dropout.captions(batch, microIndex), sigmas, noiseRng, sigmaRng,
                                 ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
                                 tread == null ? null : tread.router(microIndex), device);
                         double v = l.data().item();
@@ -248,8 +249,8 @@ public final class Trainer {
         return lora;
     }
 
-    /** The flow-matching loss of one batch (with its reference tokens, or null, and a TREAD router, or null). */
-    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
+    /** The flow-matching loss of one batch with these captions (with its reference tokens, or null, and a TREAD router, or null). */
+    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, List<String> captions, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
                           List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router, Backend device) {
         List<Sample> samples = batch.samples();
         int b = samples.size();
@@ -257,7 +258,7 @@ public final class Trainer {
         for (int i = 0; i < b; i++) {
             Sample s = samples.get(i);
             lat[i] = caches.latents(s.datasetId()).get(s.image()).unsqueeze(0);
-            txt[i] = caches.text().get(s.caption()).unsqueeze(0);
+            txt[i] = caches.text().get(captions.get(i)).unsqueeze(0);
         }
         Tensor grid = Layouts.concat(0, lat);
         int h = grid.size(2), w = grid.size(3);

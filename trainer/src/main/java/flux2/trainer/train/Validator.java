@@ -22,7 +22,9 @@ import java.util.List;
  * validation resolution and each of num_validation_images, an image generated with the current LoRA, written to
  * {@code <output_dir>/validation_images/step_<N>_<shortname>_<idx>_<WxH>.png}. The noise comes from a generator
  * seeded with validation_seed (else seed, else 0) at every validation, so that images of different steps compare.
- * A prompt library entry with reference images ("path") is generated with their tokens appended (edit LoRAs).
+ * A prompt library entry with reference images ("path") is generated with their tokens appended (edit LoRAs). With
+ * validation_guidance_real above 1, every step from validation_no_cfg_until_timestep on also runs
+ * validation_negative_prompt (classifier-free guidance).
  */
 public final class Validator {
     private final TrainConfig config;
@@ -45,6 +47,13 @@ public final class Validator {
         return out;
     }
 
+    /** The texts validation encodes: the prompts, and the negative prompt when classifier-free guidance is on. */
+    public static List<String> texts(TrainConfig config) {
+        List<String> out = new ArrayList<>(prompts(config).stream().map(PromptEntry::prompt).toList());
+        if (config.validation().realCfg()) out.add(config.validation().negativePrompt());
+        return out;
+    }
+
     /** Writes the images of {@code step} and returns their paths. */
     public List<Path> run(long step, Flux2Transformer model, Lora lora) throws IOException {
         List<PromptEntry> prompts = prompts(config);
@@ -62,8 +71,10 @@ public final class Validator {
                         try (var a = TensorArena.open("validation")) {
                             Tensor ctx = text.get(p.prompt()).unsqueeze(0);
                             Tensor[] refs = ValidationReferences.encode(vae, p.referenceImages());
+                            Generator.RealCfg cfg = v.realCfg()
+                                    ? new Generator.RealCfg(text.get(v.negativePrompt()).unsqueeze(0), v.guidanceReal(), v.noCfgUntilTimestep()) : null;
                             Tensor img = gen.generate(ctx, refs == null ? null : refs[0], refs == null ? null : refs[1], size.width(), size.height(),
-                                    v.numInferenceSteps(), v.guidance(), noise);
+                                    v.numInferenceSteps(), v.guidance(), cfg, noise);
                             Path file = dir.resolve("step_" + step + "_" + p.shortname() + "_" + idx + "_" + size + ".png");
                             ImageFiles.writePng(img, file);
                             written.add(file);

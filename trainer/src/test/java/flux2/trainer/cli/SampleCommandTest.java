@@ -58,6 +58,23 @@ class SampleCommandTest {
     }
 
     @Test
+    void classifierFreeGuidanceRunsTheNegativePrompt() throws Exception {
+        Path model = TinyModel.write(dir.resolve("model"), 3);
+        assertEquals(0, sample(model, dir.resolve("base.png")));
+        assertEquals(0, sample(model, dir.resolve("one.png"), "--guidance-real", "1", "--negative-prompt", "a blue circle"));
+        assertEquals(0, sample(model, dir.resolve("cfg.png"), "--guidance-real", "3", "--negative-prompt", ""));
+        assertEquals(0, sample(model, dir.resolve("self.png"), "--guidance-real", "3", "--negative-prompt", "a red square"));
+        int[] base = pixels(dir.resolve("base.png"));
+        assertArrayEquals(base, pixels(dir.resolve("one.png")), "scale 1 is no guidance");
+        assertFalse(java.util.Arrays.equals(base, pixels(dir.resolve("cfg.png"))), "guidance away from the empty prompt changes the image");
+        // the prompt as its own negative: v_neg + 3 (v - v_neg) = v, up to float rounding of the PNG's 8 bits
+        int[] self = pixels(dir.resolve("self.png"));
+        for (int i = 0; i < base.length; i++)
+            for (int sh = 0; sh < 24; sh += 8)
+                assertTrue(Math.abs((base[i] >> sh & 255) - (self[i] >> sh & 255)) <= 1, "pixel " + i);
+    }
+
+    @Test
     void configGivesModelAndValidationSettingsAndCountWritesSeedsInARow() throws Exception {
         Path cfg = flux2.trainer.example.TinyProject.write(dir.resolve("project"), java.util.Map.of());
         Path out = dir.resolve("samples");

@@ -65,6 +65,21 @@ class TrainerTest {
     }
 
     @Test
+    void validationWithClassifierFreeGuidanceDrawsWhatSampleDraws() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("validation_on_startup", true, "max_train_steps", 1, "validation_guidance_real", 3.0,
+                "validation_negative_prompt", "", "validation_no_cfg_until_timestep", 1));
+        assertEquals(0, Main.run("train", "--config", cfg.toString()));
+        Path before = dir.resolve("output/validation_images/step_0_validation_0_32x32.png");
+        Path guided = dir.resolve("guided.png"), plain = dir.resolve("plain.png");
+        assertEquals(0, Main.run("sample", "--config", cfg.toString(), "--prompt", "a square", "-o", guided.toString()));
+        assertEquals(0, Main.run("sample", "--config", cfg.toString(), "--prompt", "a square", "--guidance-real", "1", "-o", plain.toString()));
+        int[] v = ImageIO.read(before.toFile()).getRGB(0, 0, 32, 32, null, 0, 32);
+        assertArrayEquals(v, ImageIO.read(guided.toFile()).getRGB(0, 0, 32, 32, null, 0, 32));
+        assertFalse(java.util.Arrays.equals(v, ImageIO.read(plain.toFile()).getRGB(0, 0, 32, 32, null, 0, 32)),
+                "validation used the guidance");
+    }
+
+    @Test
     void longerRunsKeepNoMoreMemory() throws Exception {
         // every step's tensors (forward, backward, clipping, update) must die with the step: a run of 6 steps may
         // leave no more in the never-closed global arena than a run of 2

@@ -32,11 +32,15 @@ import java.util.stream.Stream;
 public final class Pretrain {
     private Pretrain() {}
 
-    /** What to run: sizes of the dataset and of both trainings, and the seed of everything. */
-    public record Options(int images, int vaeSteps, int vaeBatch, double vaeLr, int steps, int batch, double lr, long seed) {
-        /** The settings of the committed weights. */
+    /**
+     * What to run: sizes of the dataset and of both trainings, the seed of everything, and the transformer's caption
+     * dropout (the share of samples trained on the empty prompt, which classifier-free guidance needs).
+     */
+    public record Options(int images, int vaeSteps, int vaeBatch, double vaeLr, int steps, int batch, double lr, long seed,
+                          double captionDropout) {
+        /** The settings of a pretraining from nothing. */
         public static Options defaults() {
-            return new Options(2400, 1000, 8, 2e-3, 6000, 16, 1e-3, 1);
+            return new Options(2400, 1000, 8, 2e-3, 6000, 16, 1e-3, 1, 0.1);
         }
     }
 
@@ -44,24 +48,30 @@ public final class Pretrain {
 
     /** Runs every stage into {@code work} (created if needed); returns the assembled model folder. */
     public static Path run(Path work, Options o, PrintStream log) throws IOException {
+        return run(work, o, null, log);
+    }
+
+    /**
+     * As {@link #run(Path, Options, PrintStream)}, or, when {@code from} names a model folder, continues from its VAE
+     * (kept as it is: the transformer's latents depend on it) and transformer, training the transformer further.
+     */
+    public static Path run(Path work, Options o, Path from, PrintStream log) throws IOException {
         Path model = work.resolve("model");
         Path data = work.resolve("data");
         long t0 = System.nanoTime();
         log.println("writing " + o.images() + " training images to " + data);
         Shapes.write(data, "img", Shapes.scenes(o.seed(), o.images()), MiniModel.IMAGE_SIZE);
-
-        log.println("training the VAE (" + o.vaeSteps() + " steps of " + o.vaeBatch() + " images)");
-        VaeConfig vc = MiniModel.vaeConfig();
-        try (TensorArena a = TensorArena.open("mini-vae")) {
-            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
-            VaeTraining.Result r = VaeTraining.train(net, MiniModel.IMAGE_SIZE, o.vaeSteps(), o.vaeBatch(), o.vaeLr(), o.seed() + 2, log::println);
-            log.printf(java.util.Locale.ROOT, "VAE reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
-            var bn = VaeTraining.batchNormStats(net, VaeTraining.scenes(o.seed() + 3, 1024), MiniModel.IMAGE_SIZE, 32);
-            TinyModel.writeVaeFolder(model.resolve("vae"), vc, VaeTraining.weights(net, bn, DType.BF16));
-        }
+        if (from != null) {
+            log.println("continuing from " + from + " (its VAE and transformer)");
+            for (String part : new String[]{"vae", "transformer"}) {
+                deleteTree(model.resolve(part));
+                Files.createDirectories(model);
+                copyTree(from.resolve(part), model.resolve(part));
+            }
+        } else trainVae(model, o, log);
         TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
         TinyModel.writeTokenizer(model.resolve("tokenizer"));
-        MiniModel.writeInitialTransformer(MiniModel.transformerConfig(), model.resolve("transformer"), initSeed(o));
+        if (from == null) MiniModel.writeInitialTransformer(MiniModel.transformerConfig(), model.resolve("transformer"), initSeed(o));
 
         Path cfg = writeConfig(work, o);
         log.println("training the transformer (model_type full, " + o.steps() + " steps of " + o.batch() + ") with " + cfg);
@@ -73,6 +83,19 @@ public final class Pretrain {
         Files.move(tmp, model.resolve("transformer"), StandardCopyOption.ATOMIC_MOVE);
         log.printf(java.util.Locale.ROOT, "done in %.1f min: last loss %.4f; model at %s%n", (System.nanoTime() - t0) / 60e9, r.lastLoss(), model);
         return model;
+    }
+
+    /** Trains the VAE, measures its latent batch-norm statistics and writes it under {@code model/vae}. */
+    private static void trainVae(Path model, Options o, PrintStream log) throws IOException {
+        log.println("training the VAE (" + o.vaeSteps() + " steps of " + o.vaeBatch() + " images)");
+        VaeConfig vc = MiniModel.vaeConfig();
+        try (TensorArena a = TensorArena.open("mini-vae")) {
+            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            VaeTraining.Result r = VaeTraining.train(net, MiniModel.IMAGE_SIZE, o.vaeSteps(), o.vaeBatch(), o.vaeLr(), o.seed() + 2, log::println);
+            log.printf(java.util.Locale.ROOT, "VAE reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
+            var bn = VaeTraining.batchNormStats(net, VaeTraining.scenes(o.seed() + 3, 1024), MiniModel.IMAGE_SIZE, 32);
+            TinyModel.writeVaeFolder(model.resolve("vae"), vc, VaeTraining.weights(net, bn, DType.BF16));
+        }
     }
 
     /** The seed of the untrained transformer's weights. */
@@ -118,6 +141,7 @@ public final class Pretrain {
         c.put("lr_warmup_steps", Math.min(100, o.steps() / 10));
         c.put("max_train_steps", o.steps());
         c.put("max_grad_norm", 1.0);
+        c.put("caption_dropout_probability", o.captionDropout());
         // activations of so small a model are cheap to keep: recomputing them would only cost time
         c.put("gradient_checkpointing", false);
         c.put("seed", o.seed());

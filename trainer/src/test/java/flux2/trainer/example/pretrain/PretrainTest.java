@@ -21,7 +21,7 @@ class PretrainTest {
     @Test
     void everyStageRunsAndTheModelFolderLoads() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1);
+        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5);
         Path model = Pretrain.run(dir, o, new PrintStream(log, true, StandardCharsets.UTF_8));
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("VAE reconstruction MSE") && text.contains("training the full transformer"), text);
