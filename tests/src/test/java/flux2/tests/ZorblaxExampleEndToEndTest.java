@@ -98,7 +98,7 @@ class ZorblaxExampleEndToEndTest {
     }
 
     @Test
-    void pretrainedBaseModelDrawsTheAskedColoursAndNotTheNewWord() throws Exception {
+    void pretrainedBaseModelDrawsTheAskedColoursAndShapesAndNotTheNewWord() throws Exception {
         assumeTrue(Files.exists(JarLaunchTest.JAR), "the jar is built by 'package'; run bin/test (mvn verify)");
         copy(TrainEndToEndTest.EXAMPLE, work.resolve("examples/tiny"));
         // the config's 20 sampling steps, 2 seeds per held-out prompt (the full figures, 10 seeds, are in BENCHMARKS.md)
@@ -106,6 +106,7 @@ class ZorblaxExampleEndToEndTest {
         assertEquals(0, eval.code(), eval.out() + eval.err());
         JsonNode overall = JSON.readTree(eval.out().lines().filter(l -> l.contains("\"overall\"")).findFirst().orElseThrow());
         assertTrue(overall.get("color_accuracy").asDouble() >= 0.9, "the asked colour dominates: " + overall);
+        assertTrue(overall.get("shape_accuracy").asDouble() >= 0.85, "the asked shape fits best: " + overall);
         assertEquals(0.0, overall.get("zorblax_rate_new_word").asDouble(), "the base model does not know the new word: " + overall);
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.tensor.Rng;
 import flux2.tensor.TensorArena;
 import flux2.trainer.example.pretrain.MiniModel;
+import flux2.trainer.example.shapes.Shape;
 import flux2.trainer.example.shapes.Shapes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,27 +50,32 @@ public final class TinyProject {
         return write(root, 4, root.resolve("output"), root.resolve("cache"), Map.of("redsq", "a red square on white"), c);
     }
 
-    /** Images of the new concept in the example's dataset, and base-data images that keep the other prompts as they were. */
-    public static final int ZORBLAX_IMAGES = 16, KEEP_IMAGES = 24;
+    /**
+     * Pictures in the example's dataset: of the new concept; of each ordinary colour/shape pair once, so that the other
+     * prompts keep their meaning; and of stars in every colour (prior preservation: a zorblax is a kind of star, and
+     * without them the LoRA bleeds its purple and yellow into the ordinary stars).
+     */
+    public static final int ZORBLAX_IMAGES = 24, KEEP_IMAGES = 24, STARS_PER_COLOUR = 4;
 
     /**
      * The embedded example (examples/tiny): a LoRA that teaches the pretrained miniature the new word "zorblax" (a
-     * purple star with a yellow outline) from {@link #ZORBLAX_IMAGES} captioned 32x32 pictures, with {@link #KEEP_IMAGES}
-     * base-data pictures (one of each colour/shape pair) mixed in so that the other prompts keep their meaning.
-     * LoRA rank 16, 800 steps at learning rate 3e-3 with the pretraining's sigma shift and guidance range. Validation
-     * draws the new word and two held-out colour/shape prompts before training (validation_on_startup), at step 400
-     * and after it. Of the model it writes the text encoder and tokenizer; the transformer and the VAE are the pretrained
-     * miniature's, which {@code flux2 example pretrain} writes. Outputs and caches go under {@code outputDir}. Returns
-     * the config.json path.
+     * purple star with a yellow outline) from {@link #ZORBLAX_IMAGES} captioned 32x32 pictures, mixed with
+     * {@link #KEEP_IMAGES} base-data pictures (one of each colour/shape pair) and {@link #STARS_PER_COLOUR} stars of
+     * each colour. LoRA rank 16, 3000 steps at learning rate 1e-3 with the pretraining's sigma shift and guidance
+     * range; sampling uses classifier-free guidance 1.5 against the empty prompt, which the pretraining's caption
+     * dropout taught. Validation draws the new word and two held-out colour/shape prompts before training
+     * (validation_on_startup), at step 1500 and after it. Of the model it writes the text encoder and tokenizer; the
+     * transformer and the VAE are the pretrained miniature's, which {@code flux2 example pretrain} writes. Outputs and
+     * caches go under {@code outputDir}. Returns the config.json path.
      */
     public static Path writeExample(Path root, Path outputDir) throws IOException {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("train_batch_size", 1);
         c.put("gradient_accumulation_steps", 1);
-        c.put("learning_rate", 3e-3);
+        c.put("learning_rate", 1e-3);
         c.put("lr_scheduler", "constant_with_warmup");
         c.put("lr_warmup_steps", 20);
-        c.put("max_train_steps", 800);
+        c.put("max_train_steps", 3000);
         c.put("max_grad_norm", 1.0);
         c.put("lora_rank", 16);
         c.put("lora_alpha", 16);
@@ -81,14 +87,18 @@ public final class TinyProject {
         c.put("flux_guidance_mode", "random-range");
         c.put("flux_guidance_min", 1.0);
         c.put("flux_guidance_max", 5.0);
-        c.put("checkpoint_step_interval", 400);
+        c.put("checkpoint_step_interval", 1500);
         c.put("checkpoints_total_limit", 2);
-        c.put("validation_step_interval", 400);
+        c.put("validation_step_interval", 1500);
         c.put("validation_on_startup", true);
         c.put("validation_prompt", Shapes.newWordPrompt());
         c.put("validation_resolution", MiniModel.IMAGE_SIZE + "x" + MiniModel.IMAGE_SIZE);
         c.put("validation_num_inference_steps", 20);
         c.put("validation_guidance", 4.0);
+        // the miniature is no guidance-distilled model: classifier-free guidance against the empty prompt sharpens it
+        c.put("validation_guidance_real", 1.5);
+        c.put("validation_negative_prompt", "");
+        c.put("validation_no_cfg_until_timestep", 2);
         c.put("validation_seed", 3);
         c.put("num_validation_images", 2);
         Map<String, String> library = new LinkedHashMap<>();
@@ -99,8 +109,10 @@ public final class TinyProject {
             TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
             TinyModel.writeTokenizer(model.resolve("tokenizer"));
         }
-        Shapes.write(root.resolve("data"), Shapes.NEW_WORD, Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, ZORBLAX_IMAGES), MiniModel.IMAGE_SIZE);
-        Shapes.write(root.resolve("data"), "shape", Shapes.scenes(EXAMPLE_DATA_SEED + 1, KEEP_IMAGES), MiniModel.IMAGE_SIZE);
+        Path data = root.resolve("data");
+        Shapes.write(data, Shapes.NEW_WORD, Shapes.zorblaxScenes(EXAMPLE_DATA_SEED, ZORBLAX_IMAGES), MiniModel.IMAGE_SIZE);
+        Shapes.write(data, "shape", Shapes.scenes(EXAMPLE_DATA_SEED + 1, KEEP_IMAGES), MiniModel.IMAGE_SIZE);
+        Shapes.write(data, "star", Shapes.classScenes(Shape.STAR, EXAMPLE_DATA_SEED + 2, STARS_PER_COLOUR), MiniModel.IMAGE_SIZE);
         return writeConfigs(root, MiniModel.IMAGE_SIZE, outputDir, outputDir.resolve("cache"), library, c);
     }
 

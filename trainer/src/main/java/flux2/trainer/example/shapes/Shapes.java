@@ -51,6 +51,19 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * {@code perColour} scenes of {@code shape} in every colour (colours inner), at random positions and sizes: the
+     * class images of prior preservation, which keep a LoRA that teaches a kind of {@code shape} from changing the
+     * shape's ordinary colours.
+     */
+    public static List<Scene> classScenes(Shape shape, long seed, int perColour) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Scene> out = new ArrayList<>(perColour * ShapeColor.values().length);
+        for (int i = 0; i < perColour; i++)
+            for (ShapeColor c : ShapeColor.values()) out.add(place(shape, c, null, rnd));
+        return out;
+    }
+
     /** Every colour/shape pair, colours outer, as centred scenes of medium size. */
     public static List<Scene> pairs() {
         List<Scene> out = new ArrayList<>();

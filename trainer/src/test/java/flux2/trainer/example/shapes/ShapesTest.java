@@ -37,6 +37,24 @@ class ShapesTest {
     }
 
     @Test
+    void classScenesAreTheShapeInEveryColourInsideTheImage() {
+        List<Scene> s = Shapes.classScenes(Shape.STAR, 3, 4);
+        assertEquals(4 * ShapeColor.values().length, s.size());
+        Map<ShapeColor, Integer> counts = new HashMap<>();
+        for (Scene x : s) {
+            assertEquals(Shape.STAR, x.shape());
+            assertNull(x.outline());
+            assertTrue(x.radius() >= Shapes.MIN_RADIUS && x.radius() <= Shapes.MAX_RADIUS, x.toString());
+            assertTrue(x.cx() - x.radius() >= 0 && x.cx() + x.radius() <= 1 && x.cy() - x.radius() >= 0 && x.cy() + x.radius() <= 1, x.toString());
+            counts.merge(x.color(), 1, Integer::sum);
+        }
+        assertTrue(counts.values().stream().allMatch(n -> n == 4), counts.toString());
+        assertEquals(s, Shapes.classScenes(Shape.STAR, 3, 4));
+        assertNotEquals(s, Shapes.classScenes(Shape.STAR, 4, 4));
+        assertEquals("a purple star on a white background", Shapes.caption(s.get(ShapeColor.PURPLE.ordinal())));
+    }
+
+    @Test
     void shapeCentreHasTheExactColourAndCornersAreWhite() {
         for (Scene s : Shapes.scenes(3, 24)) {
             for (int size : new int[]{32, 64}) {
