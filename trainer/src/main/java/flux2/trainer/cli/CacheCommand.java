@@ -1,10 +1,9 @@
 package flux2.trainer.cli;
 
 import flux2.trainer.cache.Caches;
-import flux2.trainer.config.PromptEntry;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.TrainingData;
-import flux2.trainer.train.Validator;
+import flux2.trainer.train.Trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +28,7 @@ public final class CacheCommand implements Callable<Integer> {
         long seed = c.seed() != null ? c.seed() : 0;
         TrainingData data = TrainingData.open(c, seed, System.out::println);
         Caches caches = Caches.of(c, data);
-        caches.build(c, data, Validator.prompts(c).stream().map(PromptEntry::prompt).toList(), System.out);
+        caches.build(c, data, Trainer.textsBesideCaptions(c), System.out);
         System.out.println("caches complete: text " + caches.text().dir() + ", latents "
                 + java.util.stream.Stream.concat(caches.latents().values().stream(), caches.references().values().stream())
                 .map(l -> l.dir().toString()).distinct().toList());

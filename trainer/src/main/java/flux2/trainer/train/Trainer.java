@@ -94,9 +94,7 @@ public final class Trainer {
 
         TrainingData data = TrainingData.open(config, seed, out::println);
         Caches caches = Caches.of(config, data);
-        List<String> prompts = new ArrayList<>(Validator.texts(config));
-        if (t.captionDropout() > 0) prompts.add(CaptionDropout.EMPTY);
-        caches.build(config, data, prompts, out);
+        caches.build(config, data, textsBesideCaptions(config), out);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
@@ -223,6 +221,16 @@ public final class Trainer {
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
             return new Result(step, loraFile, lastLoss, images);
         }
+    }
+
+    /**
+     * The texts a run encodes besides its captions: the validation prompts, the negative prompt when validation uses
+     * classifier-free guidance, and the empty prompt when captions are dropped.
+     */
+    public static List<String> textsBesideCaptions(TrainConfig config) {
+        List<String> texts = new ArrayList<>(Validator.texts(config));
+        if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
+        return texts;
     }
 
     /** Writes a checkpoint of the run's state. */
