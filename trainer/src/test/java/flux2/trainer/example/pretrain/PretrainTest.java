@@ -42,6 +42,28 @@ class PretrainTest {
     }
 
     @Test
+    void continuingKeepsTheVaeAndTrainsTheTransformerFurther() throws Exception {
+        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Path first = Pretrain.run(dir.resolve("first"), o, quiet);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Path second = Pretrain.run(dir.resolve("second"), new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5), first,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertFalse(text.contains("VAE reconstruction MSE"), "no VAE training: " + text);
+        assertTrue(text.contains("continuing from " + first), text);
+        assertArrayEquals(Files.readAllBytes(first.resolve("vae/diffusion_pytorch_model.safetensors")),
+                Files.readAllBytes(second.resolve("vae/diffusion_pytorch_model.safetensors")), "the VAE is kept");
+        try (TensorSource a = Checkpoints.open(first.resolve("transformer"));
+             TensorSource b = Checkpoints.open(second.resolve("transformer"))) {
+            String w = "proj_out.weight";
+            assertFalse(java.util.Arrays.equals(a.tensor(w).toFloatArray(), b.tensor(w).toFloatArray()), "the transformer trained further");
+        }
+        assertTrue(Files.readString(dir.resolve("second/config.json")).contains("\"caption_dropout_probability\" : 0.5"));
+        assertEquals(2, Main.run("example", "pretrain", "--out", dir.resolve("m").toString(), "--continue-from", dir.resolve("nothing").toString()));
+    }
+
+    @Test
     void commandRejectsBadSizes() {
         assertEquals(2, Main.run("example", "pretrain", "--out", dir.resolve("m").toString(), "--images", "3"));
         assertFalse(Files.exists(dir.resolve("m")));
