@@ -30,7 +30,8 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
     @Option(names = "--vae-batch", defaultValue = "8", description = "Images per VAE step (default ${DEFAULT-VALUE}).")
     int vaeBatch;
 
-    @Option(names = "--steps", defaultValue = "6000", description = "Transformer training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "6000", description = "Transformer training steps; 0 with --continue-from keeps the "
+            + "transformer (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--batch", defaultValue = "16", description = "Images per transformer step (default ${DEFAULT-VALUE}).")
@@ -47,14 +48,19 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
             + "transformer trained further (the VAE training is skipped).")
     Path from;
 
+    @Option(names = "--decoder-steps", defaultValue = "0", description = "Steps of decoder-only VAE training after the VAE is trained "
+            + "or taken from --continue-from; the latents stay as they are (default ${DEFAULT-VALUE}).")
+    int decoderSteps;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the data and both trainings (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
-        if (images < 24 || vaeSteps < 1 || vaeBatch < 1 || steps < 1 || batch < 1 || !(lr > 0) || !(captionDropout >= 0 && captionDropout <= 1)) {
-            System.err.println("error: --images must be at least 24 (one per colour and shape), --vae-steps, --vae-batch, --steps, "
-                    + "--batch and --lr positive, and --caption-dropout from 0 to 1");
+        if (images < 24 || vaeSteps < 1 || vaeBatch < 1 || steps < 0 || steps == 0 && from == null || batch < 1 || !(lr > 0)
+                || !(captionDropout >= 0 && captionDropout <= 1) || decoderSteps < 0) {
+            System.err.println("error: --images must be at least 24 (one per colour and shape), --vae-steps, --vae-batch, --steps "
+                    + "(0 only with --continue-from), --batch and --lr positive, --decoder-steps at least 0, and --caption-dropout from 0 to 1");
             return 2;
         }
         if (from != null && !(Files.isDirectory(from.resolve("vae")) && Files.isDirectory(from.resolve("transformer")))) {
@@ -62,7 +68,7 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
             return 2;
         }
         Path model = Pretrain.run(work, new Pretrain.Options(images, vaeSteps, vaeBatch, Pretrain.Options.defaults().vaeLr(), steps, batch, lr, seed,
-                captionDropout), from, System.out);
+                captionDropout, decoderSteps), from, System.out);
         for (String part : new String[]{"transformer", "vae", "text_encoder", "tokenizer"}) replace(model.resolve(part), out.resolve(part));
         System.out.println("wrote " + out);
         return 0;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.model.vae.VaeConfig;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
+import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
@@ -33,14 +34,16 @@ public final class Pretrain {
     private Pretrain() {}
 
     /**
-     * What to run: sizes of the dataset and of both trainings, the seed of everything, and the transformer's caption
-     * dropout (the share of samples trained on the empty prompt, which classifier-free guidance needs).
+     * What to run: sizes of the dataset and of both trainings, the seed of everything, the transformer's caption
+     * dropout (the share of samples trained on the empty prompt, which classifier-free guidance needs), and steps of
+     * decoder-only VAE training (at half the VAE learning rate), which sharpen decoded pictures without moving the
+     * latents a trained transformer depends on. {@code steps} 0 leaves the transformer as it is.
      */
     public record Options(int images, int vaeSteps, int vaeBatch, double vaeLr, int steps, int batch, double lr, long seed,
-                          double captionDropout) {
+                          double captionDropout, int decoderSteps) {
         /** The settings of a pretraining from nothing. */
         public static Options defaults() {
-            return new Options(2400, 1000, 8, 2e-3, 6000, 16, 1e-3, 1, 0.1);
+            return new Options(2400, 1000, 8, 2e-3, 6000, 16, 1e-3, 1, 0.1, 0);
         }
     }
 
@@ -69,9 +72,14 @@ public final class Pretrain {
                 copyTree(from.resolve(part), model.resolve(part));
             }
         } else trainVae(model, o, log);
+        if (o.decoderSteps() > 0) trainDecoder(model.resolve("vae"), o, log);
         TinyModel.writeTextEncoder(model.resolve("text_encoder"), new Rng(TinyModel.TEXT_ENCODER_SEED));
         TinyModel.writeTokenizer(model.resolve("tokenizer"));
         if (from == null) MiniModel.writeInitialTransformer(MiniModel.transformerConfig(), model.resolve("transformer"), initSeed(o));
+        if (o.steps() == 0) {
+            log.printf(java.util.Locale.ROOT, "done in %.1f min (transformer unchanged); model at %s%n", (System.nanoTime() - t0) / 60e9, model);
+            return model;
+        }
 
         Path cfg = writeConfig(work, o);
         log.println("training the transformer (model_type full, " + o.steps() + " steps of " + o.batch() + ") with " + cfg);
@@ -95,6 +103,28 @@ public final class Pretrain {
             log.printf(java.util.Locale.ROOT, "VAE reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
             var bn = VaeTraining.batchNormStats(net, VaeTraining.scenes(o.seed() + 3, 1024), MiniModel.IMAGE_SIZE, 32);
             TinyModel.writeVaeFolder(model.resolve("vae"), vc, VaeTraining.weights(net, bn, DType.BF16));
+        }
+    }
+
+    /**
+     * Trains the decoder of the VAE folder {@code vae} further on fresh images (the encoder and the batch-norm
+     * statistics stay as they are, so the latents do not change) and writes it back.
+     */
+    private static void trainDecoder(Path vae, Options o, PrintStream log) throws IOException {
+        log.println("training the VAE decoder (" + o.decoderSteps() + " steps of " + o.vaeBatch() + " images)");
+        VaeConfig vc = MiniModel.vaeConfig();
+        try (TensorArena a = TensorArena.open("mini-vae-decoder")) {
+            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            Tensor[] bn = VaeTraining.load(net, vae);
+            // images the VAE training never drew
+            VaeTraining.Result r = VaeTraining.train(net, VaeTraining::isDecoder, MiniModel.IMAGE_SIZE, o.decoderSteps(), o.vaeBatch(),
+                    o.vaeLr() / 2, o.seed() + 5, log::println);
+            log.printf(java.util.Locale.ROOT, "VAE decoder reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
+            Path tmp = vae.resolveSibling(".vae.decoder");
+            deleteTree(tmp);
+            TinyModel.writeVaeFolder(tmp, vc, VaeTraining.weights(net, bn, DType.BF16));
+            deleteTree(vae);
+            Files.move(tmp, vae, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 

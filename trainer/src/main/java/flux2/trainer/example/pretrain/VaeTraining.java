@@ -15,13 +15,19 @@ import flux2.tensor.TensorArena;
 import flux2.trainer.example.shapes.Scene;
 import flux2.trainer.example.shapes.ShapeColor;
 import flux2.trainer.example.shapes.Shapes;
+import flux2.model.vae.VaeKeys;
+import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.TensorSource;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Reconstruction training of a miniature VAE on shapes images, then the batch-norm statistics of its patchified
@@ -82,7 +88,20 @@ public final class VaeTraining {
      * repeated), learning rate {@code lr} after a 20-step warm-up, decaying linearly to a tenth over the last 30 %.
      */
     public static Result train(VaeNet net, int size, int steps, int batch, double lr, long seed, Consumer<String> log) {
-        Map<String, Parameter> params = net.parameters();
+        return train(net, name -> true, size, steps, batch, lr, seed, log);
+    }
+
+    /**
+     * As {@link #train(VaeNet, int, int, int, double, long, Consumer)}, updating only the parameters whose official
+     * names {@code trainable} accepts; the others are frozen.
+     */
+    public static Result train(VaeNet net, Predicate<String> trainable, int size, int steps, int batch, double lr, long seed,
+                               Consumer<String> log) {
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        net.parameters().forEach((name, p) -> {
+            p.setTrainable(trainable.test(name));
+            if (p.trainable()) params.put(name, p);
+        });
         long started = System.nanoTime();
         List<Scene> scenes = scenes(seed, steps * batch);
         double first = 0, last = 0;
@@ -156,6 +175,40 @@ public final class VaeTraining {
         out.put("bn.running_mean", bn[0]);
         out.put("bn.running_var", bn[1]);
         return out;
+    }
+
+    /** True for the decoder's parameters (decoder.* and post_quant_conv.*): those that leave the latents as they are. */
+    public static boolean isDecoder(String name) {
+        return name.startsWith("decoder.") || name.startsWith("post_quant_conv.");
+    }
+
+    /**
+     * Loads the weights of a diffusers VAE folder (as {@link flux2.trainer.example.TinyModel#writeVaeFolder} writes
+     * them) into {@code net}; returns its batch-norm statistics {running_mean, running_var} in the current arena.
+     */
+    public static Tensor[] load(VaeNet net, Path folder) throws IOException {
+        Tensor[] bn = new Tensor[2];
+        int levels = net.config().levels();
+        try (TensorSource src = Checkpoints.open(folder)) {
+            for (String d : src.names()) {
+                String name = VaeKeys.fromDiffusers(d, levels);
+                Tensor t = src.tensor(d).to(DType.F32);
+                switch (name) {
+                    // copied: the file's mapping closes with the source
+                    case "bn.running_mean" -> bn[0] = t.copyTo(TensorArena.current());
+                    case "bn.running_var" -> bn[1] = t.copyTo(TensorArena.current());
+                    case VaeKeys.BN_COUNTER -> { }
+                    default -> {
+                        Parameter p = net.parameters().get(name);
+                        if (p == null) throw new IllegalArgumentException(folder + ": tensor " + d + " is not a weight of this VAE");
+                        // diffusers keeps the mid attention's 1x1 convolutions as Linear weights
+                        p.value().copyFrom(t.rank() == 2 && p.shape().length == 4 ? t.reshape(p.shape()) : t);
+                    }
+                }
+            }
+        }
+        if (bn[0] == null || bn[1] == null) throw new IllegalArgumentException(folder + ": no bn.running_mean / bn.running_var");
+        return bn;
     }
 
     /** A seeded net of a config in {@code arena}. */

@@ -21,7 +21,7 @@ class PretrainTest {
     @Test
     void everyStageRunsAndTheModelFolderLoads() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5);
+        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5, 0);
         Path model = Pretrain.run(dir, o, new PrintStream(log, true, StandardCharsets.UTF_8));
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("VAE reconstruction MSE") && text.contains("training the full transformer"), text);
@@ -43,11 +43,11 @@ class PretrainTest {
 
     @Test
     void continuingKeepsTheVaeAndTrainsTheTransformerFurther() throws Exception {
-        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0);
+        Pretrain.Options o = new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0, 0);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         Path first = Pretrain.run(dir.resolve("first"), o, quiet);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Path second = Pretrain.run(dir.resolve("second"), new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5), first,
+        Path second = Pretrain.run(dir.resolve("second"), new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0.5, 0), first,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         String text = log.toString(StandardCharsets.UTF_8);
         assertFalse(text.contains("VAE reconstruction MSE"), "no VAE training: " + text);
@@ -61,6 +61,30 @@ class PretrainTest {
         }
         assertTrue(Files.readString(dir.resolve("second/config.json")).contains("\"caption_dropout_probability\" : 0.5"));
         assertEquals(2, Main.run("example", "pretrain", "--out", dir.resolve("m").toString(), "--continue-from", dir.resolve("nothing").toString()));
+    }
+
+    @Test
+    void decoderTrainingKeepsTheEncoderTheStatisticsAndTheTransformer() throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Path first = Pretrain.run(dir.resolve("first"), new Pretrain.Options(24, 2, 2, 2e-3, 2, 2, 1e-3, 1, 0, 0), quiet);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Path second = Pretrain.run(dir.resolve("second"), new Pretrain.Options(24, 2, 2, 2e-3, 0, 2, 1e-3, 1, 0, 3), first,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("VAE decoder reconstruction MSE") && text.contains("transformer unchanged"), text);
+        assertArrayEquals(Files.readAllBytes(first.resolve("transformer/diffusion_pytorch_model.safetensors")),
+                Files.readAllBytes(second.resolve("transformer/diffusion_pytorch_model.safetensors")));
+        int changed = 0;
+        try (TensorSource a = Checkpoints.open(first.resolve("vae")); TensorSource b = Checkpoints.open(second.resolve("vae"))) {
+            assertEquals(a.names(), b.names());
+            for (String n : a.names()) {
+                boolean same = java.util.Arrays.equals(a.tensor(n).toFloatArray(), b.tensor(n).toFloatArray());
+                if (n.startsWith("encoder.") || n.startsWith("quant_conv.") || n.startsWith("bn.")) assertTrue(same, n + " is kept");
+                else if (!same) changed++;
+            }
+        }
+        assertTrue(changed > 10, "the decoder trained: " + changed + " tensors changed");
+        assertEquals(2, Main.run("example", "pretrain", "--out", dir.resolve("m").toString(), "--steps", "0"), "--steps 0 needs --continue-from");
     }
 
     @Test
