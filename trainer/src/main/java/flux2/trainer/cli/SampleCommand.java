@@ -55,7 +55,8 @@ public final class SampleCommand implements Callable<Integer> {
     Double guidance;
 
     @Option(names = "--guidance-real", paramLabel = "S", description = "Classifier-free guidance scale; above 1 each step also runs the "
-            + "negative prompt (default: the config's validation_guidance_real, else 1.0: off).")
+            + "negative prompt, from the config's validation_no_cfg_until_timestep on, else from the first step "
+            + "(default: the config's validation_guidance_real, else 1.0: off).")
     Double guidanceReal;
 
     @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "Negative prompt of classifier-free guidance "
