@@ -78,8 +78,7 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
         ImageSampler.Settings settings = new ImageSampler.Settings(v.resolutions().getFirst().width(), v.resolutions().getFirst().height(),
                 steps != null ? steps : v.numInferenceSteps(), v.guidance(), v.guidanceReal(), v.negativePrompt(), v.noCfgUntilTimestep());
         List<String> ps = prompts != null ? prompts : defaultPrompts();
-        List<String> encoded = new ArrayList<>(ps);
-        if (settings.realCfg()) encoded.add(settings.negativePrompt());
+        List<String> encoded = ImageSampler.texts(ps, settings);
 
         List<String> lines = new ArrayList<>();
         List<String> variants = lora == null ? List.of("base") : List.of("base", "lora");

@@ -92,8 +92,7 @@ public final class SampleCommand implements Callable<Integer> {
                 guidanceReal != null ? guidanceReal : v != null ? v.guidanceReal() : 1.0,
                 negativePrompt != null ? negativePrompt : v != null ? v.negativePrompt() : "",
                 v != null ? v.noCfgUntilTimestep() : 0);
-        List<String> encoded = new ArrayList<>(prompts);
-        if (settings.realCfg()) encoded.add(settings.negativePrompt());
+        List<String> encoded = ImageSampler.texts(prompts, settings);
         long first = seed != null ? seed : v != null && v.seed() != null ? v.seed() : 0;
         ModelLocation loc = location(cfg);
         String basePrecision = cfg == null ? "no_change" : cfg.model().baseModelPrecision();

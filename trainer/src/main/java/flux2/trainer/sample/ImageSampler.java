@@ -68,6 +68,13 @@ public final class ImageSampler implements AutoCloseable {
         this.generator = new Generator(transformer.model(), vae);
     }
 
+    /** The texts to open a sampler with for {@code prompts} under {@code s}: the prompts, and the negative prompt when guided. */
+    public static List<String> texts(List<String> prompts, Settings s) {
+        List<String> out = new ArrayList<>(prompts);
+        if (s.realCfg()) out.add(s.negativePrompt());
+        return out;
+    }
+
     /**
      * Encodes {@code prompts} and loads the model at {@code loc} with {@code loras} (each at {@code loraScale});
      * {@code basePrecision} and {@code textPrecision} quantize the transformer and text encoder as training does

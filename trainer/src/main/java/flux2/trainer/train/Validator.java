@@ -61,18 +61,19 @@ public final class Validator {
         if (prompts.isEmpty()) return written;
         Path dir = Files.createDirectories(config.outputDir().resolve("validation_images"));
         if (lora != null) lora.setTraining(false);
-        try (AutoEncoder vae = ModelParts.vae(config.model().location())) {
+        try (AutoEncoder vae = ModelParts.vae(config.model().location()); var run = TensorArena.open("validation-run")) {
             Generator gen = new Generator(model, vae);
             Rng noise = new Rng(seed);
             TrainConfig.Validation v = config.validation();
+            // one negative prompt for every image
+            Generator.RealCfg cfg = v.realCfg()
+                    ? new Generator.RealCfg(text.get(v.negativePrompt()).unsqueeze(0), v.guidanceReal(), v.noCfgUntilTimestep()) : null;
             for (PromptEntry p : prompts) {
                 for (int idx = 0; idx < v.numImages(); idx++) {
                     for (TrainConfig.Size size : v.resolutions()) {
                         try (var a = TensorArena.open("validation")) {
                             Tensor ctx = text.get(p.prompt()).unsqueeze(0);
                             Tensor[] refs = ValidationReferences.encode(vae, p.referenceImages());
-                            Generator.RealCfg cfg = v.realCfg()
-                                    ? new Generator.RealCfg(text.get(v.negativePrompt()).unsqueeze(0), v.guidanceReal(), v.noCfgUntilTimestep()) : null;
                             Tensor img = gen.generate(ctx, refs == null ? null : refs[0], refs == null ? null : refs[1], size.width(), size.height(),
                                     v.numInferenceSteps(), v.guidance(), cfg, noise);
                             Path file = dir.resolve("step_" + step + "_" + p.shortname() + "_" + idx + "_" + size + ".png");

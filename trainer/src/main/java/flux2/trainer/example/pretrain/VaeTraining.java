@@ -15,7 +15,7 @@ import flux2.tensor.TensorArena;
 import flux2.trainer.example.shapes.Scene;
 import flux2.trainer.example.shapes.ShapeColor;
 import flux2.trainer.example.shapes.Shapes;
-import flux2.model.vae.VaeKeys;
+import flux2.model.vae.VaeWeights;
 import flux2.tensor.io.Checkpoints;
 import flux2.tensor.io.TensorSource;
 import java.awt.image.BufferedImage;
@@ -187,28 +187,13 @@ public final class VaeTraining {
      * them) into {@code net}; returns its batch-norm statistics {running_mean, running_var} in the current arena.
      */
     public static Tensor[] load(VaeNet net, Path folder) throws IOException {
-        Tensor[] bn = new Tensor[2];
-        int levels = net.config().levels();
         try (TensorSource src = Checkpoints.open(folder)) {
-            for (String d : src.names()) {
-                String name = VaeKeys.fromDiffusers(d, levels);
-                Tensor t = src.tensor(d).to(DType.F32);
-                switch (name) {
-                    // copied: the file's mapping closes with the source
-                    case "bn.running_mean" -> bn[0] = t.copyTo(TensorArena.current());
-                    case "bn.running_var" -> bn[1] = t.copyTo(TensorArena.current());
-                    case VaeKeys.BN_COUNTER -> { }
-                    default -> {
-                        Parameter p = net.parameters().get(name);
-                        if (p == null) throw new IllegalArgumentException(folder + ": tensor " + d + " is not a weight of this VAE");
-                        // diffusers keeps the mid attention's 1x1 convolutions as Linear weights
-                        p.value().copyFrom(t.rank() == 2 && p.shape().length == 4 ? t.reshape(p.shape()) : t);
-                    }
-                }
-            }
+            VaeWeights w = VaeWeights.load(src, net.config());
+            for (var e : net.parameters().entrySet()) e.getValue().value().copyFrom(w.get(e.getKey()));
+            // copied: the file's mapping closes with the source
+            TensorArena here = TensorArena.current();
+            return new Tensor[]{w.get("bn.running_mean").copyTo(here), w.get("bn.running_var").copyTo(here)};
         }
-        if (bn[0] == null || bn[1] == null) throw new IllegalArgumentException(folder + ": no bn.running_mean / bn.running_var");
-        return bn;
     }
 
     /** A seeded net of a config in {@code arena}. */
