@@ -17,7 +17,6 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
-import flux2.gpu.GpuBackend;
 import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
@@ -118,7 +117,7 @@ public final class Trainer {
                 // weights and adapters move once; the optimizer state is then allocated next to them
                 model.to(device, deviceArena);
                 if (lora != null) lora.to(device, deviceArena);
-                if (device instanceof GpuBackend g) out.println("model on " + device.name() + ": " + mib(g.liveBytes()) + " of device memory");
+                out.println("model on " + device.name() + ": " + mib(device.deviceBytesInUse()) + " of device memory");
             }
             Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
