@@ -57,10 +57,21 @@ public final class Leftovers {
      * hidden {@code .trash-} name (which {@link #clean} removes if the deletion is cut off), then deleted.
      */
     public static void discard(Path p) throws IOException {
+        discard(p, Leftovers::deleteTree);
+    }
+
+    /** Deletes a file or folder tree. */
+    @FunctionalInterface
+    interface Deletion {
+        void delete(Path p) throws IOException;
+    }
+
+    /** As {@link #discard(Path)}, deleting with {@code deletion} (tests cut it off half-way). */
+    static void discard(Path p, Deletion deletion) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         Path trash = p.resolveSibling(TRASH_PREFIX + p.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         AtomicFiles.move(p, trash);
-        deleteTree(trash);
+        deletion.delete(trash);
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -67,7 +67,8 @@ public record TrainingState(long globalStep, long epoch, SamplerState sampler, l
             throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + (at != null ? " at line " + at.getLineNr() + ", column "
                     + at.getColumnNr() : "") + "); the file is damaged, perhaps cut short by a crash or a full disk", e);
         }
-        if (n == null || !n.isObject()) throw new IOException(file + ": expected a JSON object, found " + (n == null ? "nothing (empty file)" : n.getNodeType()));
+        if (n == null || n.isMissingNode()) throw new IOException(file + ": expected a JSON object, found nothing (the file is empty)");
+        if (!n.isObject()) throw new IOException(file + ": expected a JSON object, found " + n.getNodeType());
         long step = integer(file, n, "global_step");
         JsonNode sampler = object(file, n, "sampler"), rng = object(file, n, "rng");
         CheckpointVerdict verdict = null;
