@@ -33,7 +33,8 @@ import java.util.function.BooleanSupplier;
  * The text-embedding cache, the latent cache of every image dataset and the latent caches of the reference sets
  * (conditioning datasets paired with image datasets, keyed by {@link #referenceKey}). {@link #build} fills what is
  * missing (entries already valid are skipped, so an interrupted build resumes), loading each encoder only when it has
- * work and releasing it as soon as its cache is complete.
+ * work and releasing it as soon as its cache is complete. The folders it writes are locked against other runs while it
+ * builds ({@link CacheFolders}).
  */
 public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<String, LatentCache> references) {
 
