@@ -1,9 +1,9 @@
 package flux2.trainer.cli;
 
-import flux2.tensor.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.model.vae.AutoEncoder;
+import flux2.tensor.io.AtomicFiles;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.ConfigProblem;
 import flux2.trainer.config.TrainConfig;

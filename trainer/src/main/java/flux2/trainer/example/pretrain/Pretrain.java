@@ -1,6 +1,5 @@
 package flux2.trainer.example.pretrain;
 
-import flux2.tensor.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,6 +9,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.AtomicFiles;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.example.TinyModel;
