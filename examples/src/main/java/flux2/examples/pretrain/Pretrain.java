@@ -9,6 +9,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.AtomicFiles;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
 import flux2.examples.TinyModel;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -88,7 +88,7 @@ public final class Pretrain {
         Path tmp = model.resolve(".transformer.trained");
         copyTree(r.loraFile(), tmp);
         deleteTree(model.resolve("transformer"));
-        Files.move(tmp, model.resolve("transformer"), StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.move(tmp, model.resolve("transformer"));
         log.printf(java.util.Locale.ROOT, "done in %.1f min: last loss %.4f; model at %s%n", (System.nanoTime() - t0) / 60e9, r.lastLoss(), model);
         return model;
     }
@@ -124,7 +124,7 @@ public final class Pretrain {
             deleteTree(tmp);
             TinyModel.writeVaeFolder(tmp, vc, VaeTraining.weights(net, bn, DType.BF16));
             deleteTree(vae);
-            Files.move(tmp, vae, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.move(tmp, vae);
         }
     }
 

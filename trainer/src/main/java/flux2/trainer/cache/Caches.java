@@ -27,12 +27,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The text-embedding cache, the latent cache of every image dataset and the latent caches of the reference sets
  * (conditioning datasets paired with image datasets, keyed by {@link #referenceKey}). {@link #build} fills what is
  * missing (entries already valid are skipped, so an interrupted build resumes), loading each encoder only when it has
- * work and releasing it as soon as its cache is complete.
+ * work and releasing it as soon as its cache is complete. The folders it writes are locked against other runs while it
+ * builds ({@link CacheFolders}).
  */
 public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<String, LatentCache> references) {
 
@@ -97,29 +99,39 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
 
     /** Encodes the missing captions and latents; encoders are closed on return. */
     public void build(TrainConfig config, List<ImageDataset> datasets, List<String> prompts, PrintStream out) throws IOException {
-        ModelLocation loc = config.model().location();
-        DatasetConfig t = config.textEmbedDataset();
-        buildText(loc, config.model().textEncoderPrecision(), captions(datasets, prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
         List<Job> jobs = new ArrayList<>();
         for (ImageDataset d : datasets) jobs.add(new Job(latents(d.config().id()), d.entries()));
-        buildLatents(loc, jobs, out);
+        buildLocked(config, captions(datasets, prompts), jobs, out);
     }
 
     /** As {@link #build(TrainConfig, List, List, PrintStream)}, the reference images of the training data included. */
     public void build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out) throws IOException {
-        ModelLocation loc = config.model().location();
-        DatasetConfig t = config.textEmbedDataset();
-        buildText(loc, config.model().textEncoderPrecision(), captions(data.datasets(), prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
         List<Job> jobs = new ArrayList<>();
         for (ImageDataset d : data.datasets()) {
             jobs.add(new Job(latents(d.config().id()), d.entries()));
             for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(new Job(references(r), List.copyOf(r.byImage().values())));
         }
-        buildLatents(loc, jobs, out);
+        buildLocked(config, captions(data.datasets(), prompts), jobs, out);
     }
 
     /** The entries one latent cache holds. */
     private record Job(LatentCache cache, List<ImageEntry> entries) {}
+
+    /** Builds the text cache and the latent caches with their folders locked. */
+    private void buildLocked(TrainConfig config, List<String> captions, List<Job> jobs, PrintStream out) throws IOException {
+        ModelLocation loc = config.model().location();
+        DatasetConfig t = config.textEmbedDataset();
+        Map<Path, BooleanSupplier> complete = new LinkedHashMap<>();
+        complete.put(text.dir(), () -> captions.stream().allMatch(text::has));
+        for (Job j : jobs) {
+            BooleanSupplier before = complete.getOrDefault(j.cache().dir(), () -> true);
+            complete.put(j.cache().dir(), () -> before.getAsBoolean() && j.entries().stream().allMatch(j.cache()::has));
+        }
+        try (CacheFolders held = CacheFolders.claim(complete, out)) {
+            buildText(loc, config.model().textEncoderPrecision(), captions, t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
+            buildLatents(loc, jobs, out);
+        }
+    }
 
     private void buildText(ModelLocation loc, String precision, List<String> captions, int batch, PrintStream out) throws IOException {
         List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();

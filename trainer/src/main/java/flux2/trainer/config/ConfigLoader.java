@@ -72,7 +72,7 @@ public final class ConfigLoader {
         Path configDir = file.getParent();
 
         TrainConfig.Model model = model(name, s, problems);
-        Path outputDir = s.string("output_dir") == null ? null : ConfigPaths.output(workDir, s.string("output_dir"));
+        Path outputDir = s.string("output_dir") == null ? null : ConfigPaths.outputFolder(workDir, s.string("output_dir"), name, "output_dir", problems);
         List<DatasetConfig> datasets = s.string("data_backend_config") == null ? List.of()
                 : datasets(name, s, configDir, outputDir, problems);
         List<PromptEntry> prompts = List.of();

@@ -29,12 +29,12 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.models.TransformerFolder;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,10 +80,16 @@ public final class Trainer {
         return perEpoch * c.training().numTrainEpochs();
     }
 
+    /** Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left). */
     public Result run() throws IOException {
+        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println)) {
+            return train(folder.dir());
+        }
+    }
+
+    private Result train(Path outDir) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
-        Path outDir = Files.createDirectories(config.outputDir());
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
         out.println("output folder: " + outDir);
@@ -98,7 +104,8 @@ public final class Trainer {
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed);
-        CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
+        CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
+        for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
         Backend device = config.model().device().open();
@@ -126,12 +133,11 @@ public final class Trainer {
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
             LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
-            Saver saver = st -> full
-                    ? store.save(st, params, CheckpointStore.FULL_PARAMS, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
-                    : store.save(st, lora, loraOptions, opt);
+            String paramsFile = full ? CheckpointStore.FULL_PARAMS : CheckpointStore.PARAMS;
 
             long step = 0;
-            Path resume = store.find(config.checkpoints().resumeFrom());
+            Path resume = store.find(config.checkpoints().resumeFrom(), paramsFile);
+            CheckHistory history = null;
             if (resume != null) {
                 TrainingState st = full ? CheckpointStore.restore(resume, params, CheckpointStore.FULL_PARAMS, opt)
                         : CheckpointStore.restore(resume, lora, opt);
@@ -141,9 +147,24 @@ public final class Trainer {
                 noiseRng.setCalls(st.noiseRngCalls());
                 sigmaRng.setCalls(st.sigmaRngCalls());
                 step = st.globalStep();
-                metrics.truncateAfter(step);
+                history = st.history();
+                metrics.resumeAfter(step, out::println);
                 out.println("resumed from " + resume + " at step " + step);
-            } else metrics.truncateAfter(0);
+            } else {
+                Path aside = metrics.startFresh();
+                if (aside != null) out.println("this run starts at step 0: the metrics of an earlier run in this folder were moved to " + aside);
+            }
+            CheckpointCheck check = history != null ? CheckpointCheck.resume(history) : CheckpointCheck.start(params.values());
+            Saver saver = st -> {
+                TrainingState checked = st.checked(check.judge(params, opt), check.history());
+                Path cp = full
+                        ? store.save(checked, params, paramsFile, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
+                        : store.save(checked, lora, loraOptions, opt);
+                if (!checked.verdict().good())
+                    out.println(System.lineSeparator() + "warning: " + cp + " failed the check of its numbers: " + checked.verdict().reason()
+                            + ". It is kept, but resume_from_checkpoint \"latest\" skips it; " + goodCheckpoint(store, paramsFile));
+                return cp;
+            };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
                     + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
 
@@ -168,7 +189,7 @@ public final class Trainer {
                         double v = l.data().item();
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
-                                    + batch.epoch() + "); stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                                    + batch.epoch() + "); stopped without saving. " + resumeAdvice(store, paramsFile));
                         l.mul(1.0 / t.gradientAccumulationSteps()).backward();
                         loss += v / t.gradientAccumulationSteps();
                     }
@@ -179,13 +200,14 @@ public final class Trainer {
                     norm = GradClip.globalNorm(params.values());
                     if (!Double.isFinite(norm))
                         throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
-                                + "; stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                                + "; stopped without saving. " + resumeAdvice(store, paramsFile));
                     clip(params, t);
                     opt.step();
                     opt.zeroGrad();
                 }
                 step++;
                 lastLoss = loss;
+                check.record(loss);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
@@ -215,7 +237,7 @@ public final class Trainer {
             Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
             out.println("saved " + loraFile + " and " + cp);
             images.addAll(validator.run(step, model, lora));
-            if (!images.isEmpty()) out.println("validation images: " + config.outputDir().resolve("validation_images"));
+            if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
             LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
             return new Result(step, loraFile, lastLoss, images);
@@ -230,6 +252,21 @@ public final class Trainer {
         List<String> texts = new ArrayList<>(Validator.texts(config));
         if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
         return texts;
+    }
+
+    /** Where the newest good checkpoint is, for a message. */
+    private static String goodCheckpoint(CheckpointStore store, String paramsFile) throws IOException {
+        Path good = store.newestUsable(paramsFile);
+        return good == null ? "no checkpoint of this run has passed it yet" : "the newest good checkpoint is " + good;
+    }
+
+    /** Which checkpoint to resume from after training stopped on bad numbers. */
+    private static String resumeAdvice(CheckpointStore store, String paramsFile) throws IOException {
+        Path good = store.newestUsable(paramsFile);
+        if (good == null)
+            return "No checkpoint of this run passed the check of its numbers: start again (resume_from_checkpoint \"none\") with a lower learning_rate or max_grad_norm";
+        return "The newest good checkpoint, " + good + ", is untouched: resume from it with resume_from_checkpoint \"" + good.getFileName()
+                + "\" (\"latest\" picks it too) and a lower learning_rate or max_grad_norm";
     }
 
     /** Writes a checkpoint of the run's state. */
