@@ -13,6 +13,7 @@ import flux2.tensor.TensorArena;
 import flux2.tensor.io.Checkpoints;
 import flux2.tensor.io.TensorSource;
 import flux2.tests.GoldenCases;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +43,13 @@ class MistralQuantGoldenTest {
     }
 
     private static void check(GoldenCases.Case c, QuantScheme scheme, double bound) throws Exception {
-        assertTrue(c.model() != null, c.name() + ": no .model.safetensors beside the io file");
+        Path weights = GoldenCases.model(c);
         try (TensorSource io = Checkpoints.open(c.io()); TensorArena quant = TensorArena.create("quant"); var arena = TensorArena.open("golden-" + c.name())) {
             MistralConfig cfg = MistralConfig.parse(io.metadata().get("config"));
             Tensor ids = io.tensor("input_ids"), mask = io.tensor("attention_mask");
             List<String> failures = new ArrayList<>();
             int last = cfg.numLayers();
-            try (MistralModel model = MistralCheckpoint.load(c.model(), cfg, last, true)) {
+            try (MistralModel model = MistralCheckpoint.load(weights, cfg, last, true)) {
                 Tensor dense = model.hiddenStates(ids, mask, 0, last)[0];
                 Map<String, QuantScheme> plan = Quantizer.quantize(model, scheme, name -> true, quant);
                 compare(c.name() + " " + scheme.id() + " hidden_states." + last, model.hiddenStates(ids, mask, 0, last)[0], dense, bound, failures);
@@ -56,7 +57,7 @@ class MistralQuantGoldenTest {
                 plan.values().forEach(s -> schemes.merge(s.id(), 1, Integer::sum));
                 System.out.printf("mistral3_embed %s %s: layers %s%n", c.name(), scheme.id(), schemes);
             }
-            try (MistralModel model = MistralCheckpoint.load(c.model(), cfg)) {
+            try (MistralModel model = MistralCheckpoint.load(weights, cfg)) {
                 Tensor dense;
                 try (var embedder = new FluxTextEmbedder(model)) {
                     dense = embedder.embed(ids, mask);
