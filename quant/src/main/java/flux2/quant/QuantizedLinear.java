@@ -11,14 +11,15 @@ import flux2.tensor.TensorArena;
 
 /**
  * y = x W^T + b with a frozen quantized W [out, in]; the drop-in for {@link Linear} on a quantized base model.
- * Its state uses Linear's names plus the quantization tensors: {@code weight} (I8 or I4 values [out, in]),
- * {@code weight_scale}, {@code weight_zero} (int4 with zero points only) and {@code bias}. Adapters (LoRA) add
+ * Its state uses Linear's names plus the quantization tensors: {@code weight} (I8 [out, in] or I4 [out, in rounded
+ * up to even] values), {@code weight_scale}, {@code weight_zero} (int4 with zero points only),
+ * {@code weight_column_scale} (schemes with column scales only) and {@code bias}. Adapters (LoRA) add
  * to y exactly as on Linear and train as usual; the quantized tensors never get gradients.
  */
 public class QuantizedLinear extends Module {
     public final int in, out;
     public final QuantScheme scheme;
-    public final Parameter weight, weightScale, weightZero, bias;
+    public final Parameter weight, weightScale, weightZero, weightColumnScale, bias;
     private Linear.LinearAdapter adapter;
 
     /** An empty layer (zero values) to be filled by {@link #loadStateDict}. */
@@ -34,6 +35,7 @@ public class QuantizedLinear extends Module {
         this.weight = param("weight", new Parameter(w.data(), false, arena));
         this.weightScale = param("weight_scale", new Parameter(w.scale(), false, arena));
         this.weightZero = w.zero() == null ? null : param("weight_zero", new Parameter(w.zero(), false, arena));
+        this.weightColumnScale = w.columnScale() == null ? null : param("weight_column_scale", new Parameter(w.columnScale(), false, arena));
         this.bias = bias == null ? null : param("bias", new Parameter(bias, false, arena));
     }
 
@@ -50,7 +52,8 @@ public class QuantizedLinear extends Module {
 
     /** The quantized weight over the current parameter values (which loading may have replaced). */
     public QuantizedWeight quantizedWeight() {
-        return new QuantizedWeight(scheme, weight.value(), weightScale.value(), weightZero == null ? null : weightZero.value());
+        return new QuantizedWeight(scheme, in, weight.value(), weightScale.value(), weightZero == null ? null : weightZero.value(),
+                weightColumnScale == null ? null : weightColumnScale.value());
     }
 
     public void setAdapter(Linear.LinearAdapter a) { adapter = a; }

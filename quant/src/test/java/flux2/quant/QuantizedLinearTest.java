@@ -73,11 +73,13 @@ class QuantizedLinearTest {
     @Test
     void inputGradientsMatchFiniteDifferences() {
         try (TensorArena params = TensorArena.open("params")) {
-            for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.int4(32, true))) {
-                QuantizedLinear l = quantized(64, 40, scheme, 5, params);
-                new Lora(l, 3, 40, params);
-                double err = QuantGradCheck.inputGradientError(x -> l.forward(x).tanh(), new Rng(6).normal(0, 1, 2, 5, 64), 1e-2);
-                assertTrue(err < 1e-3, scheme.id() + ": relative error " + err);
+            for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.INT4)) {
+                for (int in : new int[]{64, 60, 100, 33, 1}) {
+                    QuantizedLinear l = quantized(in, 40, scheme, 5, params);
+                    new Lora(l, 3, 40, params);
+                    double err = QuantGradCheck.inputGradientError(x -> l.forward(x).tanh(), new Rng(6).normal(0, 1, 2, 5, in), 1e-2);
+                    assertTrue(err < 1e-3, scheme.id() + " with " + in + " inputs: relative error " + err);
+                }
             }
         }
     }
@@ -101,6 +103,16 @@ class QuantizedLinearTest {
             dst.loadStateDict(src.stateDict(), true, false);
             Tensor x = new Rng(11).normal(0, 1, 2, 64);
             QuantizedWeightTest.assertClose(src.forward(Var.constant(x)).data(), dst.forward(Var.constant(x)).data());
+            // Odd input sizes and column scales load back the same way.
+            for (QuantScheme scheme : List.of(QuantScheme.int4(32, true), QuantScheme.INT8)) {
+                QuantizedLinear odd = quantized(33, 8, scheme, 12, params);
+                QuantizedLinear into = new QuantizedLinear(33, 8, true, scheme, params);
+                into.loadStateDict(odd.stateDict(), true, false);
+                Tensor x33 = new Rng(13).normal(0, 1, 2, 33);
+                QuantizedWeightTest.assertClose(odd.forward(Var.constant(x33)).data(), into.forward(Var.constant(x33)).data());
+            }
+            assertEquals(List.of("weight", "weight_scale", "weight_column_scale", "bias"),
+                    List.copyOf(quantized(33, 8, QuantScheme.INT8, 12, params).stateDict().keySet()));
             Map<String, Tensor> bad = new LinkedHashMap<>(src.stateDict());
             bad.remove("weight_zero");
             var e = assertThrows(IllegalArgumentException.class, () -> new QuantizedLinear(64, 8, true, QuantScheme.int4(32, true), params).loadStateDict(bad, true, false));
