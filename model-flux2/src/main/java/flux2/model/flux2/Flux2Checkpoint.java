@@ -2,6 +2,7 @@ package flux2.model.flux2;
 
 import flux2.autograd.nn.Parameter;
 import flux2.tensor.Backends;
+import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.TensorInfo;
@@ -20,7 +21,8 @@ import java.util.Set;
  * Loads FLUX.2 transformer weights from the official single file (keys with or without
  * {@code model.diffusion_model.}) or from the diffusers layout into a {@link Flux2Transformer}. Weights stay
  * views of the mapped file; only the diffusers q/k/v triples and the swapped final modulation are assembled
- * once into new tensors (in the file's dtype), since no view can express them.
+ * once into new tensors (in the file's dtype), since no view can express them. F16 weights are widened once into F32
+ * copies (twice their size in memory); other dtypes than F32, BF16 and F16 are refused by name.
  */
 public final class Flux2Checkpoint {
     private Flux2Checkpoint() {}
@@ -29,6 +31,12 @@ public final class Flux2Checkpoint {
     public enum Layout { OFFICIAL, DIFFUSERS }
 
     public static final String OFFICIAL_PREFIX = "model.diffusion_model.";
+
+    /**
+     * The dtypes a stored transformer weight may have. Integer tensors (an I8 file without its scales, say) would be
+     * read as their raw values, or fail deep inside a product; they are refused by name when loading.
+     */
+    static final Set<DType> WEIGHT_DTYPES = Set.of(DType.F32, DType.BF16, DType.F16);
 
     /** The layout of a source: diffusers when it holds diffusers-only names, else official. */
     public static Layout detect(TensorSource src) {
@@ -47,7 +55,7 @@ public final class Flux2Checkpoint {
         Layout layout = detect(src);
         String prefix = layout == Layout.OFFICIAL && src.names().stream().anyMatch(n -> n.startsWith(OFFICIAL_PREFIX)) ? OFFICIAL_PREFIX : "";
         Map<String, Parameter> params = model.namedParameters();
-        List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), unexpected = new ArrayList<>();
+        List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), unexpected = new ArrayList<>(), wrongDtype = new ArrayList<>();
         Map<String, DiffusersKeys.Source> sources = new LinkedHashMap<>();
         Set<String> used = new HashSet<>();
         try {
@@ -70,25 +78,40 @@ public final class Flux2Checkpoint {
                         wrongShape.add(k + " (expected " + Arrays.toString(want) + ", got " + Arrays.toString(got) + ")");
                         ok = false;
                     }
+                    if (!WEIGHT_DTYPES.contains(info.dtype())) {
+                        wrongDtype.add(k + " (" + info.dtype().safetensorsName() + ")");
+                        ok = false;
+                    }
                 }
                 if (ok) sources.put(e.getKey(), s);
             }
             for (String n : src.names()) if (!used.contains(n)) unexpected.add(n);
-            if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
+            if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty() || !wrongDtype.isEmpty()) {
                 StringBuilder sb = new StringBuilder(src.describe() + " (" + layout.name().toLowerCase() + " layout) does not match the FLUX.2 model "
                         + model.config + ":");
                 if (!missing.isEmpty()) sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
                 if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
                 if (!wrongShape.isEmpty()) sb.append("\n  wrong shapes (").append(wrongShape.size()).append("): ").append(String.join(", ", wrongShape));
+                if (!wrongDtype.isEmpty())
+                    sb.append("\n  dtypes that are not weight dtypes (").append(wrongDtype.size()).append("; allowed: F32, BF16, F16; quantize with base_model_precision instead): ")
+                            .append(String.join(", ", wrongDtype));
                 throw new IllegalArgumentException(sb.toString());
             }
             Map<String, Tensor> state = new LinkedHashMap<>();
-            for (var e : sources.entrySet()) state.put(e.getKey(), assemble(src, e.getValue(), arena));
+            for (var e : sources.entrySet()) state.put(e.getKey(), widenHalf(assemble(src, e.getValue(), arena), arena));
             model.loadStateDict(state, true, copy);
             return layout;
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + src.describe(), e);
         }
+    }
+
+    /** An F16 weight as an F32 copy in {@code arena} (exact): the products take F32 or BF16 weights only. */
+    private static Tensor widenHalf(Tensor t, TensorArena arena) {
+        if (t.dtype() != DType.F16) return t;
+        Tensor out = Tensor.allocate(Backends.cpu(), DType.F32, t.shape(), arena);
+        out.copyFrom(t);
+        return out;
     }
 
     private static Tensor assemble(TensorSource src, DiffusersKeys.Source s, TensorArena arena) throws IOException {

@@ -47,6 +47,8 @@ public final class ConfigKeys {
             choice("crop_aspect", "square", "square", "preserve").notImplemented("closest", "random"),
             choice("caption_strategy", "filename", "filename", "textfile", "instanceprompt").notImplemented("parquet", "webshart", "huggingface", "csv"),
             integer("aspect_bucket_rounding", 2L).min(0),
+            // ours, not SimpleTuner's: images whose header declares more pixels are skipped undecoded (Pillow's bomb limit)
+            integer("max_image_pixels", 178_956_970L).min(1),
             bool("disable_bucket_pruning", false),
             // training
             integer("seed", null),

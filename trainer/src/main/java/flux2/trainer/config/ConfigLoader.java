@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.tensor.DeviceSpec;
+import flux2.tensor.io.NotUtf8Exception;
+import flux2.tensor.io.Utf8Files;
 import flux2.trainer.config.DatasetConfig.CaptionStrategy;
 import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
@@ -295,7 +297,7 @@ public final class ConfigLoader {
                 CropAspect.valueOf(aspect.toUpperCase(Locale.ROOT)), resolution, rt, minSize, minAr, maxAr, vae, cs,
                 List.copyOf(instance), d.bool("prepend_instance_prompt"), d.bool("only_instance_prompt"),
                 d.bool("disable_multiline_split"), (int) (long) d.integer("repeats"), d.string("text_embeds"), false, null,
-                writeBatch, encoderBatch, rounding, noPruning, ct, paired);
+                writeBatch, encoderBatch, rounding, noPruning, ct, paired, g.integer("max_image_pixels"));
     }
 
     private static JsonNode readJson(Path file, Problems problems) {
@@ -304,13 +306,16 @@ public final class ConfigLoader {
             return null;
         }
         try {
-            JsonNode n = JSON.readTree(Files.readString(file));
+            JsonNode n = JSON.readTree(Utf8Files.read(file));
             if (n == null || n.isMissingNode()) problems.error(file.toString(), "", "empty file: expected JSON");
             return n == null || n.isMissingNode() ? null : n;
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             problems.error(file.toString(), "", "not valid JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "")
                     + ": " + e.getOriginalMessage());
+            return null;
+        } catch (NotUtf8Exception e) {
+            problems.error(file.toString(), "", e.problem());
             return null;
         } catch (IOException e) {
             problems.error(file.toString(), "", "cannot read: " + e.getMessage());

@@ -8,6 +8,7 @@ import flux2.model.mistral.FluxTextEmbedder;
 import flux2.model.mistral.MistralCheckpoint;
 import flux2.model.mistral.MistralConfig;
 import flux2.model.mistral.MistralModel;
+import flux2.model.mistral.tokenizer.TokenizerFiles;
 import flux2.model.mistral.tokenizer.Tokenizers;
 import flux2.model.vae.AutoEncoder;
 import flux2.tensor.DType;
@@ -100,7 +101,9 @@ public final class ModelParts {
     public static int promptLength(ModelLocation loc) throws IOException {
         Path f = loc.tokenizer().resolve(TOKENIZER_CONFIG);
         if (!Files.isRegularFile(f)) return FluxPromptTokenizer.LENGTH;
-        var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("model_max_length");
+        var root = TokenizerFiles.readJson(f);
+        if (!root.isObject()) throw new IOException(f + ": expected a JSON object of tokenizer settings");
+        var n = root.get("model_max_length");
         if (n == null || n.isNull()) return FluxPromptTokenizer.LENGTH;
         if (!n.isNumber() || n.asDouble() < 1)
             throw new IOException(f + ": model_max_length must be a positive number, got " + n);

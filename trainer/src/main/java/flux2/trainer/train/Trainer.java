@@ -97,9 +97,9 @@ public final class Trainer {
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
-        TrainingData data = TrainingData.open(config, seed, out::println);
-        Caches caches = Caches.of(config, data);
-        caches.build(config, data, textsBesideCaptions(config), out);
+        TrainingData scanned = TrainingData.open(config, seed, out::println);
+        Caches caches = Caches.of(config, scanned);
+        TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out); // less images that cannot be decoded
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
