@@ -14,7 +14,7 @@ import java.util.Set;
  */
 public record Flux2Config(int inChannels, int contextInDim, int hiddenSize, int numHeads, int depth, int depthSingleBlocks,
                           int[] axesDim, double theta, double mlpRatio, boolean guidanceEmbed) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     public Flux2Config {
         axesDim = axesDim.clone();

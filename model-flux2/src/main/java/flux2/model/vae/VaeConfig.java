@@ -28,7 +28,7 @@ public record VaeConfig(int inChannels, int ch, int outChannels, int[] chMult, i
                         int groups, boolean quantConv, boolean midAttention, double bnEps, int patch) {
     /** GroupNorm eps, fixed by the architecture. */
     public static final double NORM_EPS = 1e-6;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     public VaeConfig {
         chMult = chMult.clone();

@@ -1,7 +1,7 @@
 package flux2.model.mistral;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +77,7 @@ public record MistralConfig(int vocabSize, int hiddenSize, int numLayers, int nu
     public static MistralConfig parse(String json) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
+            root = StrictJson.mapper().readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException("config is not valid JSON: " + e.getMessage(), e);
         }

@@ -100,7 +100,7 @@ public final class ModelParts {
     public static int promptLength(ModelLocation loc) throws IOException {
         Path f = loc.tokenizer().resolve(TOKENIZER_CONFIG);
         if (!Files.isRegularFile(f)) return FluxPromptTokenizer.LENGTH;
-        var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()).get("model_max_length");
+        var n = flux2.tensor.io.StrictJson.mapper().readTree(f.toFile()).get("model_max_length");
         if (n == null || n.isNull()) return FluxPromptTokenizer.LENGTH;
         if (!n.isNumber() || n.asDouble() < 1)
             throw new IOException(f + ": model_max_length must be a positive number, got " + n);

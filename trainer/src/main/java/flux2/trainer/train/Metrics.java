@@ -11,7 +11,7 @@ import java.util.List;
 
 /** {@code metrics.jsonl}: one JSON object per optimizer step (step, loss, lr, grad_norm, seconds, peak_memory_bytes). */
 public final class Metrics {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
     private final Path file;
 
     /** One line of the file. */

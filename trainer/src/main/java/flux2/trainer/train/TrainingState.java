@@ -14,7 +14,7 @@ import java.nio.file.Path;
  */
 public record TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
                             long optimizerSteps, double lr) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     public void write(Path file) throws IOException {
         ObjectNode n = JSON.createObjectNode();

@@ -1,7 +1,7 @@
 package flux2.model.mistral.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ public final class Tokenizers {
 
     /** Reads any of the three forms, told apart by their content. */
     public static TekkenTokenizer read(Path file) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        JsonNode root = StrictJson.mapper().readTree(file.toFile());
         try {
             if (root != null && root.has("model") && root.has("added_tokens")) return HfTokenizerJson.parse(root);
             return tekken(root);
