@@ -54,7 +54,10 @@ public final class QuantizedWeight {
             problems.add(what + " must be contiguous F32 " + Arrays.toString(shape) + ", got " + t.dtype() + " " + Arrays.toString(t.shape()));
     }
 
-    /** Quantizes a 2-D F32/BF16 weight [out, in] row by row into tensors allocated in {@code arena}. */
+    /**
+     * Quantizes a 2-D F32/BF16 weight [out, in] row by row into tensors allocated in {@code arena}. A weight holding
+     * NaN or infinity is refused (checked on each row as it is read, so the weight is read once).
+     */
     public static QuantizedWeight quantize(Tensor w, QuantScheme scheme, TensorArena arena) {
         WeightRows probe = new WeightRows(w);
         int out = w.size(0), in = w.size(1);
@@ -68,12 +71,19 @@ public final class QuantizedWeight {
         Tensor zero = scheme.zeroPoint() ? Tensor.allocate(cpu, DType.F32, new int[]{out, groups}, arena) : null;
         long rowBytes = data.dtype().bytesFor(in);
         MemorySegment d = data.segment(), s = scale.segment(), z = zero == null ? null : zero.segment();
+        long[] bad = new long[Parallel.threads()], firstBad = new long[Parallel.threads()];
+        java.util.Arrays.fill(firstBad, Long.MAX_VALUE);
         Parallel.forRange(out, 1, (worker, r0, r1) -> {
             WeightRows rows = r0 == 0 ? probe : new WeightRows(w);
             float[] row = new float[in], sc = new float[groups], zs = new float[groups];
             byte[] q = new byte[(int) rowBytes], unpacked = int8 ? null : new byte[in];
             for (int r = (int) r0; r < r1; r++) {
                 rows.read(r, row);
+                for (int c = 0; c < in; c++)
+                    if (!Float.isFinite(row[c])) {
+                        bad[worker]++;
+                        firstBad[worker] = Math.min(firstBad[worker], (long) r * in + c);
+                    }
                 if (int8) sc[0] = Int8Codec.quantizeRow(row, in, q);
                 else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), q, sc, zs, unpacked);
                 MemorySegment.copy(q, 0, d, ValueLayout.JAVA_BYTE, r * rowBytes, q.length);
@@ -81,6 +91,10 @@ public final class QuantizedWeight {
                 if (z != null) MemorySegment.copy(zs, 0, z, F, 4L * r * groups, groups);
             }
         });
+        long count = java.util.Arrays.stream(bad).sum(), first = java.util.Arrays.stream(firstBad).min().orElseThrow();
+        if (count > 0)
+            throw new IllegalArgumentException("holds " + count + " non-finite value" + (count == 1 ? "" : "s") + " (NaN or infinity; the first at row "
+                    + first / in + ", column " + first % in + "): it cannot be quantized");
         return new QuantizedWeight(scheme, data, scale, zero);
     }
 

@@ -5,7 +5,6 @@ import flux2.model.flux2.lora.LoraReader;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.image.ImageFiles;
 import flux2.model.vae.AutoEncoder;
-import flux2.quant.Precision;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
@@ -89,8 +88,7 @@ public final class ImageSampler implements AutoCloseable {
         TensorArena loraArena = null;
         try {
             Map<String, Tensor> contexts = new LinkedHashMap<>();
-            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); TensorArena q = TensorArena.create("sample-text-quantized")) {
-                Precision.apply(textPrecision, te.model(), name -> true, q);
+            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, textPrecision)) {
                 for (String p : prompts) {
                     if (contexts.containsKey(p)) continue;
                     try (var s = keep.enter()) {
@@ -99,8 +97,7 @@ public final class ImageSampler implements AutoCloseable {
                     }
                 }
             }
-            tr = ModelParts.transformer(loc);
-            Precision.apply(basePrecision, tr.model(), name -> true, tr.arena());
+            tr = ModelParts.transformer(loc, false, basePrecision);
             vae = ModelParts.vae(loc);
             loraArena = TensorArena.create("sample-lora");
             if (!loras.isEmpty())

@@ -1,6 +1,5 @@
 package flux2.trainer.train;
 
-import flux2.quant.Precision;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
@@ -104,11 +103,11 @@ public final class Trainer {
         List<Path> images = new ArrayList<>();
         Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
-            int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
+            int quantized = tr.quantized().size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
