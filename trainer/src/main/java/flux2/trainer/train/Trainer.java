@@ -92,6 +92,8 @@ public final class Trainer {
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
         TrainingData data = TrainingData.open(config, seed, out::println);
+        MemoryCheck.beforeTraining(config, data);
+        ResumeCheck.beforeTraining(config, outDir, totalSteps(config, data.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, data);
         caches.build(config, data, textsBesideCaptions(config), out);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
