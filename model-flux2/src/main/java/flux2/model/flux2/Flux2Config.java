@@ -94,7 +94,7 @@ public record Flux2Config(int inChannels, int contextInDim, int hiddenSize, int 
             if (n == null || !n.isObject()) throw new IllegalArgumentException(what + " must be a JSON object");
             return n;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(what + ": " + flux2.tensor.io.StrictJson.describe(e), e);
         }
     }
 

@@ -79,7 +79,8 @@ public record MistralConfig(int vocabSize, int hiddenSize, int numLayers, int nu
         try {
             root = StrictJson.mapper().readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("config is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("config: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                    ? StrictJson.describe(j) : e.getMessage()), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException("config must be a JSON object");
         JsonNode c = root.has("text_config") ? root.get("text_config") : root;

@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,7 +21,6 @@ public final class FiniteCheck {
     private FiniteCheck() {}
 
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int F32_EXPONENT = 0x7F80_0000;
     private static final short BF16_EXPONENT = 0x7F80, F16_EXPONENT = 0x7C00;
@@ -87,11 +85,13 @@ public final class FiniteCheck {
         return bad;
     }
 
+    /** 16-bit values read two at a time as ints (vector ints compare faster than vector shorts on common CPUs). */
     private static long count16(MemorySegment seg, long base, long start, long end, short exponent) {
         long bad = 0, i = start;
-        for (long vecEnd = end - SHORTS.length(); i <= vecEnd; i += SHORTS.length()) {
-            ShortVector v = ShortVector.fromMemorySegment(SHORTS, seg, base + 2 * i, ORDER);
-            bad += v.and(exponent).compare(VectorOperators.EQ, exponent).trueCount();
+        int low = exponent, high = exponent << 16;
+        for (long vecEnd = end - 2L * INTS.length(); i <= vecEnd; i += 2L * INTS.length()) {
+            IntVector v = IntVector.fromMemorySegment(INTS, seg, base + 2 * i, ORDER);
+            bad += v.and(low).compare(VectorOperators.EQ, low).trueCount() + v.and(high).compare(VectorOperators.EQ, high).trueCount();
         }
         for (; i < end; i++) if ((seg.get(ValueLayout.JAVA_SHORT_UNALIGNED, base + 2 * i) & exponent) == exponent) bad++;
         return bad;

@@ -1,8 +1,12 @@
 package flux2.tensor.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * The JSON reader for every file the program reads: content after the JSON value ({@code {...} garbage} or
@@ -21,5 +25,24 @@ public final class StrictJson {
     /** The shared strict reader (thread-safe). */
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /** Reads a JSON file; unreadable JSON is an IOException naming the file, the line and the column. */
+    public static JsonNode read(Path file) throws IOException {
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": " + describe(e), e);
+        }
+    }
+
+    /** What is wrong with unreadable JSON, in words, with its line and column. */
+    public static String describe(JsonProcessingException e) {
+        var loc = e.getLocation();
+        String at = loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "";
+        String m = e.getOriginalMessage();
+        if (m != null && m.startsWith("Trailing token"))
+            return "content after the JSON value" + at + ": the file must hold exactly one JSON value";
+        return "not valid JSON" + at + ": " + m;
     }
 }

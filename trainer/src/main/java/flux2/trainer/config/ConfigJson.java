@@ -26,11 +26,6 @@ final class ConfigJson {
 
     /** What is wrong with unreadable JSON, in words, with its line and column. */
     static String describe(JsonProcessingException e) {
-        var loc = e.getLocation();
-        String at = loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "";
-        String m = e.getOriginalMessage();
-        if (m != null && m.startsWith("Trailing token"))
-            return "content after the JSON value" + at + ": the file must hold exactly one JSON value";
-        return "not valid JSON" + at + ": " + m;
+        return StrictJson.describe(e);
     }
 }

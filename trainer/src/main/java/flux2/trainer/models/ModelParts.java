@@ -57,7 +57,12 @@ public final class ModelParts {
     /** The transformer config of a diffusers folder's config.json, else FLUX.2-dev's (official single files carry none). */
     public static Flux2Config transformerConfig(Path transformer) throws IOException {
         Path json = Files.isDirectory(transformer) ? transformer.resolve("config.json") : null;
-        return json != null && Files.isRegularFile(json) ? Flux2Config.fromDiffusersJson(Files.readString(json)) : Flux2Config.dev();
+        if (json == null || !Files.isRegularFile(json)) return Flux2Config.dev();
+        try {
+            return Flux2Config.fromDiffusersJson(Files.readString(json));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(json + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads the transformer, its weights staying views of the mapped file. */
@@ -135,7 +140,7 @@ public final class ModelParts {
     public static int promptLength(ModelLocation loc) throws IOException {
         Path f = loc.tokenizer().resolve(TOKENIZER_CONFIG);
         if (!Files.isRegularFile(f)) return FluxPromptTokenizer.LENGTH;
-        var n = flux2.tensor.io.StrictJson.mapper().readTree(f.toFile()).get("model_max_length");
+        var n = flux2.tensor.io.StrictJson.read(f).get("model_max_length");
         if (n == null || n.isNull()) return FluxPromptTokenizer.LENGTH;
         if (!n.isNumber() || n.asDouble() < 1)
             throw new IOException(f + ": model_max_length must be a positive number, got " + n);

@@ -26,7 +26,7 @@ public final class HfTokenizerJsonConverter {
 
     /** The tokenizer.json tree of a tekken.json file (full or the npm compact form). */
     public static ObjectNode fromTekken(Path tekkenFile) throws IOException {
-        JsonNode root = StrictJson.mapper().readTree(tekkenFile.toFile());
+        JsonNode root = StrictJson.read(tekkenFile);
         try {
             return convert(Tokenizers.vocab(root));
         } catch (IllegalArgumentException e) {

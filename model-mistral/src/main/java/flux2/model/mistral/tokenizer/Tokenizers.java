@@ -25,7 +25,7 @@ public final class Tokenizers {
 
     /** Reads any of the three forms, told apart by their content. */
     public static TekkenTokenizer read(Path file) throws IOException {
-        JsonNode root = StrictJson.mapper().readTree(file.toFile());
+        JsonNode root = StrictJson.read(file);
         try {
             if (root != null && root.has("model") && root.has("added_tokens")) return HfTokenizerJson.parse(root);
             return tekken(root);
