@@ -56,7 +56,7 @@ public final class QuantizedWeight {
 
     /**
      * Quantizes a 2-D F32/BF16 weight [out, in] row by row into tensors allocated in {@code arena}. A weight holding
-     * NaN or infinity is refused (checked on each row as it is read, so the weight is read once).
+     * NaN or infinity is refused (found from each row's scales as it is quantized, so the weight is read once).
      */
     public static QuantizedWeight quantize(Tensor w, QuantScheme scheme, TensorArena arena) {
         WeightRows probe = new WeightRows(w);
@@ -72,26 +72,34 @@ public final class QuantizedWeight {
         long rowBytes = data.dtype().bytesFor(in);
         MemorySegment d = data.segment(), s = scale.segment(), z = zero == null ? null : zero.segment();
         long[] bad = new long[Parallel.threads()], firstBad = new long[Parallel.threads()];
-        java.util.Arrays.fill(firstBad, Long.MAX_VALUE);
+        for (int k = 0; k < firstBad.length; k++) firstBad[k] = Long.MAX_VALUE;
         Parallel.forRange(out, 1, (worker, r0, r1) -> {
             WeightRows rows = r0 == 0 ? probe : new WeightRows(w);
             float[] row = new float[in], sc = new float[groups], zs = new float[groups];
             byte[] q = new byte[(int) rowBytes], unpacked = int8 ? null : new byte[in];
             for (int r = (int) r0; r < r1; r++) {
                 rows.read(r, row);
-                for (int c = 0; c < in; c++)
-                    if (!Float.isFinite(row[c])) {
-                        bad[worker]++;
-                        firstBad[worker] = Math.min(firstBad[worker], (long) r * in + c);
-                    }
                 if (int8) sc[0] = Int8Codec.quantizeRow(row, in, q);
                 else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), q, sc, zs, unpacked);
+                // a NaN or infinity makes its group's scale non-finite (max and min propagate them): the values are
+                // looked at only then
+                for (int g = 0; g < groups; g++)
+                    if (!Float.isFinite(sc[g]))
+                        for (int c = 0; c < in; c++)
+                            if (!Float.isFinite(row[c]) && (c / (in / groups)) == g) {
+                                bad[worker]++;
+                                firstBad[worker] = Math.min(firstBad[worker], (long) r * in + c);
+                            }
                 MemorySegment.copy(q, 0, d, ValueLayout.JAVA_BYTE, r * rowBytes, q.length);
                 MemorySegment.copy(sc, 0, s, F, 4L * r * groups, groups);
                 if (z != null) MemorySegment.copy(zs, 0, z, F, 4L * r * groups, groups);
             }
         });
-        long count = java.util.Arrays.stream(bad).sum(), first = java.util.Arrays.stream(firstBad).min().orElseThrow();
+        long count = 0, first = Long.MAX_VALUE;
+        for (int k = 0; k < bad.length; k++) {
+            count += bad[k];
+            first = Math.min(first, firstBad[k]);
+        }
         if (count > 0)
             throw new IllegalArgumentException("holds " + count + " non-finite value" + (count == 1 ? "" : "s") + " (NaN or infinity; the first at row "
                     + first / in + ", column " + first % in + "): it cannot be quantized");
