@@ -76,7 +76,10 @@ public final class QuantizedWeight {
             problems.add(what + " must be contiguous F32 " + Arrays.toString(shape) + ", got " + t.dtype() + " " + Arrays.toString(t.shape()));
     }
 
-    /** Quantizes a 2-D F32/BF16 weight [out, in] row by row into tensors allocated in {@code arena}. */
+    /**
+     * Quantizes a 2-D F32/BF16 weight [out, in] row by row into tensors allocated in {@code arena}. A weight holding
+     * NaN or infinity is refused (found from each row's scales as it is quantized, so the weight is read once).
+     */
     public static QuantizedWeight quantize(Tensor w, QuantScheme scheme, TensorArena arena) {
         WeightRows probe = new WeightRows(w);
         int out = w.size(0), in = w.size(1);
@@ -84,9 +87,13 @@ public final class QuantizedWeight {
         boolean int8 = scheme.format() == QuantFormat.INT8;
         int groups = scheme.groups(in);
         float[] columns = scheme.columnScales() ? columnAbsMax(w, probe) : null;
+        // a NaN or infinity anywhere makes its column's maximum non-finite: the values are looked at only then
+        if (columns != null && !allFinite(columns)) throw nonFinite(w, probe);
         if (columns != null) MemorySegment.copy(columns, 0, q.columnScale.segment(), F, q.columnScale.byteOffset(), in);
         long rowBytes = q.rowBytes;
         MemorySegment d = q.data.segment(), s = q.scale.segment(), z = q.zero == null ? null : q.zero.segment();
+        long[] bad = new long[Parallel.threads()], firstBad = new long[Parallel.threads()];
+        Arrays.fill(firstBad, Long.MAX_VALUE);
         Parallel.forRange(out, 1, (worker, r0, r1) -> {
             WeightRows rows = r0 == 0 ? probe : new WeightRows(w);
             float[] row = new float[in], sc = new float[groups], zs = new float[groups];
@@ -96,12 +103,52 @@ public final class QuantizedWeight {
                 if (columns != null) ColumnScales.divide(row, columns, in);
                 if (int8) sc[0] = Int8Codec.quantizeRow(row, in, packed);
                 else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), packed, sc, zs, unpacked);
+                // without column scales a NaN or infinity makes its group's scale non-finite (max and min propagate
+                // them): the row's values are looked at only then
+                if (!allFinite(sc))
+                    for (int c = 0; c < in; c++)
+                        if (!Float.isFinite(row[c])) {
+                            bad[worker]++;
+                            firstBad[worker] = Math.min(firstBad[worker], (long) r * in + c);
+                        }
                 MemorySegment.copy(packed, 0, d, ValueLayout.JAVA_BYTE, r * rowBytes, packed.length);
                 MemorySegment.copy(sc, 0, s, F, 4L * r * groups, groups);
                 if (z != null) MemorySegment.copy(zs, 0, z, F, 4L * r * groups, groups);
             }
         });
+        long count = 0, first = Long.MAX_VALUE;
+        for (int k = 0; k < bad.length; k++) {
+            count += bad[k];
+            first = Math.min(first, firstBad[k]);
+        }
+        if (count > 0) throw nonFiniteError(count, first, in);
         return q;
+    }
+
+    private static boolean allFinite(float[] v) {
+        for (float x : v) if (!Float.isFinite(x)) return false;
+        return true;
+    }
+
+    /** The error for a weight holding NaN or infinity, after counting them (only on that path). */
+    private static IllegalArgumentException nonFinite(Tensor w, WeightRows rows) {
+        int out = w.size(0), in = w.size(1);
+        float[] row = new float[in];
+        long count = 0, first = Long.MAX_VALUE;
+        for (int r = 0; r < out; r++) {
+            rows.read(r, row);
+            for (int c = 0; c < in; c++)
+                if (!Float.isFinite(row[c])) {
+                    count++;
+                    first = Math.min(first, (long) r * in + c);
+                }
+        }
+        return nonFiniteError(count, first, in);
+    }
+
+    private static IllegalArgumentException nonFiniteError(long count, long first, int in) {
+        return new IllegalArgumentException("holds " + count + " non-finite value" + (count == 1 ? "" : "s") + " (NaN or infinity; the first at row "
+                + first / in + ", column " + first % in + "): it cannot be quantized");
     }
 
     /** max over rows of |w[r, i]| for every input column i, reading the rows in parallel. */
@@ -113,6 +160,7 @@ public final class QuantizedWeight {
             float[] row = new float[in], local = new float[in];
             for (int r = (int) r0; r < r1; r++) {
                 rows.read(r, row);
+                // Math.max propagates NaN, so a non-finite value leaves its column's maximum non-finite
                 for (int i = 0; i < in; i++) local[i] = Math.max(local[i], Math.abs(row[i]));
             }
             synchronized (max) {

@@ -40,10 +40,22 @@ public final class Quantizer {
             }
         });
         if (!problems.isEmpty()) throw new IllegalArgumentException("cannot quantize to " + scheme.id() + ":\n  " + String.join("\n  ", problems));
+        List<String> nonFinite = new ArrayList<>();
         chosen.forEach((name, l) -> {
+            QuantizedWeight q;
+            try {
+                q = QuantizedWeight.quantize(l.weight.value(), plan.get(name), arena);
+            } catch (IllegalArgumentException e) {
+                nonFinite.add(name + ".weight " + e.getMessage());
+                return;
+            }
             l.weight.setTrainable(false);
-            l.setBaseProduct(new QuantizedBase(QuantizedWeight.quantize(l.weight.value(), plan.get(name), arena), l.weight));
+            l.setBaseProduct(new QuantizedBase(q, l.weight));
         });
+        if (!nonFinite.isEmpty()) {
+            dequantize(model); // none of the model stays half quantized
+            throw new IllegalArgumentException("cannot quantize to " + scheme.id() + ":\n  " + String.join("\n  ", nonFinite));
+        }
         return plan;
     }
 

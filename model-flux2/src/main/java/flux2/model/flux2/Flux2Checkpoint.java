@@ -5,6 +5,7 @@ import flux2.tensor.Backends;
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.FiniteCheck;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Loads FLUX.2 transformer weights from the official single file (keys with or without
@@ -52,6 +54,17 @@ public final class Flux2Checkpoint {
      * parameter memory instead of staying mapped. Problems are reported together in one exception.
      */
     public static Layout load(Flux2Transformer model, TensorSource src, TensorArena arena, boolean copy) {
+        return load(model, src, arena, copy, name -> false);
+    }
+
+    /**
+     * Loads as {@link #load(Flux2Transformer, TensorSource, TensorArena, boolean)} and refuses weights holding NaN or
+     * infinity, naming the file and the tensors: mapped weights are scanned in place (the file's bytes are read
+     * once, here), copied ones after their conversion. Parameters {@code convertedLater} accepts (by model name) are
+     * left to whoever converts them next, such as quantization, which checks each value as it reads it, so that a
+     * mapped checkpoint is still read only once.
+     */
+    public static Layout load(Flux2Transformer model, TensorSource src, TensorArena arena, boolean copy, Predicate<String> convertedLater) {
         Layout layout = detect(src);
         String prefix = layout == Layout.OFFICIAL && src.names().stream().anyMatch(n -> n.startsWith(OFFICIAL_PREFIX)) ? OFFICIAL_PREFIX : "";
         Map<String, Parameter> params = model.namedParameters();
@@ -100,6 +113,17 @@ public final class Flux2Checkpoint {
             Map<String, Tensor> state = new LinkedHashMap<>();
             for (var e : sources.entrySet()) state.put(e.getKey(), widenHalf(assemble(src, e.getValue(), arena), arena));
             model.loadStateDict(state, true, copy);
+            List<String> nonFinite = new ArrayList<>();
+            for (var e : params.entrySet()) {
+                if (convertedLater.test(e.getKey())) continue;
+                String bad = FiniteCheck.problem(copy ? e.getValue().value() : state.get(e.getKey()));
+                if (bad == null) continue;
+                List<String> keys = sources.get(e.getKey()).keys();
+                nonFinite.add(String.join(", ", keys) + (keys.equals(List.of(prefix + e.getKey())) ? "" : " (" + e.getKey() + ")") + ": " + bad);
+            }
+            if (!nonFinite.isEmpty())
+                throw new IllegalArgumentException(src.describe() + " holds transformer weights that are not finite numbers (" + nonFinite.size()
+                        + " tensors):\n  " + String.join("\n  ", nonFinite));
             return layout;
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + src.describe(), e);

@@ -3,6 +3,7 @@ package flux2.model.vae;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
+import flux2.tensor.io.FiniteCheck;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,14 +59,26 @@ public final class VaeWeights {
         return of(out, config);
     }
 
-    /** Reads every tensor of a checkpoint file or folder in either layout (see {@link #of}). */
+    /**
+     * Reads every tensor of a checkpoint file or folder in either layout (see {@link #of}); tensors holding NaN or
+     * infinity are refused, naming the file and the tensors (each mapped tensor is scanned in place, once).
+     */
     public static VaeWeights load(TensorSource source, VaeConfig config) {
         Map<String, Tensor> named = new LinkedHashMap<>();
+        List<String> nonFinite = new ArrayList<>();
         try {
-            for (String n : source.names()) named.put(n, source.tensor(n));
+            for (String n : source.names()) {
+                Tensor t = source.tensor(n);
+                String bad = FiniteCheck.problem(t);
+                if (bad != null) nonFinite.add(n + ": " + bad);
+                named.put(n, t);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read VAE weights from " + source.describe() + ": " + e.getMessage(), e);
         }
+        if (!nonFinite.isEmpty())
+            throw new IllegalArgumentException(source.describe() + " holds VAE weights that are not finite numbers (" + nonFinite.size()
+                    + " tensors):\n  " + String.join("\n  ", nonFinite));
         try {
             return of(named, config);
         } catch (IllegalArgumentException e) {

@@ -2,6 +2,7 @@ package flux2.model.mistral;
 
 import flux2.tensor.Tensor;
 import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.FiniteCheck;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Opens the text model of a Hugging Face Mistral3 or Mistral checkpoint (one file, a sharded
@@ -26,13 +28,34 @@ public final class MistralCheckpoint {
         return load(path, config, layers, layers == config.numLayers());
     }
 
+    /** The weights of the projections (q, k, v, o, gate, up, down): the Linear layers a quantized text encoder converts. */
+    public static final Predicate<String> PROJECTIONS = name -> name.endsWith("_proj.weight");
+
+    /**
+     * The layers and final norm that {@code config.outputLayers()} need; weights {@code convertedLater} accepts (by
+     * text-model name, e.g. {@link #PROJECTIONS} before quantizing) are left to be checked by their conversion.
+     */
+    public static MistralModel load(Path path, MistralConfig config, Predicate<String> convertedLater) throws IOException {
+        int layers = config.layersNeeded();
+        return load(path, config, layers, layers == config.numLayers(), convertedLater);
+    }
+
     /** The embedding, the first {@code layers} decoder layers and, if asked, the final norm. */
     public static MistralModel load(Path path, MistralConfig config, int layers, boolean finalNorm) throws IOException {
+        return load(path, config, layers, finalNorm, name -> false);
+    }
+
+    /**
+     * The embedding, the first {@code layers} decoder layers and, if asked, the final norm. Weights holding NaN or
+     * infinity are refused, naming the file and the tensors: each mapped weight is scanned in place (its bytes are
+     * read once, here) unless {@code convertedLater} accepts its name, as for weights a quantization reads next.
+     */
+    public static MistralModel load(Path path, MistralConfig config, int layers, boolean finalNorm, Predicate<String> convertedLater) throws IOException {
         if (layers < 0 || layers > config.numLayers())
             throw new IllegalArgumentException("cannot load " + layers + " layers of a " + config.numLayers() + "-layer model");
         TensorSource src = Checkpoints.open(path);
         try {
-            Weights w = select(src, config, layers, finalNorm);
+            Weights w = select(src, config, layers, finalNorm, convertedLater);
             return new MistralModel(config, w, layers, finalNorm, src);
         } catch (RuntimeException | IOException e) {
             src.close();
@@ -40,7 +63,7 @@ public final class MistralCheckpoint {
         }
     }
 
-    private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm) throws IOException {
+    private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm, Predicate<String> convertedLater) throws IOException {
         Map<String, int[]> expected = MistralKeys.expected(c, layers, finalNorm);
         Map<String, String> keyOf = new HashMap<>();
         List<String> unexpected = new ArrayList<>(), duplicate = new ArrayList<>(), wrong = new ArrayList<>(), missing = new ArrayList<>();
@@ -74,7 +97,16 @@ public final class MistralCheckpoint {
             if (!duplicate.isEmpty()) sb.append("\n  keys under two prefixes: ").append(String.join(", ", duplicate));
             throw new IllegalArgumentException(sb.toString());
         }
-        for (String name : expected.keySet()) out.put(name, src.tensor(keyOf.get(name)));
+        List<String> nonFinite = new ArrayList<>();
+        for (String name : expected.keySet()) {
+            Tensor t = src.tensor(keyOf.get(name));
+            String bad = convertedLater.test(name) ? null : FiniteCheck.problem(t);
+            if (bad != null) nonFinite.add(keyOf.get(name) + ": " + bad);
+            out.put(name, t);
+        }
+        if (!nonFinite.isEmpty())
+            throw new IllegalArgumentException(src.describe() + " holds text encoder weights that are not finite numbers (" + nonFinite.size()
+                    + " tensors):\n  " + String.join("\n  ", nonFinite));
         return new Weights(out);
     }
 

@@ -170,8 +170,8 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
         List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();
         out.println("text cache " + text.dir() + ": " + (captions.size() - missing.size()) + " of " + captions.size() + " captions cached");
         if (missing.isEmpty()) return;
-        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); TensorArena quantized = TensorArena.create("text-encoder-quantized")) {
-            int layers = Precision.apply(precision, te.model(), name -> true, quantized).size();
+        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, precision)) {
+            int layers = te.quantized().size();
             if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision + ")");
             FluxTextEmbedder emb = te.embedder();
             ProgressLine bar = new ProgressLine(out, "text embeds", captions.size(), captions.size() - missing.size(), 500);

@@ -1,6 +1,5 @@
 package flux2.trainer.train;
 
-import flux2.quant.Precision;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
@@ -98,6 +97,8 @@ public final class Trainer {
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
         TrainingData scanned = TrainingData.open(config, seed, out::println);
+        MemoryCheck.beforeTraining(config, scanned);
+        ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
         TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out); // less images that cannot be decoded
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
@@ -110,11 +111,11 @@ public final class Trainer {
         List<Path> images = new ArrayList<>();
         Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
-            int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
+            int quantized = tr.quantized().size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);

@@ -19,7 +19,7 @@ import java.nio.file.Path;
  */
 public record TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
                             long optimizerSteps, double lr, CheckpointVerdict verdict, CheckHistory history) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     /** A state without a verdict. */
     public TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
