@@ -134,6 +134,53 @@ class QuantizerTest {
         }
     }
 
+    @Test
+    void loraTrainsOnAnInt8BaseWhoseWeightsGetNoGradient() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
+            net.setTrainable(false);
+            Linear down = new Linear(96, 4, false, DType.F32, arena), up = new Linear(4, 64, false, DType.F32, arena);
+            new Rng(10).fillNormal(down.weight.value(), 0, 0.1);
+            new Rng(11).fillNormal(up.weight.value(), 0, 0.1);
+            net.a.setAdapter(x -> up.forward(down.forward(x)));
+            Map<String, flux2.autograd.nn.Parameter> lora = Map.of("down", down.weight, "up", up.weight);
+            flux2.autograd.optim.AdamW opt = new flux2.autograd.optim.AdamW(lora, 1e-2, 0.9, 0.999, 1e-8, 0.0, arena);
+            Tensor x = new Rng(30).normal(0, 1, 12, 96), target = new Rng(31).normal(0, 1, 12, 24);
+            double previous = Double.POSITIVE_INFINITY;
+            for (int step = 0; step < 6; step++) {
+                opt.zeroGrad();
+                try (TensorArena s = TensorArena.open("step")) {
+                    Var loss = flux2.autograd.F.mseLoss(net.forward(Var.constant(x)), Var.constant(target));
+                    double l = loss.data().item();
+                    assertTrue(l < previous, "loss did not decrease at step " + step + ": " + l + " after " + previous);
+                    previous = l;
+                    loss.backward();
+                    opt.step();
+                }
+                assertNull(net.a.weight.grad());
+                assertNull(net.a.bias.grad());
+                assertTrue(down.weight.grad() != null && up.weight.grad() != null);
+            }
+        }
+    }
+
+    @Test
+    void inputGradientsFlowThroughQuantizedLayersOfAnyWidth() {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.INT4)) {
+            for (int in : new int[]{64, 60, 100, 33, 1}) {
+                try (TensorArena arena = TensorArena.open("params")) {
+                    Linear l = new Linear(in, 40, true, DType.BF16, arena);
+                    l.weight.value().copyFrom(new Rng(5).normal(0, 1 / Math.sqrt(in), 40, in));
+                    l.bias.value().copyFrom(new Rng(6).normal(0, 0.1, 40));
+                    Quantizer.quantize(new Holder(l), scheme, n -> true, arena);
+                    double err = QuantGradCheck.inputGradientError(x -> l.forward(x).tanh(), new Rng(7).normal(0, 1, 2, 5, in), 1e-2);
+                    assertTrue(err < 1e-3, scheme.id() + " with " + in + " inputs: relative error " + err);
+                }
+            }
+        }
+    }
+
     private static double relL2(Tensor a, Tensor b) {
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         double d = 0, n = 0;

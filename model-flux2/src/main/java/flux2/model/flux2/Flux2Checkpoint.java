@@ -6,6 +6,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.FiniteCheck;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -68,7 +69,7 @@ public final class Flux2Checkpoint {
         Layout layout = detect(src);
         String prefix = layout == Layout.OFFICIAL && src.names().stream().anyMatch(n -> n.startsWith(OFFICIAL_PREFIX)) ? OFFICIAL_PREFIX : "";
         Map<String, Parameter> params = model.namedParameters();
-        List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), unexpected = new ArrayList<>(), wrongDtype = new ArrayList<>();
+        KeyMatch match = new KeyMatch();
         Map<String, DiffusersKeys.Source> sources = new LinkedHashMap<>();
         Set<String> used = new HashSet<>();
         try {
@@ -81,35 +82,22 @@ public final class Flux2Checkpoint {
                 for (String k : s.keys()) {
                     used.add(k);
                     if (!src.contains(k)) {
-                        missing.add(k);
+                        match.missing(k);
                         ok = false;
                         continue;
                     }
                     TensorInfo info = src.info(k);
-                    int[] got = Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray();
-                    if (!Arrays.equals(got, want)) {
-                        wrongShape.add(k + " (expected " + Arrays.toString(want) + ", got " + Arrays.toString(got) + ")");
-                        ok = false;
-                    }
+                    ok &= match.checkShape(k, want, Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray());
                     if (!WEIGHT_DTYPES.contains(info.dtype())) {
-                        wrongDtype.add(k + " (" + info.dtype().safetensorsName() + ")");
+                        match.add("dtypes that are not weight dtypes (allowed: F32, BF16, F16; quantize with base_model_precision instead)",
+                                k + " (" + info.dtype().safetensorsName() + ")");
                         ok = false;
                     }
                 }
                 if (ok) sources.put(e.getKey(), s);
             }
-            for (String n : src.names()) if (!used.contains(n)) unexpected.add(n);
-            if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty() || !wrongDtype.isEmpty()) {
-                StringBuilder sb = new StringBuilder(src.describe() + " (" + layout.name().toLowerCase() + " layout) does not match the FLUX.2 model "
-                        + model.config + ":");
-                if (!missing.isEmpty()) sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
-                if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
-                if (!wrongShape.isEmpty()) sb.append("\n  wrong shapes (").append(wrongShape.size()).append("): ").append(String.join(", ", wrongShape));
-                if (!wrongDtype.isEmpty())
-                    sb.append("\n  dtypes that are not weight dtypes (").append(wrongDtype.size()).append("; allowed: F32, BF16, F16; quantize with base_model_precision instead): ")
-                            .append(String.join(", ", wrongDtype));
-                throw new IllegalArgumentException(sb.toString());
-            }
+            for (String n : src.names()) if (!used.contains(n)) match.unexpected(n);
+            match.check(src.describe() + " (" + layout.name().toLowerCase() + " layout) does not match the FLUX.2 model " + model.config);
             Map<String, Tensor> state = new LinkedHashMap<>();
             for (var e : sources.entrySet()) state.put(e.getKey(), widenHalf(assemble(src, e.getValue(), arena), arena));
             model.loadStateDict(state, true, copy);

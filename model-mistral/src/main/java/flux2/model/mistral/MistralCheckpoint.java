@@ -3,6 +3,7 @@ package flux2.model.mistral;
 import flux2.tensor.Tensor;
 import flux2.tensor.io.Checkpoints;
 import flux2.tensor.io.FiniteCheck;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -66,37 +67,29 @@ public final class MistralCheckpoint {
     private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm, Predicate<String> convertedLater) throws IOException {
         Map<String, int[]> expected = MistralKeys.expected(c, layers, finalNorm);
         Map<String, String> keyOf = new HashMap<>();
-        List<String> unexpected = new ArrayList<>(), duplicate = new ArrayList<>(), wrong = new ArrayList<>(), missing = new ArrayList<>();
+        KeyMatch match = new KeyMatch();
         for (String key : src.names()) {
             String name = MistralKeys.textName(key);
-            if (name == null) {
-                unexpected.add(key);
+            if (name == null || !name.isEmpty() && !known(name, c)) {
+                match.unexpected(key);
                 continue;
             }
             if (name.isEmpty()) continue;
-            if (!known(name, c)) unexpected.add(key);
-            else if (keyOf.put(name, key) != null) duplicate.add(key + " (also " + keyOf.get(name) + ")");
+            String other = keyOf.putIfAbsent(name, key);
+            if (other != null) match.givenTwice(key, other);
         }
         Map<String, Tensor> out = new HashMap<>();
         for (var e : expected.entrySet()) {
             String key = keyOf.get(e.getKey());
             if (key == null) {
-                missing.add(e.getKey());
+                match.missing(e.getKey());
                 continue;
             }
             TensorInfo info = src.info(key);
-            long[] want = Arrays.stream(e.getValue()).asLongStream().toArray();
-            if (!Arrays.equals(info.shape(), want) || !info.dtype().isFloating())
-                wrong.add(key + " is " + info.dtype() + " " + Arrays.toString(info.shape()) + ", expected floating " + Arrays.toString(want));
+            match.checkShape(key, e.getValue(), Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray());
+            if (!info.dtype().isFloating()) match.add("unsupported dtypes (floating point only)", key + " (" + info.dtype() + ")");
         }
-        if (!unexpected.isEmpty() || !duplicate.isEmpty() || !wrong.isEmpty() || !missing.isEmpty()) {
-            StringBuilder sb = new StringBuilder("checkpoint " + src.describe() + " does not hold the Mistral text model of the config:");
-            if (!missing.isEmpty()) sb.append("\n  missing (").append(missing.size()).append("): ").append(String.join(", ", missing));
-            if (!wrong.isEmpty()) sb.append("\n  wrong shape or dtype (").append(wrong.size()).append("): ").append(String.join(", ", wrong));
-            if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
-            if (!duplicate.isEmpty()) sb.append("\n  keys under two prefixes: ").append(String.join(", ", duplicate));
-            throw new IllegalArgumentException(sb.toString());
-        }
+        match.check("checkpoint " + src.describe() + " does not hold the Mistral text model of the config");
         List<String> nonFinite = new ArrayList<>();
         for (String name : expected.keySet()) {
             Tensor t = src.tensor(keyOf.get(name));

@@ -4,14 +4,14 @@ import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 
 /**
- * swish(GroupNorm(x)) produced band by band: the per-group statistics are taken over the whole of x first
- * (two passes, one group at a time, sums in double), then each band is normalised on its own.
+ * GroupNorm(x) produced band by band: the per-group statistics are taken over the whole of x first (two
+ * passes, one group at a time), then each band is normalised on its own.
  */
-final class NormSwish implements Rows {
+final class GroupNormRows implements Rows {
     private final Tensor x, mean, scale, shift;
 
     /** Statistics of x [N, C, H, W] for {@code groups} groups; weight and bias [C] F32. */
-    NormSwish(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+    GroupNormRows(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
         this.x = x;
         int n = x.size(0), c = x.size(1), per = c / groups;
         float[] means = new float[n * c], scales = new float[n * c];
@@ -41,9 +41,6 @@ final class NormSwish implements Rows {
 
     @Override
     public Tensor rows(int from, int to) {
-        return x.narrow(2, from, to - from).sub(mean).mul(scale).add(shift).silu();
+        return x.narrow(2, from, to - from).sub(mean).mul(scale).add(shift);
     }
-
-    /** The whole of swish(GroupNorm(x)) at once. */
-    Tensor all() { return rows(0, x.size(2)); }
 }
