@@ -16,6 +16,8 @@ import flux2.trainer.data.ImageDataset;
 import flux2.trainer.data.ImageEntry;
 import flux2.trainer.data.ReferenceSet;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
@@ -107,14 +109,21 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
 
     /** As {@link #build(TrainConfig, List, List, PrintStream)}, the reference images of the training data included. */
     public void build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out) throws IOException {
+        build(config, data, prompts, out, TrainingEvents.NONE);
+    }
+
+    /** As {@link #build(TrainConfig, TrainingData, List, PrintStream)}, reporting the caching phases to {@code events}. */
+    public void build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out, TrainingEvents events) throws IOException {
         ModelLocation loc = config.model().location();
         DatasetConfig t = config.textEmbedDataset();
+        events.phase(Phase.CACHING_TEXT);
         buildText(loc, config.model().textEncoderPrecision(), captions(data.datasets(), prompts), t == null ? 1 : Math.max(1, t.textEncoderBatchSize()), out);
         List<Job> jobs = new ArrayList<>();
         for (ImageDataset d : data.datasets()) {
             jobs.add(new Job(latents(d.config().id()), d.entries()));
             for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(new Job(references(r), List.copyOf(r.byImage().values())));
         }
+        events.phase(Phase.CACHING_LATENTS);
         buildLatents(loc, jobs, out);
     }
 

@@ -29,6 +29,9 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.EventLog;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.models.TransformerFolder;
 import flux2.trainer.progress.ProgressLine;
@@ -80,10 +83,27 @@ public final class Trainer {
         return perEpoch * c.training().numTrainEpochs();
     }
 
+    /**
+     * Trains, writing the run's events to {@code <output_dir>/events.jsonl} ({@link EventLog}) and stopping after the
+     * current step, with a checkpoint, when {@link StopRequest} asks.
+     */
     public Result run() throws IOException {
+        Path outDir = Files.createDirectories(config.outputDir());
+        try (EventLog events = EventLog.open(outDir, out::println)) {
+            try {
+                Result r = train(outDir, events, StopRequest.in(outDir));
+                events.finished(r.loraFile() == null ? TrainingEvents.Outcome.STOPPED : TrainingEvents.Outcome.COMPLETED, r.steps(), r.loraFile(), null);
+                return r;
+            } catch (IOException | RuntimeException | Error e) {
+                events.finished(TrainingEvents.Outcome.FAILED, events.lastStep(), null, e.getMessage() != null ? e.getMessage() : e.toString());
+                throw e;
+            }
+        }
+    }
+
+    private Result train(Path outDir, TrainingEvents events, StopRequest stop) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
-        Path outDir = Files.createDirectories(config.outputDir());
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
         out.println("output folder: " + outDir);
@@ -93,11 +113,12 @@ public final class Trainer {
 
         TrainingData data = TrainingData.open(config, seed, out::println);
         Caches caches = Caches.of(config, data);
-        caches.build(config, data, textsBesideCaptions(config), out);
+        caches.build(config, data, textsBesideCaptions(config), out, events);
+        events.phase(Phase.TRAINING);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
-        Validator validator = new Validator(config, caches.text(), seed);
+        Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
@@ -126,9 +147,15 @@ public final class Trainer {
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
             LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
-            Saver saver = st -> full
+            Saver save = st -> full
                     ? store.save(st, params, CheckpointStore.FULL_PARAMS, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
                     : store.save(st, lora, loraOptions, opt);
+            Saver saver = st -> {
+                events.phase(Phase.SAVING);
+                Path cp = save.save(st);
+                events.checkpoint(st.globalStep(), cp, st.globalStep() == total);
+                return cp;
+            };
 
             long step = 0;
             Path resume = store.find(config.checkpoints().resumeFrom());
@@ -189,6 +216,7 @@ public final class Trainer {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
+                events.progress(step, total, loss, lr, norm, bar.secondsPerUnit(step));
                 if (step % config.checkpoints().stepInterval() == 0 && step < total) {
                     Path cp;
                     try (var c = TensorArena.open("checkpoint")) {
@@ -202,14 +230,16 @@ public final class Trainer {
                         images.addAll(validator.run(step, model, lora));
                     }
                 }
-                if (step == stopAfter && step < total) {
+                if ((step == stopAfter || stop.requested()) && step < total) {
                     Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
+                    stop.clear();
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
+            events.phase(Phase.SAVING);
             if (full) TransformerFolder.write(model, loraFile, DType.BF16);
             else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
             Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
