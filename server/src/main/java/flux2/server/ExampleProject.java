@@ -105,8 +105,9 @@ public final class ExampleProject {
         }
         for (Path p : all) {
             Path target = to.resolve(from.relativize(p).toString());
+            // plain copies: the model lands in a temporary folder renamed when complete, the configs come last
             if (Files.isDirectory(p)) Files.createDirectories(target);
-            else AtomicFiles.write(target, Files.readAllBytes(p));
+            else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

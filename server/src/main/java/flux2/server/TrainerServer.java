@@ -10,6 +10,7 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.EndpointNotFound;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,15 +49,14 @@ public final class TrainerServer implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // server-sent events must not wait in a compressor
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.startup.startupWatcherEnabled = false; // a thread of its own that outlives a quick start and close
             cfg.routes.before(access::check);
             cfg.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.details()));
+            cfg.routes.exception(EndpointNotFound.class, (e, ctx) -> error(ctx, 404, "no such page or endpoint: " + ctx.method() + " " + ctx.path(), null));
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 s.log().accept("error: " + ctx.method() + " " + ctx.path() + ": " + e);
                 error(ctx, 500, "internal error: " + (e.getMessage() != null ? e.getMessage().lines().findFirst().orElse("") : e.toString()), null);
-            });
-            cfg.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) error(ctx, 404, "no such page or endpoint: " + ctx.method() + " " + ctx.path(), null);
             });
             cfg.routes.get("/", ctx -> Assets.own(ctx, "index.html"));
             cfg.routes.get("/assets/uplot/{name}", ctx -> Assets.uplot(ctx, ctx.pathParam("name")));
