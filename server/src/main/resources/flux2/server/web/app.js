@@ -47,6 +47,8 @@ function duration(s) {
   const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), sec = s % 60;
   return (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s";
 }
+// learning rates are small: 1e-4 must not read as 0
+function axisNumber(v) { return v === 0 ? "0" : Math.abs(v) < 0.01 ? v.toExponential(1) : String(+v.toPrecision(3)); }
 function bytes(n) { return n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB"; }
 function badge(state) { return el("span", { class: "badge " + state, "data-state": state }, state); }
 function messages(box, items) {
@@ -352,7 +354,8 @@ function chart(id, title, series, color) {
       if (!plot) {
         if (!xs.length) return;
         plot = new uPlot({ width: Math.max(300, plotBox.clientWidth || 560), height: 220, scales: { x: { time: false } },
-          series: [{ label: "step" }, { label: series, stroke: color, width: 1.5 }], axes: [{}, { size: 60 }] }, [xs, ys], plotBox);
+          series: [{ label: "step" }, { label: series, stroke: color, width: 1.5 }],
+          axes: [{}, { size: 70, values: (u, vals) => vals.map(axisNumber) }] }, [xs, ys], plotBox);
       } else plot.setData([xs, ys]);
     },
   };
@@ -435,7 +438,7 @@ async function jobPage(id) {
       el("h2", {}, "Final LoRA"), f.lora.length ? el("ul", { id: "lora-files" }, f.lora.map(link)) : el("p", { class: "muted" }, "not written yet"),
       el("h2", {}, "Checkpoints"), f.checkpoints.length ? el("ul", { id: "checkpoints" }, f.checkpoints.map(c => el("li", { "data-checkpoint": c.name }, el("b", {}, c.name), el("ul", {}, c.files.map(link)))))
         : el("p", { class: "muted" }, "none yet"),
-      f.other.length ? el("ul", {}, f.other.map(link)) : "");
+      f.other.length ? [el("h2", {}, "Run files"), el("ul", { id: "run-files" }, f.other.map(link))] : "");
   }
   async function refreshLog() {
     try { log.textContent = await (await fetch("/api/jobs/" + enc(id) + "/log?lines=60")).text(); log.scrollTop = log.scrollHeight; } catch { /* next time */ }
