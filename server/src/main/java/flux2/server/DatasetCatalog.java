@@ -62,8 +62,14 @@ public final class DatasetCatalog {
                 m.put("captions_editable", editable(d));
                 m.put("count", ds.entries().size());
                 List<Map<String, Object>> images = new ArrayList<>();
-                for (ImageEntry e : ds.entries().subList(0, Math.min(LISTED, ds.entries().size())))
-                    images.add(Map.of("path", e.relativePath(), "captions", e.captions()));
+                for (ImageEntry e : ds.entries().subList(0, Math.min(LISTED, ds.entries().size()))) {
+                    Map<String, Object> i = new LinkedHashMap<>();
+                    i.put("path", e.relativePath());
+                    i.put("captions", e.captions());
+                    // what an edit replaces: the text file as written (the captions may carry instance_prompt before it)
+                    if (editable(d)) i.put("text", captionText(e.file()));
+                    images.add(i);
+                }
                 m.put("images", images);
                 m.put("skipped", skipped);
                 m.put("conditioning", d.conditioningData());
@@ -119,12 +125,23 @@ public final class DatasetCatalog {
             throw ApiError.conflict("dataset '" + id + "' takes its captions from " + (d.captionStrategy() == DatasetConfig.CaptionStrategy.TEXTFILE
                     ? "instance_prompt" : "caption_strategy " + d.captionStrategy().name().toLowerCase(Locale.ROOT)) + ", not from text files: edit its multidatabackend.json entry instead");
         if (caption.isBlank()) throw ApiError.badRequest("an empty caption: the trainer skips an image whose caption file is empty");
-        Path img = image(config, id, relative);
-        String name = img.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        Path txt = root.check(img.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".txt"));
+        Path txt = root.check(captionFile(image(config, id, relative)));
         AtomicFiles.write(txt, caption.strip() + "\n");
         return txt;
+    }
+
+    private static String captionText(Path image) {
+        try {
+            return Files.readString(captionFile(image)).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Path captionFile(Path image) {
+        String name = image.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return image.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".txt");
     }
 
     private static boolean editable(DatasetConfig d) {

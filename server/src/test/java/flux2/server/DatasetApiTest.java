@@ -49,6 +49,7 @@ class DatasetApiTest {
         String path = first.get("path").asText();
         String caption = Files.readString(root.resolve("config/tiny/data").resolve(path.replace(".png", ".txt"))).strip();
         assertEquals(caption, first.get("captions").get(0).asText());
+        assertEquals(caption, first.get("text").asText(), "the text file an edit replaces");
         assertEquals("text_embeds", ds.get(1).get("type").asText());
         assertEquals("output/tiny/cache/text", ds.get(1).get("cache_dir").asText());
 

@@ -165,4 +165,24 @@ class JobLifecycleTest {
             assertEquals(failed.get("id").asText(), json(s.get("/api/envs"), 200).get("envs").get(0).get("job").get("id").asText());
         }
     }
+
+    @Test
+    void aJobOfAnotherServerProcessIsFoundRunningAndCanBeStopped() throws Exception {
+        try (ServerFixture first = new ServerFixture(root).start()) {
+            first.example("tiny");
+            String id = json(first.post("/api/jobs", "{\"env\": \"tiny\", \"overrides\": {\"max_train_steps\": 600}}"), 201).get("id").asText();
+            first.awaitJob(id, 30, j -> j.get("step").asInt() >= 1);
+            // a second server on the folder (as after a crash of the first): the trainer is not its child
+            try (ServerFixture second = new ServerFixture(root).start()) {
+                JsonNode seen = second.awaitJob(id, 30, j -> j.get("step").asInt() >= 3);
+                assertEquals("running", seen.get("state").asText(), seen.toString());
+                assertEquals(409, second.post("/api/jobs", "{\"env\": \"tiny\"}").statusCode(), "still one job per environment");
+                json(second.post("/api/jobs/" + id + "/stop", ""), 202);
+                JsonNode stopped = second.awaitJob(id, 30, j -> !j.get("state").asText().equals("stopping"));
+                assertEquals("finished", stopped.get("state").asText(), stopped.toString());
+                assertTrue(stopped.get("stopped").asBoolean());
+            }
+            assertEquals("finished", first.awaitJob(id, 30, j -> !j.get("exit_code").isNull()).get("state").asText());
+        }
+    }
 }

@@ -297,7 +297,7 @@ async function datasetsTab(body, name) {
         el("img", { src: src + "?thumb=160", alt: img.path, loading: "lazy", onclick: () => openLightbox(src, (img.captions || []).join(" | ")) }),
         el("div", { class: "path" }, img.path));
       if (d.captions_editable) {
-        const t = el("textarea", { class: "caption" }, (img.captions || []).join("\n"));
+        const t = el("textarea", { class: "caption" }, img.text !== undefined && img.text !== null ? img.text : (img.captions || []).join("\n"));
         const m = el("span", { class: "muted" });
         card.append(t, el("div", { class: "row" }, el("button", { class: "secondary", onclick: async () => {
           try { await api("PUT", src.replace("/images/", "/captions/"), { caption: t.value }); m.textContent = "saved"; }
@@ -438,7 +438,7 @@ async function jobPage(id) {
       el("h2", {}, "Final LoRA"), f.lora.length ? el("ul", { id: "lora-files" }, f.lora.map(link)) : el("p", { class: "muted" }, "not written yet"),
       el("h2", {}, "Checkpoints"), f.checkpoints.length ? el("ul", { id: "checkpoints" }, f.checkpoints.map(c => el("li", { "data-checkpoint": c.name }, el("b", {}, c.name), el("ul", {}, c.files.map(link)))))
         : el("p", { class: "muted" }, "none yet"),
-      f.other.length ? [el("h2", {}, "Run files"), el("ul", { id: "run-files" }, f.other.map(link))] : "");
+      ...(f.other.length ? [el("h2", {}, "Run files"), el("ul", { id: "run-files" }, f.other.map(link))] : []));
   }
   async function refreshLog() {
     try { log.textContent = await (await fetch("/api/jobs/" + enc(id) + "/log?lines=60")).text(); log.scrollTop = log.scrollHeight; } catch { /* next time */ }

@@ -112,6 +112,7 @@ class ServerBrowserTest {
                         .findElements(By.tagName("a")).stream().map(WebElement::getText).toList());
                 assertTrue(links.contains("checkpoint-" + stoppedAt + "/pytorch_lora_weights.safetensors"), links.toString());
                 assertTrue(Files.isRegularFile(root.resolve("output/tiny/checkpoint-" + stoppedAt + "/training_state.json")));
+                wait.until(x -> x.findElement(By.id("run-files")).getText().contains("metrics.jsonl"));
                 // the full-size view of a validation image
                 d.findElement(By.cssSelector("#gallery img")).click();
                 wait.until(x -> visible(x, "#lightbox"));
