@@ -43,11 +43,6 @@ public final class ServerCommand implements Callable<Integer> {
         ServerSettings s = ServerSettings.defaults(root, JavaLauncher.sameJvm(Main.class.getName()))
                 .withHost(host).withPort(port).withToken(token).withStopDeadline(Duration.ofSeconds(stopDeadline));
         TrainerServer server = TrainerServer.start(s);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            closed.countDown();
-        }, "flux2-server-shutdown"));
         System.out.println("flux2-trainer server on " + server.url() + " (project folder " + server.root() + ")");
         if (server.token() != null && token == null)
             System.out.println("token (shown once): " + server.token() + "; requests need it as Authorization: Bearer <token> or open the link above");
@@ -61,6 +56,11 @@ public final class ServerCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            closed.countDown();
+        }, "flux2-server-shutdown"));
         closed.await();
         return 0;
     }

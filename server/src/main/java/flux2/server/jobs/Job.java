@@ -1,6 +1,7 @@
 package flux2.server.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.server.Bodies;
 import flux2.trainer.events.EventLog;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -90,7 +91,7 @@ public final class Job {
     /** The job as the API shows it. */
     public synchronized ObjectNode view(boolean withLog) {
         JobState state = state();
-        ObjectNode n = flux2.server.Bodies.JSON.createObjectNode();
+        ObjectNode n = Bodies.JSON.createObjectNode();
         n.put("id", record.id).put("env", record.env).put("state", state.key());
         n.put("phase", state.active() ? events.phase : null);
         n.put("step", events.step).put("total", events.total);
