@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 
 /** Request bodies: read up to a bound (413 beyond it), and parsed as JSON with a one-line message when they are not. */
 public final class Bodies {
-    /** The JSON the server writes (and reads request bodies with). */
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** The JSON the server reads and writes; it takes the trailing commas of SimpleTuner's example configs, as the trainer does. */
+    public static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_TRAILING_COMMA).build();
 
     private final long maxBytes;
 

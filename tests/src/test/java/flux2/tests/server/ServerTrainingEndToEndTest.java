@@ -78,7 +78,7 @@ class ServerTrainingEndToEndTest {
 
     @Test
     void aStoppedRunLeavesACheckpointThatResumesBitForBit() throws Exception {
-        String run = "{\"max_train_steps\": 40, \"checkpoint_step_interval\": 1000, \"validation_step_interval\": 1000, "
+        String run = "{\"max_train_steps\": 24, \"checkpoint_step_interval\": 1000, \"validation_step_interval\": 1000, "
                 + "\"validation_on_startup\": false, \"validation_num_inference_steps\": 1, \"num_validation_images\": 1";
         try (LiveServer s = new LiveServer(root)) {
             s.post("/api/envs", "{\"name\": \"stopped\", \"example\": true}", 201);
@@ -93,7 +93,7 @@ class ServerTrainingEndToEndTest {
             assertEquals("finished", stopped.get("state").asText(), stopped.toString());
             assertTrue(stopped.get("stopped").asBoolean());
             int step = stopped.get("step").asInt();
-            assertTrue(step >= 2 && step < 40, "stopped at step " + step + " of 40");
+            assertTrue(step >= 2 && step < 24, "stopped at step " + step + " of 24");
             Path out = root.resolve("output/stopped");
             assertTrue(Files.isRegularFile(out.resolve("checkpoint-" + step + "/training_state.json")));
             assertFalse(Files.exists(out.resolve("pytorch_lora_weights.safetensors")), "a stopped run writes no final LoRA");
