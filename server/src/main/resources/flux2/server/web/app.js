@@ -452,9 +452,13 @@ async function jobPage(id) {
     source.addEventListener(type, m => onEvent(JSON.parse(m.data)));
   source.addEventListener("state", m => { render(JSON.parse(m.data)); dirty = false; loadFiles(); });
   source.addEventListener("end", () => { source.close(); loadFiles(); refreshLog(); api("GET", "/api/jobs/" + enc(id)).then(render); });
+  let ticks = 0;
   const timer = setInterval(() => {
     if (dirty) { render(job); loss.update(xs, losses); lr.update(xs, lrs); dirty = false; }
-    if (["queued", "running", "stopping"].includes(job.state)) refreshLog();
+    if (["queued", "running", "stopping"].includes(job.state)) {
+      refreshLog();
+      if (++ticks % 10 === 0) loadFiles(); // the metrics and events files grow
+    }
   }, 500);
   leavePage = () => { source.close(); clearInterval(timer); };
 }
