@@ -17,7 +17,7 @@ import java.util.List;
  * events start in its events file, the process (id and start time, to tell it from a later process with the same
  * id), and what the server saw: stop asked, killed, exit code.
  */
-public final class JobRecord {
+final class JobRecord {
     final String id, env;
     final Path config, outputDir;
     final long eventsOffset;
