@@ -17,6 +17,8 @@ import flux2.trainer.data.ImageDataset;
 import flux2.trainer.data.ImageEntry;
 import flux2.trainer.data.ReferenceSet;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
@@ -122,14 +124,21 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
      * (its sampler rebuilt over the rest), or {@code data} itself when nothing was.
      */
     public TrainingData build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out) throws IOException {
+        return build(config, data, prompts, out, TrainingEvents.NONE);
+    }
+
+    /** As {@link #build(TrainConfig, TrainingData, List, PrintStream)}, reporting the caching phases to {@code events}. */
+    public TrainingData build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out, TrainingEvents events) throws IOException {
         List<Job> jobs = new ArrayList<>();
         for (ImageDataset d : data.datasets()) {
             jobs.add(Job.of(latents(d.config().id()), d));
             for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(Job.of(references(r), d, r));
         }
         try (CacheFolders held = claim(captions(data.datasets(), prompts), jobs, out)) {
+            events.phase(Phase.CACHING_LATENTS);
             Map<String, Map<String, String>> unusable = buildLatents(config.model().location(), jobs, out);
             TrainingData kept = data.without(unusable, out::println);
+            events.phase(Phase.CACHING_TEXT);
             buildText(config, captions(kept.datasets(), prompts), out);
             return kept;
         }

@@ -48,7 +48,7 @@ public final class ConfigKeys {
             choice("caption_strategy", "filename", "filename", "textfile", "instanceprompt").notImplemented("parquet", "webshart", "huggingface", "csv"),
             integer("aspect_bucket_rounding", 2L).range(0, 9),
             // ours, not SimpleTuner's: images whose header declares more pixels are skipped undecoded (Pillow's bomb limit)
-            integer("max_image_pixels", 178_956_970L).range(1, 10_000_000_000L),
+            integer("max_image_pixels", 178_956_970L).range(1, 4_294_967_295L),
             bool("disable_bucket_pruning", false),
             // training
             integer("seed", null).range(0, Limits.MAX_SEED),

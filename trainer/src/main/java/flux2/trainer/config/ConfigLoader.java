@@ -34,11 +34,22 @@ public final class ConfigLoader {
 
     private final Path workDir;
     private final Map<String, String> env;
+    private Map<Path, String> pending = Map.of();
 
     /** A loader resolving relative paths against {@code workDir}; {@code env} supplies SIMPLETUNER_ENV and the HF_* cache variables. */
     public ConfigLoader(Path workDir, Map<String, String> env) {
         this.workDir = workDir.toAbsolutePath().normalize();
         this.env = Map.copyOf(env);
+    }
+
+    /**
+     * This loader, reading {@code contents} in place of the files at those paths (absolute, normalized): checks an
+     * edit of config.json, multidatabackend.json or user_prompt_library.json before it is saved.
+     */
+    public ConfigLoader withContents(Map<Path, String> contents) {
+        ConfigLoader l = new ConfigLoader(workDir, env);
+        l.pending = Map.copyOf(contents);
+        return l;
     }
 
     /** A loader for the current working directory and process environment. */
@@ -307,13 +318,14 @@ public final class ConfigLoader {
                 writeBatch, encoderBatch, rounding, noPruning, ct, paired, g.integer("max_image_pixels"));
     }
 
-    private static JsonNode readJson(Path file, Problems problems) {
-        if (!Files.isRegularFile(file)) {
+    private JsonNode readJson(Path file, Problems problems) {
+        String edited = pending.get(file.toAbsolutePath().normalize());
+        if (edited == null && !Files.isRegularFile(file)) {
             problems.error(file.toString(), "", "file not found");
             return null;
         }
         try {
-            JsonNode n = JSON.readTree(Utf8Files.read(file));
+            JsonNode n = JSON.readTree(edited != null ? edited : Utf8Files.read(file));
             if (n == null || n.isMissingNode()) problems.error(file.toString(), "", "empty file: expected JSON");
             return n == null || n.isMissingNode() ? null : n;
         } catch (JsonProcessingException e) {

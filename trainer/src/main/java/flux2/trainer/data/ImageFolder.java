@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * is reported and not entered, so a loop cannot make the walk endless. Files with the extension of an image format
  * this trainer does not read are reported, other files (captions, notes) are passed over silently.
  */
-final class ImageFolder {
+public final class ImageFolder {
     /** Extensions of the formats read (SimpleTuner's image extensions that decode here). */
     static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff");
 
@@ -31,6 +31,11 @@ final class ImageFolder {
             "pbm", "pnm", "psd", "dds", "pcx", "qoi", "jfif");
 
     private ImageFolder() {}
+
+    /** Whether a file's extension is one of the image formats read here. */
+    public static boolean isImage(Path file) {
+        return IMAGE_EXTENSIONS.contains(extension(file));
+    }
 
     /** A file left out of a dataset and why, for messages and counts. */
     record Skipped(Path file, String reason) {}

@@ -93,7 +93,8 @@ public final class ReferencePairing {
         return out;
     }
 
-    static String stem(String relativePath) {
+    /** The pairing key of an image: its path relative to the dataset folder without the extension. */
+    public static String stem(String relativePath) {
         int slash = relativePath.lastIndexOf('/'), dot = relativePath.lastIndexOf('.');
         return dot > slash + 1 ? relativePath.substring(0, dot) : relativePath;
     }

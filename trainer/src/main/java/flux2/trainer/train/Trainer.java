@@ -28,6 +28,9 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.EventLog;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.models.TransformerFolder;
@@ -79,14 +82,26 @@ public final class Trainer {
         return perEpoch * c.training().numTrainEpochs();
     }
 
-    /** Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left). */
+    /**
+     * Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left),
+     * writing the run's events to {@code <output_dir>/events.jsonl} ({@link EventLog}) and stopping after the current
+     * step, with a checkpoint, when {@link StopRequest} asks.
+     */
     public Result run() throws IOException {
-        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println)) {
-            return train(folder.dir());
+        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println);
+             EventLog events = EventLog.open(folder.dir(), out::println)) {
+            try {
+                Result r = train(folder.dir(), events, StopRequest.in(folder.dir()));
+                events.finished(r.loraFile() == null ? TrainingEvents.Outcome.STOPPED : TrainingEvents.Outcome.COMPLETED, r.steps(), r.loraFile(), null);
+                return r;
+            } catch (IOException | RuntimeException | Error e) {
+                events.finished(TrainingEvents.Outcome.FAILED, events.lastStep(), null, e.getMessage() != null ? e.getMessage() : e.toString());
+                throw e;
+            }
         }
     }
 
-    private Result train(Path outDir) throws IOException {
+    private Result train(Path outDir, TrainingEvents events, StopRequest stop) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         boolean full = config.model().full();
@@ -100,11 +115,12 @@ public final class Trainer {
         MemoryCheck.beforeTraining(config, scanned);
         ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
-        TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out); // less images that cannot be decoded
+        TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out, events); // less images that cannot be decoded
+        events.phase(Phase.TRAINING);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
-        Validator validator = new Validator(config, caches.text(), seed);
+        Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
         for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
@@ -157,6 +173,7 @@ public final class Trainer {
             }
             CheckpointCheck check = history != null ? CheckpointCheck.resume(history) : CheckpointCheck.start(params.values());
             Saver saver = st -> {
+                events.phase(Phase.SAVING);
                 TrainingState checked = st.checked(check.judge(params, opt), check.history());
                 Path cp = full
                         ? store.save(checked, params, paramsFile, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
@@ -164,6 +181,7 @@ public final class Trainer {
                 if (!checked.verdict().good())
                     out.println(System.lineSeparator() + "warning: " + cp + " failed the check of its numbers: " + checked.verdict().reason()
                             + ". It is kept, but resume_from_checkpoint \"latest\" skips it; " + goodCheckpoint(store, paramsFile));
+                events.checkpoint(st.globalStep(), cp, st.globalStep() == total);
                 return cp;
             };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
@@ -212,6 +230,7 @@ public final class Trainer {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
+                events.progress(step, total, loss, lr, norm, bar.secondsPerUnit(step));
                 if (step % config.checkpoints().stepInterval() == 0 && step < total) {
                     Path cp;
                     try (var c = TensorArena.open("checkpoint")) {
@@ -225,14 +244,16 @@ public final class Trainer {
                         images.addAll(validator.run(step, model, lora));
                     }
                 }
-                if (step == stopAfter && step < total) {
+                if ((step == stopAfter || stop.requested()) && step < total) {
                     Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
+                    stop.clear();
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
+            events.phase(Phase.SAVING);
             if (full) TransformerFolder.write(model, loraFile, DType.BF16);
             else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
             Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));

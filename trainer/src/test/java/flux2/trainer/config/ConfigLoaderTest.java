@@ -301,6 +301,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void contentsGivenInPlaceOfAFileAreCheckedWithoutTouchingIt() throws IOException {
+        String original = """
+                {"model_type": "lora", "model_family": "flux2", "model_flavour": "dev", "output_dir": "out",
+                 "data_backend_config": "config/multidatabackend.json", "seed": 42}""";
+        Path cfg = write("config/config.json", original);
+        Path backends = work.resolve("config/multidatabackend.json");
+        String edit = original.replace("\"seed\": 42", "\"seed\": 7, \"lr_scheduler\": \"cosin\"");
+        ConfigException e = assertThrows(ConfigException.class, () -> loader().withContents(Map.of(cfg, edit)).load(cfg, List.of()));
+        assertEquals("lr_scheduler", e.problems().getFirst().key());
+        assertEquals(cfg.toString(), e.problems().getFirst().file());
+        assertEquals(7, loader().withContents(Map.of(cfg, original.replace("42", "7"))).load(cfg, List.of()).seed());
+        assertEquals(42, loader().load(cfg, List.of()).seed(), "the file itself is as it was");
+        ConfigException list = assertThrows(ConfigException.class, () -> loader().withContents(Map.of(backends, "{}")).load(cfg, List.of()));
+        assertContains(list.getMessage(), backends + ": expected a JSON list of datasets");
+    }
+
+    @Test
     void brokenJsonAndMissingFilesAreReported() throws IOException {
         Path cfg = write("config/config.json", "{\"model_type\": \"lora\",\n \"seed\": }");
         ConfigException e = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of()));

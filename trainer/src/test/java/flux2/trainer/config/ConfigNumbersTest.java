@@ -77,7 +77,7 @@ class ConfigNumbersTest {
     @Test
     void everyIntegerKeyHasARangeThatFitsTheIntItIsReadAs() {
         // seeds are read as longs; every other integer key is read as an int
-        Set<String> longs = Set.of("seed", "validation_seed", "max_train_steps");
+        Set<String> longs = Set.of("seed", "validation_seed", "max_train_steps", "max_image_pixels");
         for (KeyTable t : List.of(ConfigKeys.TABLE, DatasetKeys.TABLE)) {
             List<KeyDef> ints = ofKind(t, KeyDef.Kind.INT);
             assertFalse(ints.isEmpty());
