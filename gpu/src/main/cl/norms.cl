@@ -1,6 +1,25 @@
 /* LayerNorm and RMSNorm over the last axis and GroupNorm, one work-group per row of dense input; statistics in
  * float with a two-pass variance. Weight and bias are dense vectors of any float dtype (hasW/hasB flags). */
 
+/* Mean (0 unless centered) and 1 / sqrt(variance + eps) of the n elements of x from start, the variance taken
+ * around that mean in a second pass (around 0 it is the mean square). Every work-item of the group gets both. */
+static inline float2 row_stats(int centered, __global const uchar* x, int xdt, long start, long n, float eps,
+                               __local float* scratch) {
+    int lid = get_local_id(0), ls = get_local_size(0);
+    float mean = 0.0f;
+    if (centered) {
+        float s = 0.0f;
+        for (long i = lid; i < n; i += ls) s += ld_f(x, xdt, start + i);
+        mean = group_sum(s, scratch) / n;
+    }
+    float q = 0.0f;
+    for (long i = lid; i < n; i += ls) {
+        float d = ld_f(x, xdt, start + i) - mean;
+        q += d * d;
+    }
+    return (float2) (mean, 1.0f / sqrt(group_sum(q, scratch) / n + eps));
+}
+
 /* One row of n elements: (x - mean) / sqrt(var + eps) when centered (LayerNorm), else x / sqrt(mean(x^2) + eps)
  * (RMSNorm); then times the weight and plus the bias where given. */
 static inline void norm_row(int centered, long row, int n, float eps,
@@ -10,20 +29,9 @@ static inline void norm_row(int centered, long row, int n, float eps,
                             __global uchar* out, long oo, int odt, __local float* scratch) {
     int lid = get_local_id(0), ls = get_local_size(0);
     long base = row * (long) n;
-    float mean = 0.0f;
-    if (centered) {
-        float s = 0.0f;
-        for (int i = lid; i < n; i += ls) s += ld_f(x, xdt, xo + base + i);
-        mean = group_sum(s, scratch) / n;
-    }
-    float q = 0.0f;
+    float2 st = row_stats(centered, x, xdt, xo + base, n, eps, scratch);
     for (int i = lid; i < n; i += ls) {
-        float d = ld_f(x, xdt, xo + base + i) - mean;
-        q += d * d;
-    }
-    float rstd = 1.0f / sqrt(group_sum(q, scratch) / n + eps);
-    for (int i = lid; i < n; i += ls) {
-        float v = (ld_f(x, xdt, xo + base + i) - mean) * rstd;
+        float v = (ld_f(x, xdt, xo + base + i) - st.x) * st.y;
         if (hasW) v *= ld_f(w, wdt, wo + i);
         if (hasB) v += ld_f(b, bdt, bo + i);
         st_f(out, odt, oo + base + i, v);
@@ -60,18 +68,10 @@ __kernel void group_norm(long rows, int groups, int perGroup, long plane, float 
     long n = perGroup * plane;
     long base = row * n;
     int g = (int) (row % groups);
-    float s = 0.0f;
-    for (long i = lid; i < n; i += ls) s += ld_f(x, xdt, xo + base + i);
-    float mean = group_sum(s, scratch) / n;
-    float q = 0.0f;
-    for (long i = lid; i < n; i += ls) {
-        float d = ld_f(x, xdt, xo + base + i) - mean;
-        q += d * d;
-    }
-    float rstd = 1.0f / sqrt(group_sum(q, scratch) / n + eps);
+    float2 st = row_stats(1, x, xdt, xo + base, n, eps, scratch);
     for (long i = lid; i < n; i += ls) {
         long ch = (long) g * perGroup + i / plane;
-        float v = (ld_f(x, xdt, xo + base + i) - mean) * rstd;
+        float v = (ld_f(x, xdt, xo + base + i) - st.x) * st.y;
         if (hasW) v *= ld_f(w, wdt, wo + ch);
         if (hasB) v += ld_f(b, bdt, bo + ch);
         st_f(out, odt, oo + base + i, v);
