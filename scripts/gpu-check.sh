@@ -44,7 +44,7 @@ make_bundle() {
   local jdk=${JAVA_HOME:-$("$root/bin/find-jdk")}
   rm -rf "$bundle" && mkdir -p "$bundle/classes" "$bundle/lib" "$bundle/golden"
   (cd "$root" && bin/mvn -q -B -o -DskipTests package && bin/mvn -q -B -o -pl gpu,gpu-cuda,tests -am test-compile) || exit 1
-  cp "$root/trainer/target/flux2-trainer.jar" "$bundle/"
+  cp "$root/app/target/flux2-trainer.jar" "$bundle/"
   for m in gpu gpu-cuda tests tensor; do
     [ -d "$root/$m/target/test-classes" ] && cp -r "$root/$m/target/test-classes/." "$bundle/classes/"
   done
@@ -79,7 +79,7 @@ else
   jdk=$("$root/bin/find-jdk") || { log "no JDK 25 here; make a bundle elsewhere with --bundle"; exit 2; }
   (cd "$root" && step 300 build bin/mvn -q -B -o -DskipTests package && bin/mvn -q -B -o -pl gpu,gpu-cuda,tests -am test-compile) || exit 2
   java=$jdk/bin/java
-  jar=$root/trainer/target/flux2-trainer.jar
+  jar=$root/app/target/flux2-trainer.jar
   cp_tests=$root/gpu/target/test-classes:$root/gpu-cuda/target/test-classes:$root/tests/target/test-classes:$root/tensor/target/test-classes
   cp_tests=$cp_tests:$(find "$HOME/.m2/repository/org/junit" "$HOME/.m2/repository/org/opentest4j" "$HOME/.m2/repository/org/apiguardian" \
     -name '*.jar' \( -path '*1.14.4*' -o -path '*5.14.4*' -o -path '*1.3.0*' -o -path '*1.1.2*' \) | tr '\n' ':')$jar

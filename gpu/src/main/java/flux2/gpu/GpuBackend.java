@@ -80,8 +80,9 @@ public class GpuBackend implements Backend {
 
     @Override public boolean isHost() { return false; }
 
-    /** Bytes of device memory held by open arenas through this backend. */
-    public long liveBytes() { return liveBytes.get(); }
+    @Override public long deviceBytesInUse() { return liveBytes.get(); }
+
+    @Override public long deviceMemoryBytes() { return device.memoryBytes(); }
 
     @Override
     public MemorySegment allocate(long bytes, TensorArena arena) {
@@ -163,8 +164,7 @@ public class GpuBackend implements Backend {
         }
     }
 
-    /** Waits for every queued launch. */
-    public void finish() { device.finish(); }
+    @Override public void finish() { device.finish(); }
 
     // ---------------------------------------------------------------- operations (one class per kind, as the CPU backend's Cpu* files)
 

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class Launcher {
     static final int REQUIRED = 25;
-    static final String MAIN = "flux2.trainer.Main";
+    static final String MAIN = "flux2.app.Main";
     static final String[] FLAGS = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"};
 
     private Launcher() {}

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the shaded jar the way a user does: plain {@code java -jar}, no flags. */
 class JarLaunchTest {
-    static final Path JAR = Path.of("..", "trainer", "target", "flux2-trainer.jar");
+    static final Path JAR = Path.of("..", "app", "target", "flux2-trainer.jar");
 
     record Result(int code, String out, String err) {}
 

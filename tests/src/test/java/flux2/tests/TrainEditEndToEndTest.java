@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import flux2.model.flux2.lora.LoraFiles;
-import flux2.trainer.example.eval.ShapeClassifier;
-import flux2.trainer.example.eval.Verdict;
-import flux2.trainer.example.shapes.Shape;
-import flux2.trainer.example.shapes.ShapeColor;
+import flux2.examples.eval.ShapeClassifier;
+import flux2.examples.eval.Verdict;
+import flux2.examples.shapes.Shape;
+import flux2.examples.shapes.ShapeColor;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

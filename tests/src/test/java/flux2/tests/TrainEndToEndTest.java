@@ -13,7 +13,7 @@ import flux2.model.flux2.lora.LoraLayer;
 import flux2.model.flux2.lora.LoraReader;
 import flux2.tensor.DType;
 import flux2.tensor.TensorArena;
-import flux2.trainer.example.pretrain.MiniModel;
+import flux2.examples.pretrain.MiniModel;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;

@@ -1,0 +1,35 @@
+package flux2.app;
+
+import flux2.trainer.config.ConfigException;
+import flux2.trainer.config.ConfigLoader;
+import flux2.trainer.config.ConfigProblem;
+import flux2.trainer.config.TrainConfig;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that pick a SimpleTuner config, --config and --env; the command itself collects the trailing
+ * --key value overrides (picocli takes unmatched arguments only on the command, not in a mixin).
+ */
+public final class ConfigOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "The config.json to read (default config/config.json).")
+    Path config;
+
+    @Option(names = "--env", paramLabel = "NAME", description = "Read config/NAME/config.json.")
+    String env;
+
+    /** The validated config, or null after printing every problem to stderr; warnings go to stderr too. */
+    TrainConfig load(List<String> overrides) {
+        ConfigLoader loader = ConfigLoader.standard();
+        Path file = loader.locate(config, env);
+        try {
+            TrainConfig c = loader.load(file, overrides);
+            for (ConfigProblem w : c.warnings()) System.err.println("warning: " + w);
+            return c;
+        } catch (ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            return null;
+        }
+    }
+}
