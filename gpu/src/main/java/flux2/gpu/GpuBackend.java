@@ -166,6 +166,11 @@ public class GpuBackend implements Backend {
 
     @Override public void finish() { device.finish(); }
 
+    @Override public boolean isIdle() { return device.isIdle(); }
+
+    @Override
+    public synchronized <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) { return device.withNativeQueue(call); }
+
     // ---------------------------------------------------------------- operations
 
     @Override public synchronized void copy(Tensor src, Tensor dst) { ops.copy(src, dst); }
