@@ -347,6 +347,19 @@ public final class ControlChannel implements AutoCloseable {
         if (first) for (Consumer<String> l : failureListeners) l.accept(why);
     }
 
+    /** Closes the connections without a goodbye, as a process that ends does (tests). */
+    void crashForTest() {
+        closing = true;
+        for (Peer p : peers) {
+            if (p == null) continue;
+            try {
+                p.socket.close();
+            } catch (IOException e) {
+                // closed either way
+            }
+        }
+    }
+
     /** Says goodbye to the other ranks (their readers stop without a failure) and closes the connections. */
     @Override
     public void close() {

@@ -45,5 +45,11 @@ public final class MpiProvider implements CollectivesProvider {
     @Override public boolean serves(Backend device) { return true; }
 
     @Override
+    public String cannotJoin(RankEnv env) {
+        return env.launcher() == RankEnv.Launcher.MPIRUN ? null : "Open MPI collectives need ranks started by mpirun (mpirun -np N java -jar "
+                + "flux2-trainer.jar train ...); this process was started with " + env.launcherName();
+    }
+
+    @Override
     public Collectives join(RankEnv env, Backend device) { return MpiCollectives.join(mpi(), env, device); }
 }

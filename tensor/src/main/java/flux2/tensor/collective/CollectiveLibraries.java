@@ -9,7 +9,8 @@ import java.util.ServiceLoader;
 /**
  * Chooses the collectives of a job: a single process needs none; otherwise the library named by
  * {@code FLUX2_COLLECTIVES} (system property {@code flux2.collectives}: mpi, nccl or auto), and by default NCCL for
- * CUDA ranks and Open MPI for CPU and OpenCL ranks (and for CUDA ranks where NCCL cannot be loaded, through host memory).
+ * CUDA ranks that meet at MASTER_ADDR:MASTER_PORT, Open MPI for the others (CPU and OpenCL ranks, and CUDA ranks where
+ * NCCL cannot be loaded or mpirun started them without MASTER_ADDR, through host memory).
  */
 public final class CollectiveLibraries {
     private CollectiveLibraries() {}
@@ -44,7 +45,7 @@ public final class CollectiveLibraries {
         ServiceLoader.load(CollectivesProvider.class).forEach(all::add);
         if (choice.equals("auto")) {
             CollectivesProvider nccl = find(all, "nccl");
-            if (nccl != null && nccl.serves(device) && nccl.probe().usable()) return nccl.join(env, device);
+            if (nccl != null && nccl.serves(device) && nccl.cannotJoin(env) == null && nccl.probe().usable()) return nccl.join(env, device);
             choice = "mpi";
         }
         CollectivesProvider p = find(all, choice);
@@ -53,6 +54,8 @@ public final class CollectiveLibraries {
         CollectivesProvider.Probe probe = p.probe();
         if (!probe.usable()) throw new IllegalArgumentException(choice + " collectives cannot be used: " + probe.detail());
         if (!p.serves(device)) throw new IllegalArgumentException(choice + " collectives do not serve ranks on " + device.name());
+        String why = p.cannotJoin(env);
+        if (why != null) throw new IllegalArgumentException(why);
         return p.join(env, device);
     }
 

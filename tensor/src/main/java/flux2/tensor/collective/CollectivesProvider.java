@@ -13,6 +13,9 @@ public interface CollectivesProvider {
     /** Whether ranks whose tensors live on {@code device} can use this library (NCCL: CUDA devices; MPI: any, through host memory). */
     boolean serves(Backend device);
 
+    /** Why the ranks of {@code env} cannot meet through this library (how they were started), or null when they can. */
+    default String cannotJoin(RankEnv env) { return null; }
+
     /**
      * Joins the job {@code env} describes, waiting at most {@code env.timeout()} for the other ranks; the operations
      * run on tensors of {@code device}.
