@@ -52,6 +52,8 @@ public final class ConfigKeys {
             integer("seed", null),
             integer("train_batch_size", 4L).min(1),
             integer("gradient_accumulation_steps", 1L).min(1),
+            // data parallelism: ranks started by train itself (or by mpirun / torchrun), train_batch_size samples each
+            integer("num_processes", 1L).min(1),
             bool("gradient_checkpointing", true),
             number("learning_rate", 4e-7).min(0),
             choice("lr_scheduler", "constant_with_warmup", "constant", "constant_with_warmup", "linear", "cosine", "polynomial")

@@ -18,8 +18,16 @@ public record TrainingData(List<ImageDataset> datasets, DataSampler sampler, Map
      * {@code seed} fixes random crops and the data order (pass config.seed(), or a recorded random seed when unset).
      */
     public static TrainingData open(TrainConfig config, long seed, Consumer<String> log) {
+        return open(config, seed, 1, log);
+    }
+
+    /**
+     * As {@link #open(TrainConfig, long, Consumer)} for {@code processes} data-parallel processes: the sampler forms the
+     * global batches of processes x train_batch_size samples that one process with that batch size would form.
+     */
+    public static TrainingData open(TrainConfig config, long seed, int processes, Consumer<String> log) {
         List<ImageDataset> scanned = config.imageDatasets().stream().map(d -> scanOne(d, seed, log)).toList();
-        int batch = config.training().batchSize();
+        int batch = config.training().batchSize() * processes;
         DataSampler sampler = new DataSampler(scanned, batch, batch * config.training().gradientAccumulationSteps(), seed, log);
         Map<String, DatasetConfig> byId = new LinkedHashMap<>();
         for (DatasetConfig d : config.conditioningDatasets()) byId.put(d.id(), d);
