@@ -44,10 +44,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (device != null) all.addAll(List.of("--device", device));
         if (numProcesses != null) all.addAll(List.of("--num_processes", numProcesses.toString()));
         RankEnv env = RankEnv.detect();
-        TrainConfig c = options.load(all, env.rank() == 0);
+        TrainConfig c = options.load(all, false);
         if (c == null) return 2;
         int n = c.training().numProcesses();
-        if (!env.distributed() && n > 1) {
+        boolean starter = !env.distributed() && n > 1;
+        // the config's warnings once: by rank 0 (the ranks that a starter starts load it again)
+        if (!starter && env.rank() == 0) ConfigOptions.warn(c);
+        if (starter) {
             List<String> args = new ArrayList<>(List.of("train"));
             args.addAll(options.arguments());
             args.addAll(all);

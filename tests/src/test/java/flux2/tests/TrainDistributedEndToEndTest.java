@@ -23,33 +23,38 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedded example trained by two ranks through the real jar and Open MPI: {@code mpirun -np 2 java -jar
  * flux2-trainer.jar train} gives the LoRA of one process with twice the batch, and a rank killed in the middle of
  * {@code train --num_processes 2} ends the whole job, leaves no process running and its last checkpoint as it was.
- * Skips with a message where Open MPI is not installed.
+ * Skips with a message where Open MPI is not installed. The tests share one copy of the example, so that the caches the
+ * first run's rank 0 builds serve the later runs.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TrainDistributedEndToEndTest {
     /** Quick settings: two steps, validation of one image with one sampling step at the end only. */
     static final List<String> QUICK = List.of("--max_train_steps", "2", "--checkpoint_step_interval", "100", "--validation_on_startup", "false",
             "--validation_num_inference_steps", "1", "--num_validation_images", "1", "--seed", "5");
 
-    @TempDir Path work;
-    Path mpirun;
+    @TempDir static Path work;
+    static Path mpirun;
 
-    @BeforeEach
-    void needs() throws IOException {
+    @BeforeAll
+    static void needs() throws IOException {
         assumeTrue(Files.exists(JarLaunchTest.JAR), "the jar is built by 'package'; run bin/test (mvn verify)");
         mpirun = MpiRun.find();
         assumeTrue(mpirun != null, "Open MPI's mpirun is not installed (apt-get install openmpi-bin): the multi-process tests skip");
         TrainEndToEndTest.copy(TrainEndToEndTest.EXAMPLE, work.resolve("examples/tiny"));
     }
 
-    private ProcessBuilder inWork(List<String> cmd, String log) {
+    private static ProcessBuilder inWork(List<String> cmd, String log) {
         File out = work.resolve(log).toFile();
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).redirectOutput(out);
         pb.environment().remove("FLUX2_RELAUNCHED");
@@ -57,7 +62,7 @@ class TrainDistributedEndToEndTest {
         return pb;
     }
 
-    private List<String> jar(String... args) {
+    private static List<String> jar(String... args) {
         List<String> cmd = new ArrayList<>(List.of(JarLaunchTest.currentJava(), "-jar", JarLaunchTest.JAR.toAbsolutePath().toString(), "train",
                 "--config", "examples/tiny/config.json"));
         cmd.addAll(List.of(args));
@@ -65,6 +70,7 @@ class TrainDistributedEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void twoRanksOfBatchOneTrainTheLoraOfOneProcessOfBatchTwo() throws Exception {
         List<String> rank = jar("--output_dir", "output/two", "--train_batch_size", "1");
         rank.addAll(QUICK);
@@ -88,6 +94,7 @@ class TrainDistributedEndToEndTest {
     }
 
     @Test
+    @Order(2)
     void aKilledRankEndsTheJobAndLeavesTheLastCheckpointAsItWas() throws Exception {
         List<String> cmd = jar("--num_processes", "2", "--max_train_steps", "500", "--checkpoint_step_interval", "2", "--validation_on_startup", "false",
                 "--validation_step_interval", "1000", "--output_dir", "output/killed");

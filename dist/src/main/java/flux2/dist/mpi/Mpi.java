@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.NoSuchElementException;
 
 /**
- * FFM bindings to Open MPI's {@code libmpi.so.40} (MPI 3.1): initialisation, the non-blocking collectives and
- * MPI_Test. Open MPI's predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, ...) are the addresses of exported
+ * FFM bindings to Open MPI's {@code libmpi.so.40} (MPI 3.1): initialisation, the collectives (blocking ones for data,
+ * which run Open MPI's tuned algorithms; MPI_Ibarrier with MPI_Test for waits that may last long) and MPI_Abort. Open MPI's predefined handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, ...) are the addresses of exported
  * objects ({@code ompi_mpi_comm_world}, ...), found here by name; MPI_IN_PLACE is the address 1 and
  * MPI_STATUS_IGNORE is NULL, as in Open MPI's mpi.h. Errors on MPI_COMM_WORLD return codes (MPI_ERRORS_RETURN),
  * turned into exceptions with the library's error string.
@@ -30,7 +30,7 @@ public final class Mpi {
     private final SymbolLookup lib;
     final String library;
     private final MethodHandle initialized, finalized, initThread, finalizeMpi, commRank, commSize, libraryVersion, errorString,
-            setErrhandler, iallreduce, ibcast, iallgather, ibarrier, test, abort;
+            setErrhandler, allreduce, bcast, allgather, ibcast, ibarrier, test, abort;
     final MemorySegment commWorld, floatType, byteType, sum, errorsReturn;
 
     private Mpi(SymbolLookup lib, String library) {
@@ -45,9 +45,10 @@ public final class Mpi {
         libraryVersion = h("MPI_Get_library_version", ADDRESS, ADDRESS);
         errorString = h("MPI_Error_string", JAVA_INT, ADDRESS, ADDRESS);
         setErrhandler = h("MPI_Comm_set_errhandler", ADDRESS, ADDRESS);
-        iallreduce = h("MPI_Iallreduce", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+        allreduce = h("MPI_Allreduce", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        bcast = h("MPI_Bcast", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+        allgather = h("MPI_Allgather", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
         ibcast = h("MPI_Ibcast", ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
-        iallgather = h("MPI_Iallgather", ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
         ibarrier = h("MPI_Ibarrier", ADDRESS, ADDRESS);
         test = h("MPI_Test", ADDRESS, ADDRESS, ADDRESS);
         abort = h("MPI_Abort", ADDRESS, JAVA_INT);
@@ -152,19 +153,24 @@ public final class Mpi {
         }
     }
 
-    /** Starts an in-place F32 sum over MPI_COMM_WORLD of {@code count} floats at {@code buf}; {@code request} receives the handle. */
-    public void startSum(MemorySegment buf, int count, MemorySegment request) {
-        check("MPI_Iallreduce", call(iallreduce, IN_PLACE, buf, count, floatType, sum, commWorld, request));
+    /** In-place F32 sum over MPI_COMM_WORLD of {@code count} floats at {@code buf} (blocking). */
+    public void sum(MemorySegment buf, int count) {
+        check("MPI_Allreduce", call(allreduce, IN_PLACE, buf, count, floatType, sum, commWorld));
     }
 
-    /** Starts a broadcast of {@code bytes} bytes at {@code buf} from {@code root}. */
+    /** Broadcast of {@code bytes} bytes at {@code buf} from {@code root} (blocking). */
+    public void broadcast(MemorySegment buf, int bytes, int root) {
+        check("MPI_Bcast", call(bcast, buf, bytes, byteType, root, commWorld));
+    }
+
+    /** Gather of every rank's {@code bytes} bytes at {@code send} into {@code recv}, in rank order (blocking). */
+    public void allGather(MemorySegment send, int bytes, MemorySegment recv) {
+        check("MPI_Allgather", call(allgather, send, bytes, byteType, recv, bytes, byteType, commWorld));
+    }
+
+    /** Starts a broadcast of {@code bytes} bytes at {@code buf} from {@code root}; {@code request} receives the handle. */
     public void startBroadcast(MemorySegment buf, int bytes, int root, MemorySegment request) {
         check("MPI_Ibcast", call(ibcast, buf, bytes, byteType, root, commWorld, request));
-    }
-
-    /** Starts a gather of every rank's {@code bytes} bytes at {@code send} into {@code recv} (rank order). */
-    public void startAllGather(MemorySegment send, int bytes, MemorySegment recv, MemorySegment request) {
-        check("MPI_Iallgather", call(iallgather, send, bytes, byteType, recv, bytes, byteType, commWorld, request));
     }
 
     public void startBarrier(MemorySegment request) {
