@@ -122,13 +122,11 @@ public final class MpiCollectives implements Collectives {
     /** BF16: every rank's 16-bit words gathered, then summed in F32 in rank order, so every rank rounds the same sum. */
     private void allReduceBf16(Tensor t, Reduction op, long id) {
         int world = env.worldSize();
+        Tensor host = t.backend().isHost() ? t : t.to(Backends.cpu());
         Tensor all = Tensor.zeros(DType.BF16, world, (int) t.numel());
-        gather(t.backend().isHost() ? t : t.to(Backends.cpu()), all, "all-reduce", id);
-        float[] flat = all.toFloatArray();
-        int n = (int) t.numel();
-        float[][] byRank = new float[world][];
-        for (int r = 0; r < world; r++) byRank[r] = java.util.Arrays.copyOfRange(flat, r * n, (r + 1) * n);
-        HostBuffers.write(t, HostBuffers.reduce(byRank, op));
+        gather(host, all, "all-reduce", id);
+        HostBuffers.reduceBf16(all.segment().asSlice(all.byteOffset()), world, t.numel(), host.segment().asSlice(host.byteOffset()), op);
+        if (host != t) t.copyFrom(host);
     }
 
     @Override

@@ -2,6 +2,7 @@ package flux2.tensor.collective;
 
 import flux2.tensor.Backends;
 import flux2.tensor.DType;
+import flux2.tensor.Half;
 import flux2.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,6 +38,19 @@ public final class HostBuffers {
     public static void write(Tensor t, float[] values) {
         Tensor v = Tensor.of(values, t.shape());
         t.copyFrom(t.dtype() == DType.F32 ? v : v.to(t.dtype()));
+    }
+
+    /**
+     * BF16: {@code out} (n contiguous BF16 values in host memory) = the sum (or average) of the {@code world} ranks'
+     * BF16 vectors laid end to end in {@code gathered}, added in F32 in rank order and rounded to BF16 once.
+     */
+    public static void reduceBf16(MemorySegment gathered, int world, long n, MemorySegment out, Reduction op) {
+        float scale = op == Reduction.AVG ? 1f / world : 1f;
+        for (long i = 0; i < n; i++) {
+            float sum = 0;
+            for (int r = 0; r < world; r++) sum += Half.bf16ToFloat(gathered.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, r * n + i));
+            out.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Half.floatToBf16(op == Reduction.AVG ? sum * scale : sum));
+        }
     }
 
     /** The sum (or average) over ranks of their values, added in rank order in F32. */
