@@ -98,7 +98,7 @@ public final class Pretrain {
         log.println("training the VAE (" + o.vaeSteps() + " steps of " + o.vaeBatch() + " images)");
         VaeConfig vc = MiniModel.vaeConfig();
         try (TensorArena a = TensorArena.open("mini-vae")) {
-            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            var net = VaeTraining.create(vc, o.seed() + 1, a);
             VaeTraining.Result r = VaeTraining.train(net, MiniModel.IMAGE_SIZE, o.vaeSteps(), o.vaeBatch(), o.vaeLr(), o.seed() + 2, log::println);
             log.printf(java.util.Locale.ROOT, "VAE reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
             var bn = VaeTraining.batchNormStats(net, VaeTraining.scenes(o.seed() + 3, 1024), MiniModel.IMAGE_SIZE, 32);
@@ -114,7 +114,7 @@ public final class Pretrain {
         log.println("training the VAE decoder (" + o.decoderSteps() + " steps of " + o.vaeBatch() + " images)");
         VaeConfig vc = MiniModel.vaeConfig();
         try (TensorArena a = TensorArena.open("mini-vae-decoder")) {
-            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            var net = VaeTraining.create(vc, o.seed() + 1, a);
             Tensor[] bn = VaeTraining.load(net, vae);
             // images the VAE training never drew
             VaeTraining.Result r = VaeTraining.train(net, VaeTraining::isDecoder, MiniModel.IMAGE_SIZE, o.decoderSteps(), o.vaeBatch(),

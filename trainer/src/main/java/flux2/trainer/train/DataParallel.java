@@ -188,6 +188,14 @@ public final class DataParallel implements AutoCloseable {
         return result;
     }
 
+    /** Rank 0's {@code value} on every rank (one small broadcast; alone, {@code value} itself). */
+    public boolean fromRankZero(boolean value) {
+        if (!distributed()) return value;
+        Tensor flag = Tensor.ofLongs(new long[] {value ? 1 : 0}, 1);
+        collectives.broadcast(flag, 0);
+        return flag.toLongArray()[0] != 0;
+    }
+
     /** Rank 0's {@code value} on every rank (null stays null). */
     public String fromRankZero(String value) {
         if (!distributed()) return value;

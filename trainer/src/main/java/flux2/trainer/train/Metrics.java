@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * with a warning; a damaged line before the last is an error naming the file and the line.
  */
 public final class Metrics {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private final Path file;
 

@@ -1,6 +1,5 @@
 package flux2.trainer.train;
 
-import flux2.quant.Precision;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
@@ -30,6 +29,9 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.EventLog;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.models.TransformerFolder;
@@ -95,18 +97,28 @@ public final class Trainer {
     }
 
     /**
-     * Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left);
-     * in a data-parallel job rank 0 holds the lock for all ranks.
+     * Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left),
+     * writing the run's events to {@code <output_dir>/events.jsonl} ({@link EventLog}) and stopping after the current
+     * step, with a checkpoint, when {@link StopRequest} asks. In a data-parallel job rank 0 holds the lock, writes the
+     * events and reads the stop request for every rank.
      */
     public Result run() throws IOException {
         DataParallel dp = parallel != null ? parallel : DataParallel.single(null, config.training().batchSize());
-        if (!dp.isRankZero()) return train(config.outputDir(), dp);
-        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println)) {
-            return train(folder.dir(), dp);
+        if (!dp.isRankZero()) return train(config.outputDir(), dp, TrainingEvents.NONE, StopRequest.in(config.outputDir()));
+        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println);
+             EventLog events = EventLog.open(folder.dir(), out::println)) {
+            try {
+                Result r = train(folder.dir(), dp, events, StopRequest.in(folder.dir()));
+                events.finished(r.loraFile() == null ? TrainingEvents.Outcome.STOPPED : TrainingEvents.Outcome.COMPLETED, r.steps(), r.loraFile(), null);
+                return r;
+            } catch (IOException | RuntimeException | Error e) {
+                events.finished(TrainingEvents.Outcome.FAILED, events.lastStep(), null, e.getMessage() != null ? e.getMessage() : e.toString());
+                throw e;
+            }
         }
     }
 
-    private Result train(Path outDir, DataParallel dp) throws IOException {
+    private Result train(Path outDir, DataParallel dp, TrainingEvents events, StopRequest stopRequest) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         boolean full = config.model().full();
@@ -116,27 +128,30 @@ public final class Trainer {
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
-        TrainingData data = TrainingData.open(config, seed, dp.worldSize(), out::println);
-        Caches caches = Caches.of(config, data);
-        dp.rankZeroOnly("building the caches", () -> {
-            caches.build(config, data, textsBesideCaptions(config), out);
-            return null;
-        });
+        TrainingData scanned = TrainingData.open(config, seed, dp.worldSize(), out::println);
+        MemoryCheck.beforeTraining(config, scanned);
+        ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
+        Caches caches = Caches.of(config, scanned);
+        // rank 0 builds the caches; the others then take the data as the caches hold it (less images that cannot be decoded)
+        TrainingData built = dp.rankZeroOnly("building the caches",
+                () -> caches.build(config, scanned, textsBesideCaptions(config), out, events));
+        TrainingData data = dp.isRankZero() ? built : caches.cached(scanned);
+        events.phase(Phase.TRAINING);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
-        Validator validator = new Validator(config, caches.text(), seed);
+        Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
         if (dp.isRankZero()) for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
         Backend device = dp.device() != null ? dp.device() : config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
-            int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
+            int quantized = tr.quantized().size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
@@ -184,6 +199,7 @@ public final class Trainer {
             }
             CheckpointCheck check = history != null ? CheckpointCheck.resume(history) : CheckpointCheck.start(params.values());
             Saver saver = st -> {
+                events.phase(Phase.SAVING);
                 TrainingState checked = st.checked(check.judge(params, opt), check.history());
                 Path cp = full
                         ? store.save(checked, params, paramsFile, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
@@ -191,6 +207,7 @@ public final class Trainer {
                 if (!checked.verdict().good())
                     out.println(System.lineSeparator() + "warning: " + cp + " failed the check of its numbers: " + checked.verdict().reason()
                             + ". It is kept, but resume_from_checkpoint \"latest\" skips it; " + goodCheckpoint(store, paramsFile));
+                events.checkpoint(st.globalStep(), cp, st.globalStep() == total);
                 return cp;
             };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
@@ -255,7 +272,11 @@ public final class Trainer {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 if (dp.isRankZero()) metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
-                boolean save = step % config.checkpoints().stepInterval() == 0 && step < total, stop = step == stopAfter && step < total;
+                events.progress(step, total, loss, lr, norm, bar.secondsPerUnit(step));
+                boolean save = step % config.checkpoints().stepInterval() == 0 && step < total;
+                // rank 0 reads the stop request for every rank, so that all of them stop after the same step
+                boolean asked = dp.fromRankZero(dp.isRankZero() && stopRequest.requested());
+                boolean stop = (step == stopAfter || asked) && step < total;
                 if (dp.distributed() && (save || stop || step % DataParallel.CHECKSUM_INTERVAL == 0)) sameWeights(dp, params, step, store, paramsFile);
                 if (save) {
                     long at = step;
@@ -274,7 +295,11 @@ public final class Trainer {
                 }
                 if (stop) {
                     long at = step;
-                    Path cp = dp.rankZeroOnly("saving checkpoint-" + at, () -> saver.save(state(at, data, seed, noiseRng, sigmaRng, opt, dp)));
+                    Path cp = dp.rankZeroOnly("saving checkpoint-" + at, () -> {
+                        Path saved = saver.save(state(at, data, seed, noiseRng, sigmaRng, opt, dp));
+                        stopRequest.clear();
+                        return saved;
+                    });
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
@@ -284,6 +309,7 @@ public final class Trainer {
             if (dp.distributed()) sameWeights(dp, params, step, store, paramsFile);
             long last = step;
             dp.rankZeroOnly("writing the " + (full ? "transformer" : "LoRA") + ", the last checkpoint, validation images and the loss curve", () -> {
+                events.phase(Phase.SAVING);
                 if (full) TransformerFolder.write(model, loraFile, DType.BF16);
                 else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(last))));
                 Path cp = saver.save(state(last, data, seed, noiseRng, sigmaRng, opt, dp));

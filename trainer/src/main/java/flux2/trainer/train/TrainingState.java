@@ -20,7 +20,7 @@ import java.nio.file.Path;
  */
 public record TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
                             long optimizerSteps, double lr, CheckpointVerdict verdict, CheckHistory history, Batching batching) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     /** How many data-parallel processes trained, on how many samples each: the global batch is their product. */
     public record Batching(int processes, int batchSize) {
