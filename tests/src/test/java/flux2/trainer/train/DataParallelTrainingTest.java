@@ -67,7 +67,13 @@ class DataParallelTrainingTest {
     }
 
     private void sameAsOneProcess(int world, Map<String, Object> settings) throws Exception {
+        sameAsOneProcess(world, settings, () -> {});
+    }
+
+    /** As {@link #sameAsOneProcess(int, Map)}, with {@code change} applied to the written project first. */
+    private void sameAsOneProcess(int world, Map<String, Object> settings, ThrowingRunnable change) throws Exception {
         Path cfg = TinyProject.write(dir, settings);
+        change.run();
         int b = ((Number) settings.getOrDefault("train_batch_size", 1)).intValue();
         new Trainer(load(cfg, "--output_dir", dir.resolve("one").toString(), "--train_batch_size", Integer.toString(world * b)),
                 new PrintStream(new ByteArrayOutputStream())).run();
@@ -82,6 +88,10 @@ class DataParallelTrainingTest {
             assertEquals(one.get(i).gradNorm(), many.get(i).gradNorm(), 1e-5 * one.get(i).gradNorm(), "gradient norm of step " + (i + 1));
         }
         assertTrue(log.toString().contains("batch " + b + " on each of " + world + " processes"), log.toString());
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     @Test
@@ -100,6 +110,35 @@ class DataParallelTrainingTest {
     void aShortBatchLeavesRanksEmptyAndStillTrainsLikeOneProcess() throws Exception {
         // 4 images in batches of 3: each epoch ends with a batch of 1, so ranks 1 and 2 get nothing
         sameAsOneProcess(3, Map.of("max_train_steps", 4, "disable_bucket_pruning", true, "flow_use_uniform_schedule", true));
+    }
+
+    @Test
+    void everyRankLeavesOutTheImageRankZeroCouldNotDecode() throws Exception {
+        // rank 0 tries the image again and leaves it out; rank 1 finds it missing from the caches: both train on the other three
+        sameAsOneProcess(2, Map.of("max_train_steps", 3), () -> {
+            Path img = dir.resolve("data/img1.png");
+            byte[] b = Files.readAllBytes(img);
+            Files.write(img, java.util.Arrays.copyOf(b, b.length / 2));
+        });
+    }
+
+    @Test
+    void aStopRequestStopsEveryRankAfterTheSameStep() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 50, "checkpoint_step_interval", 100));
+        TrainConfig c = load(cfg, "--output_dir", dir.resolve("stopped").toString(), "--num_processes", "2");
+        Files.createDirectories(c.outputDir());
+        StopRequest.request(c.outputDir());
+        // rank 0 alone reads the request; rank 1 going on to step 2 would wait for it there until the timeout
+        List<Object> r = ranks(2, c, null);
+        for (Object x : r) {
+            Trainer.Result result = assertInstanceOf(Trainer.Result.class, x, String.valueOf(x));
+            assertEquals(1, result.steps());
+            assertNull(result.loraFile(), "stopped: no final LoRA");
+        }
+        assertTrue(Files.isRegularFile(c.outputDir().resolve("checkpoint-1/training_state.json")));
+        assertFalse(Files.exists(c.outputDir().resolve(StopRequest.FILE_NAME)), "the request is consumed");
+        List<String> events = Files.readAllLines(c.outputDir().resolve(flux2.trainer.events.EventLog.FILE_NAME));
+        assertTrue(events.getLast().contains("\"stopped\""), events.getLast());
     }
 
     @Test
