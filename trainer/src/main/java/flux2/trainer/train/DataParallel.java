@@ -115,6 +115,9 @@ public final class DataParallel implements AutoCloseable {
 
     public boolean isRankZero() { return env.rank() == 0; }
 
+    /** The number of ranks of the job on this machine (1 alone). */
+    public int localWorldSize() { return env.localWorldSize(); }
+
     /** True when this process is one rank of several. */
     public boolean distributed() { return env.distributed(); }
 

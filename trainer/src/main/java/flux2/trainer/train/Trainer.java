@@ -129,7 +129,7 @@ public final class Trainer {
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
         TrainingData scanned = TrainingData.open(config, seed, dp.worldSize(), out::println);
-        MemoryCheck.beforeTraining(config, scanned);
+        MemoryCheck.beforeTraining(config, scanned, dp.localWorldSize()); // the local ranks share this machine's memory
         ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
         // rank 0 builds the caches; the others then take the data as the caches hold it (less images that cannot be decoded)
