@@ -65,6 +65,14 @@ CUresult cuMemsetD8Async(CUdeviceptr d, unsigned char v, size_t n, void* s) { me
 CUresult cuMemGetInfo_v2(size_t* f, size_t* t) { *t = (size_t) 3 << 30; *f = *t - (size_t) live_allocations; return 0; }
 CUresult cuStreamCreate(void** s, unsigned int flags) { *s = (void*) 0x5; return flags == 1 ? 0 : 1; }
 CUresult cuStreamSynchronize(void* s) { return s == (void*) 0x5 ? 0 : 400; }
+/* the stream reports CUDA_ERROR_NOT_READY (600) for the next fake_set_stream_busy(n) queries */
+static int stream_busy = 0;
+CUresult cuStreamQuery(void* s) {
+    if (s != (void*) 0x5) return 400;
+    if (stream_busy > 0) { stream_busy--; return 600; }
+    return 0;
+}
+void fake_set_stream_busy(int n) { stream_busy = n; }
 CUresult cuStreamDestroy_v2(void* s) { return 0; }
 CUresult cuEventCreate(void** e, unsigned int flags) { *e = malloc(1); return 0; }
 CUresult cuEventRecord(void* e, void* s) { return 0; }

@@ -166,6 +166,11 @@ public class GpuBackend implements Backend {
 
     @Override public void finish() { device.finish(); }
 
+    @Override public boolean isIdle() { return device.isIdle(); }
+
+    @Override
+    public synchronized <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) { return device.withNativeQueue(call); }
+
     // ---------------------------------------------------------------- operations (one class per kind, as the CPU backend's Cpu* files)
 
     @Override public synchronized void copy(Tensor src, Tensor dst) { mine("copy", src, dst); GpuCopy.copy(launch, src, dst); }

@@ -116,7 +116,7 @@ class OpIndexTest {
         for (Map<String, String> r : devices)
             for (String column : List.of("CPU", "GPU"))
                 for (String c : names(r.get(column)))
-                    assertTrue(classExists(c, tensor + "/cpu", "gpu/src/main/java/flux2/gpu"), r.get("`Backend`") + ": " + c);
+                    assertTrue(classExists(c, tensor + "/cpu", "gpu/src/main/java/flux2/gpu", "gpu/src/main/java/flux2/gpu/opencl", "gpu-cuda/src/main/java/flux2/gpu/cuda"), r.get("`Backend`") + ": " + c);
     }
 
     @Test

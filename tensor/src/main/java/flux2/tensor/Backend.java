@@ -51,6 +51,19 @@ public interface Backend {
     /** Waits until every operation queued on this backend has completed (at once on a host backend). */
     default void finish() {}
 
+    /**
+     * Whether every operation queued so far has completed, without waiting (true at once on a host backend): a
+     * collective that waits with a timeout polls it.
+     */
+    default boolean isIdle() { return true; }
+
+    /**
+     * Calls {@code call} with this backend's native queue (a CUstream, a cl_command_queue; NULL on a host backend)
+     * and, where the driver needs one, the device's context current on the calling thread, in order with this
+     * backend's operations: what a collectives library enqueues there runs after the work queued before it.
+     */
+    default <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) { return call.apply(MemorySegment.NULL); }
+
     /** Bytes of device memory held by open arenas through this backend; 0 for a host backend. */
     default long deviceBytesInUse() { return 0; }
 

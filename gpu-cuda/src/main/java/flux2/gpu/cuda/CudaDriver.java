@@ -30,6 +30,7 @@ public final class CudaDriver {
     private static final int CU_JIT_ERROR_LOG_BUFFER = 5;
     private static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     private static final int CU_STREAM_NON_BLOCKING = 1;
+    private static final int CUDA_ERROR_NOT_READY = 600;
 
     private final Linker linker = Linker.nativeLinker();
     private final SymbolLookup lib;
@@ -38,7 +39,7 @@ public final class CudaDriver {
             cuCtxSetCurrent, cuModuleLoadDataEx, cuModuleGetFunction, cuModuleUnload,
             cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync,
             cuMemcpyDtoDAsync, cuMemsetD8Async, cuMemGetInfo, cuStreamCreate,
-            cuStreamSynchronize, cuStreamDestroy, cuEventCreate, cuEventRecord, cuEventSynchronize,
+            cuStreamSynchronize, cuStreamQuery, cuStreamDestroy, cuEventCreate, cuEventRecord, cuEventSynchronize,
             cuEventElapsedTime, cuEventDestroy, cuGetErrorName;
     /** Stream-ordered allocation (CUDA 11.2+); null on older drivers. */
     private final MethodHandle cuMemAllocAsync, cuMemFreeAsync;
@@ -70,6 +71,7 @@ public final class CudaDriver {
         cuMemGetInfo = h("cuMemGetInfo_v2", ADDRESS, ADDRESS);
         cuStreamCreate = h("cuStreamCreate", ADDRESS, JAVA_INT);
         cuStreamSynchronize = h("cuStreamSynchronize", ADDRESS);
+        cuStreamQuery = h("cuStreamQuery", ADDRESS);
         cuStreamDestroy = h("cuStreamDestroy_v2", ADDRESS);
         cuEventCreate = h("cuEventCreate", ADDRESS, JAVA_INT);
         cuEventRecord = h("cuEventRecord", ADDRESS, ADDRESS);
@@ -317,6 +319,14 @@ public final class CudaDriver {
     }
 
     public void synchronize(MemorySegment stream) { check("cuStreamSynchronize", cuStreamSynchronize, stream); }
+
+    /** True when the stream has completed all its work, false while some is still running (CUDA_ERROR_NOT_READY). */
+    public boolean isIdle(MemorySegment stream) {
+        int rc = call(cuStreamQuery, stream);
+        if (rc == CUDA_ERROR_NOT_READY) return false;
+        if (rc != 0) throw new CudaException("cuStreamQuery", rc, errorName(rc));
+        return true;
+    }
 
     public void destroyStream(MemorySegment stream) { check("cuStreamDestroy", cuStreamDestroy, stream); }
 
