@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # GPU check: on a machine with an NVIDIA GPU, run the backend parity suite on cuda:0 and opencl:0 and print
-# benchmark JSON lines (BF16 GEMM at 8192^3 next to PyTorch's torch.matmul when python3 has torch, fused
-# attention forward/backward, the bench-config LoRA training step, and a one-rank NCCL all-reduce through the
-# FFM bindings where libnccl.so.2 exists). Every step has its own timeout; the whole run stays under 8 minutes.
+# benchmark JSON lines: the BF16 GEMM at the Linear shapes of FLUX.2-dev at 1024^2 (hidden 6144, 4096 image
+# tokens in the double blocks, 5120 text + image tokens in the single blocks), fused attention forward and
+# backward at 5120 tokens (48 heads of 128), the bench-config LoRA training step, then the BF16 GEMM at 8192^3
+# next to PyTorch's torch.matmul when python3 has torch, and a one-rank NCCL all-reduce through the FFM bindings
+# where libnccl.so.2 exists. A summary at the end gives each figure in TFLOP/s
+# and as a share of the GPU's BF16 dense peak, and the time of one FLUX.2-dev forward's Linear layers and
+# attention extrapolated from them. Every step has its own timeout; the whole run stays under 9 minutes.
 #
 #   scripts/gpu-check.sh            run the check (uses target/gpu-check if it exists, else builds with Maven)
+#   scripts/gpu-check.sh --bench    the benchmarks and the summary only, without the parity suite
 #   scripts/gpu-check.sh --bundle   on a build machine: write target/gpu-check for a GPU machine without a JDK
+#
+# The JSON lines also go to $OUT/gpu-check.jsonl when OUT names a folder (the device tool's result folder),
+# else to target/gpu-check.jsonl.
 #
 # Getting a JDK 25 onto the GPU machine. NVIDIA's CUDA images ship no JDK and the machine may have no
 # network, so --bundle writes everything the check needs into target/gpu-check (about 45 MB):
@@ -22,7 +30,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bundle=$root/target/gpu-check
-deadline=$((SECONDS + 470))    # 7 min 50 s for every step together
+deadline=$((SECONDS + 530))    # 8 min 50 s for every step together
 
 log() { printf '# %s\n' "$*" >&2; }
 
@@ -30,7 +38,7 @@ log() { printf '# %s\n' "$*" >&2; }
 step() {
   local limit=$1 name=$2; shift 2
   local left=$((deadline - SECONDS))
-  if [ "$left" -le 5 ]; then log "$name: skipped, the 8-minute budget is spent"; return 124; fi
+  if [ "$left" -le 5 ]; then log "$name: skipped, the 9-minute budget is spent"; return 124; fi
   [ "$limit" -gt "$left" ] && limit=$left
   log "$name (at most ${limit}s)"
   local t0=$SECONDS
@@ -66,6 +74,13 @@ make_bundle() {
 }
 
 if [ "${1:-}" = "--bundle" ]; then make_bundle; exit 0; fi
+bench_only=0
+[ "${1:-}" = "--bench" ] && bench_only=1
+if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then results=$OUT/gpu-check.jsonl; else mkdir -p "$root/target"; results=$root/target/gpu-check.jsonl; fi
+: > "$results"
+
+# Runs a benchmark step and keeps its JSON lines (stdout) in $results as well.
+bench() { step "$@" | tee -a "$results"; }
 
 # ---- the JDK, jar and test classpath
 if [ -f "$bundle/jdk.tar.gz" ]; then
@@ -92,9 +107,30 @@ log "machine: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format
 step 30 doctor "${flux2[@]}" doctor
 
 # ---- parity: every op against the CPU backend, the golden FLUX.2 forward and LoRA step, the tensor-core GEMMs
-step 200 parity "$java" "${jvm[@]}" -Xss4m -Dflux2.golden.dir="$golden" -cp "$cp_tests" flux2.gpu.cuda.TestRunner \
-  flux2.gpu.BackendParityTest flux2.gpu.KernelVariantTest flux2.gpu.cuda.CudaProbeTest flux2.gpu.cuda.CudaDeviceSpecTest \
-  flux2.gpu.cuda.CudaGemmGpuTest flux2.tests.flux2.Flux2DeviceGoldenTest
+if [ "$bench_only" = 0 ]; then
+  step 180 parity "$java" "${jvm[@]}" -Xss4m -Dflux2.golden.dir="$golden" -cp "$cp_tests" flux2.gpu.cuda.TestRunner \
+    flux2.gpu.BackendParityTest flux2.gpu.KernelVariantTest flux2.gpu.cuda.CudaProbeTest flux2.gpu.cuda.CudaDeviceSpecTest \
+    flux2.gpu.cuda.CudaGemmGpuTest flux2.tests.flux2.Flux2DeviceGoldenTest
+fi
+
+# ---- BF16 GEMM at the Linear shapes of FLUX.2-dev at 1024^2: out[M, N] = a[M, K] x W.t(), W [N, K] BF16.
+# Double blocks (image stream, M = 4096): qkv 6144 -> 18432, proj 6144 -> 6144, MLP in 6144 -> 36864 (SwiGLU),
+# MLP out 18432 -> 6144. Single blocks (M = 5120): linear1 6144 -> 55296, linear2 24576 -> 6144.
+flux_gemm() { # name m k n
+  bench 40 "gemm-$1" "${flux2[@]}" bench matmul --device cuda:0 --dtype bf16 --size "$2" --m "$2" --k "$3" --n "$4" --runs 3 --warmup 1
+}
+flux_gemm double-qkv 4096 6144 18432
+flux_gemm double-proj 4096 6144 6144
+flux_gemm double-mlp-in 4096 6144 36864
+flux_gemm double-mlp-out 4096 18432 6144
+flux_gemm single-linear1 5120 6144 55296
+flux_gemm single-linear2 5120 24576 6144
+
+# ---- fused attention of FLUX.2-dev at 1024^2: 5120 tokens (text + image), 48 heads of 128
+bench 90 attention-5120 "${flux2[@]}" bench attention --device cuda:0 --heads 48 --tokens 5120 --head-dim 128 --runs 2 --warmup 1
+
+# ---- the bench-config LoRA training step (bench flux2 defaults)
+bench 90 lora-step "${flux2[@]}" bench flux2 --device cuda:0 --runs 3 --warmup 2
 
 # ---- NCCL: a one-rank all-reduce on cuda:0 through the bindings (unique id, ncclCommInitRank, in-place sums on
 #      the backend's stream, checked results) where libnccl.so.2 is found: the dynamic linker's path,
@@ -113,10 +149,10 @@ else
 fi
 
 # ---- BF16 GEMM at 8192^3: tensor cores, the x2 split, and PyTorch on the same GPU
-step 60 gemm-bf16 "${flux2[@]}" bench matmul --device cuda:0 --dtype bf16 --size 8192 --runs 3 --warmup 1
-step 60 gemm-bf16x2 "$java" "${jvm[@]}" -Dflux2.cuda.gemm=bf16x2 -jar "$jar" bench matmul --device cuda:0 --dtype bf16 --size 8192 --runs 3 --warmup 1
+bench 45 gemm-bf16 "${flux2[@]}" bench matmul --device cuda:0 --dtype bf16 --size 8192 --runs 3 --warmup 1
+bench 45 gemm-bf16x2 "$java" "${jvm[@]}" -Dflux2.cuda.gemm=bf16x2 -jar "$jar" bench matmul --device cuda:0 --dtype bf16 --size 8192 --runs 3 --warmup 1
 if command -v python3 >/dev/null && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  step 60 torch-matmul python3 - <<'PY'
+  bench 60 torch-matmul python3 - <<'PY'
 import json, torch
 n = 8192
 a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
@@ -134,12 +170,43 @@ PY
 else
   log "torch-matmul: skipped (no python3 with a CUDA torch)"
 fi
-step 30 gemm-f32 "${flux2[@]}" bench matmul --device cuda:0 --dtype f32 --size 4096 --runs 3 --warmup 1
+bench 30 attention-opencl "${flux2[@]}" bench attention --device opencl:0 --heads 48 --tokens 1024 --head-dim 128 --runs 2 --warmup 1
 
-# ---- fused attention (FLUX.2-dev head size 128; 4096 image + 512 text tokens, 24 heads of 128 = 3072 wide)
-step 60 attention "${flux2[@]}" bench attention --device cuda:0 --heads 24 --tokens 4608 --head-dim 128 --runs 3 --warmup 1
-step 40 attention-opencl "${flux2[@]}" bench attention --device opencl:0 --heads 24 --tokens 1024 --head-dim 128 --runs 2 --warmup 1
-
-# ---- the bench-config LoRA training step (bench flux2 defaults)
-step 90 lora-step "${flux2[@]}" bench flux2 --device cuda:0 --runs 3 --warmup 2
+# ---- summary: TFLOP/s, share of the BF16 dense peak, and one FLUX.2-dev forward extrapolated from the
+# measured rates (56 blocks: 8 double blocks whose text stream, 1024 tokens, is taken at the image stream's
+# rate, and 48 single blocks; attention at the measured 5120-token rate)
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+case "$gpu" in
+  *H100*|*H200*) peak=989 ;;   # dense BF16 TFLOP/s of the SXM parts (NVIDIA's data sheets)
+  *A100*) peak=312 ;;
+  *) peak=0 ;;
+esac
+log "summary (${gpu:-unknown GPU}, BF16 dense peak ${peak} TFLOP/s; 0 = unknown), from $results"
+awk -v peak="$peak" '
+  function num(key,   r) { r = $0; if (!match(r, "\"" key "\":[-0-9.eE]+")) return ""; r = substr(r, RSTART, RLENGTH); sub(/.*:/, "", r); return r + 0 }
+  function pct(t) { return peak > 0 ? sprintf("%.1f %% of peak", 100 * t / peak) : "peak unknown" }
+  /"bench":"matmul"/ && /"m":/ {
+    m = num("m"); n = num("n"); k = num("k"); t = num("gflops") / 1000
+    rate[m "x" k "x" n] = t
+    printf "gemm M=%d K=%d N=%d: %.1f TFLOP/s, %s\n", m, k, n, t, pct(t)
+  }
+  /"bench":"attention"/ && /"tokens":5120/ {
+    t = num("gflops") / 1000; att[$0 ~ /"pass":"forward"/ ? "fwd" : "bwd"] = num("ms") / 1000
+    printf "attention %s L=5120 H=48 D=128: %.1f TFLOP/s, %s (%.1f ms)\n", ($0 ~ /forward/ ? "forward" : "backward"), t, pct(t), num("ms")
+  }
+  END {
+    split("4096x6144x18432 4096x6144x6144 4096x6144x36864 4096x18432x6144", dbl, " ")
+    split("5120x6144x55296 5120x24576x6144", sgl, " ")
+    secs = 0; flops = 0; missing = 0
+    for (i in dbl) { split(dbl[i], d, "x"); f = 2 * d[1] * d[2] * d[3] * (5120 / 4096); if (!(dbl[i] in rate) || rate[dbl[i]] <= 0) missing++; else { secs += 8 * f / (rate[dbl[i]] * 1e12); flops += 8 * f } }
+    for (i in sgl) { split(sgl[i], d, "x"); f = 2 * d[1] * d[2] * d[3]; if (!(sgl[i] in rate) || rate[sgl[i]] <= 0) missing++; else { secs += 48 * f / (rate[sgl[i]] * 1e12); flops += 48 * f } }
+    if (missing) { print "forward extrapolation: skipped, " missing " GEMM shape(s) not measured"; exit }
+    printf "one forward, Linear layers (extrapolated): %.0f TFLOP in %.3f s = %.1f TFLOP/s, %s\n", flops / 1e12, secs, flops / secs / 1e12, pct(flops / secs / 1e12)
+    if ("fwd" in att) {
+      afl = 56 * 4 * 48 * 5120 * 5120 * 128
+      printf "one forward, attention (extrapolated): %.0f TFLOP in %.3f s\n", afl / 1e12, 56 * att["fwd"]
+      tot = secs + 56 * att["fwd"]
+      printf "one forward, Linear + attention: %.3f s, %.1f TFLOP/s, %s\n", tot, (flops + afl) / tot / 1e12, pct((flops + afl) / tot / 1e12)
+    }
+  }' "$results"
 log "done in ${SECONDS}s"

@@ -1,6 +1,10 @@
 /* Fused attention over dense F32 q [B, H, Lq, D], k and v [B, Hkv, Lk, D] (grouped-query: head h reads
  * key/value head h / (H / Hkv)), optional dense U8 key mask [B, Lk] and causal alignment at the end.
- * Scores stream through an online softmax over key tiles staged in local memory, so no Lq x Lk buffer exists.
+ * Scores stream through an online softmax over key tiles staged in local memory, so no Lq x Lk buffer exists:
+ * each tile's scores are taken first, then the running maximum moves once per tile (one rescale of the
+ * accumulators per tile, one exp per key). The backward recomputes the probabilities from the saved
+ * log-sum-exp. Under a causal mask a work-group stops at the last key its last query sees (forward, dq) or
+ * starts at the first query that sees its first key (dk, dv), so about half the tiles are never visited.
  * Grid: dimension 0 = query (or key) index in groups of get_local_size(0), dimension 1 = b * H + h (or
  * b * Hkv + kv head). D is at most AT_DMAX. */
 #define AT_T 16
@@ -10,6 +14,39 @@ static inline int key_allowed(__global const uchar* mask, long mo, int hasMask, 
     if (hasMask && mask[mo + (long) b * Lk + key] == 0) return 0;
     if (causal && key > qi + (Lk - Lq)) return 0;
     return 1;
+}
+
+/* End of the keys a work-group whose last query is qLast visits: all Lk, or under a causal mask the keys up
+ * to the last one qLast sees (queries align at the end of the keys). */
+static inline int keys_end(int causal, int qLast, int Lq, int Lk) {
+    return causal ? clamp(qLast + (Lk - Lq) + 1, 0, Lk) : Lk;
+}
+
+/* First query a work-group whose first key is kFirst visits: 0, or under a causal mask the first query that
+ * sees kFirst. */
+static inline int queries_start(int causal, int kFirst, int Lq, int Lk) {
+    return causal ? clamp(kFirst - (Lk - Lq), 0, Lq) : 0;
+}
+
+/* Folds one tile's scores s[0..n) (-INFINITY where masked) into the online softmax state m, l and acc[0..nd):
+ * the maximum moves once, the accumulators are rescaled once, and s[j] becomes exp(s[j] - m). */
+static inline void softmax_tile(float* s, int n, float* m, float* l, float* acc, int nd) {
+    float tmax = -INFINITY;
+    for (int j = 0; j < n; j++) tmax = fmax(tmax, s[j]);
+    if (tmax == -INFINITY) {
+        for (int j = 0; j < n; j++) s[j] = 0.0f;
+        return;
+    }
+    if (tmax > *m) {
+        float corr = exp(*m - tmax);
+        *l *= corr;
+        for (int d = 0; d < nd; d++) acc[d] *= corr;
+        *m = tmax;
+    }
+    for (int j = 0; j < n; j++) {
+        s[j] = exp(s[j] - *m);
+        *l += s[j];
+    }
 }
 
 /* Stages rows r0 .. r0 + rows - 1 of a [L, D] matrix (zero past L) into local memory. */
@@ -32,30 +69,26 @@ __kernel void attention_fwd(int H, int Hkv, int Lq, int Lk, int D, float scale, 
     int active = qi < Lq;
     long qBase = qo + ((long) bh * Lq + (active ? qi : 0)) * D;
     long kBase = ko + ((long) b * Hkv + hk) * Lk * D, vBase = vo + ((long) b * Hkv + hk) * Lk * D;
-    float qv[AT_DMAX], acc[AT_DMAX];
+    float qv[AT_DMAX], acc[AT_DMAX], sc[AT_T];
     for (int d = 0; d < D; d++) { qv[d] = q[qBase + d]; acc[d] = 0.0f; }
     float m = -INFINITY, l = 0.0f;
-    for (int k0 = 0; k0 < Lk; k0 += AT_T) {
+    int kEnd = keys_end(causal, min(Lq - 1, (int) ((get_group_id(0) + 1) * get_local_size(0)) - 1), Lq, Lk);
+    for (int k0 = 0; k0 < kEnd; k0 += AT_T) {
         stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
         stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (active) {
-            int n = min(AT_T, Lk - k0);
+            int n = min(AT_T, kEnd - k0);
             for (int j = 0; j < n; j++) {
+                sc[j] = -INFINITY;
                 if (!key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq)) continue;
                 float s = 0.0f;
                 for (int d = 0; d < D; d++) s = fma(qv[d], Ks[j * D + d], s);
-                s *= scale;
-                if (s > m) {
-                    float corr = exp(m - s);
-                    l *= corr;
-                    for (int d = 0; d < D; d++) acc[d] *= corr;
-                    m = s;
-                }
-                float p = exp(s - m);
-                l += p;
-                for (int d = 0; d < D; d++) acc[d] = fma(p, Vs[j * D + d], acc[d]);
+                sc[j] = s * scale;
             }
+            softmax_tile(sc, n, &m, &l, acc, D);
+            for (int j = 0; j < n; j++)
+                if (sc[j] != 0.0f) for (int d = 0; d < D; d++) acc[d] = fma(sc[j], Vs[j * D + d], acc[d]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -93,12 +126,13 @@ __kernel void attention_bwd_dq(int H, int Hkv, int Lq, int Lk, int D, float scal
     for (int d = 0; d < D; d++) { qv[d] = q[qo + row * D + d]; g[d] = dO[doo + row * D + d]; acc[d] = 0.0f; }
     float L = lse[lo + row], dl = delta[dlo + row];
     int live = active && L > -INFINITY;
-    for (int k0 = 0; k0 < Lk; k0 += AT_T) {
+    int kEnd = keys_end(causal, min(Lq - 1, (int) ((get_group_id(0) + 1) * get_local_size(0)) - 1), Lq, Lk);
+    for (int k0 = 0; k0 < kEnd; k0 += AT_T) {
         stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
         stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (live) {
-            int n = min(AT_T, Lk - k0);
+            int n = min(AT_T, kEnd - k0);
             for (int j = 0; j < n; j++) {
                 if (!key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq)) continue;
                 float s = 0.0f, dp = 0.0f;
@@ -135,10 +169,11 @@ __kernel void attention_bwd_dkv(int H, int Hkv, int Lq, int Lk, int D, float sca
     float kv[AT_DMAX], vv[AT_DMAX], gk[AT_DMAX], gv[AT_DMAX];
     for (int d = 0; d < D; d++) { kv[d] = k[ko + kRow * D + d]; vv[d] = v[vo + kRow * D + d]; gk[d] = 0.0f; gv[d] = 0.0f; }
     int keyOk = active && (!hasMask || mask[mo + (long) b * Lk + key] != 0);
+    int qStart = queries_start(causal, (int) (get_group_id(0) * get_local_size(0)), Lq, Lk);
     for (int hh = 0; hh < group; hh++) {
         int h = hk * group + hh;
         long qBase = ((long) b * H + h) * Lq;
-        for (int q0 = 0; q0 < Lq; q0 += AT_T) {
+        for (int q0 = qStart; q0 < Lq; q0 += AT_T) {
             stage_rows(Qs, q, qo + qBase * D, q0, AT_T, Lq, D);
             stage_rows(Gs, dO, doo + qBase * D, q0, AT_T, Lq, D);
             for (int j = get_local_id(0); j < AT_T; j += get_local_size(0)) {
@@ -198,39 +233,34 @@ __kernel void attention_fwd_split(int H, int Hkv, int Lq, int Lk, int D, float s
     int nd = D / AT_LANES;
     long qBase = qo + ((long) bh * Lq + (active ? qi : 0)) * D;
     long kBase = ko + ((long) b * Hkv + hk) * Lk * D, vBase = vo + ((long) b * Hkv + hk) * Lk * D;
-    float qv[AT_SLICE], acc[AT_SLICE];
+    float qv[AT_SLICE], acc[AT_SLICE], sc[AT_T];
     for (int i = 0; i < AT_SLICE; i++) {
         qv[i] = i < nd ? q[qBase + lane + i * AT_LANES] : 0.0f;
         acc[i] = 0.0f;
     }
     float m = -INFINITY, l = 0.0f;
-    for (int k0 = 0; k0 < Lk; k0 += AT_T) {
-        stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
-        stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
+    int kEnd = keys_end(causal, min(Lq - 1, (int) get_group_id(0) * AT_QB + AT_QB - 1), Lq, Lk);
+    for (int k0 = 0; k0 < kEnd; k0 += AT_T) {
+        int n = min(AT_T, kEnd - k0);
+        stage_rows(Ks, k, kBase, k0, n, Lk, D);
+        stage_rows(Vs, v, vBase, k0, n, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int j = 0; j < AT_T; j++) {
+        for (int j = 0; j < n; j++) {
             float s = 0.0f;
             for (int i = 0; i < AT_SLICE; i++) if (i < nd) s = fma(qv[i], Ks[j * D + lane + i * AT_LANES], s);
             part[(qq * AT_T + j) * AT_LANES + lane] = s;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        int n = min(AT_T, Lk - k0);
         if (active) {
             for (int j = 0; j < n; j++) {
-                if (!key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq)) continue;
                 float s = 0.0f;
                 for (int r = 0; r < AT_LANES; r++) s += part[(qq * AT_T + j) * AT_LANES + r];
-                s *= scale;
-                if (s > m) {
-                    float corr = exp(m - s);
-                    l *= corr;
-                    for (int i = 0; i < AT_SLICE; i++) acc[i] *= corr;
-                    m = s;
-                }
-                float p = exp(s - m);
-                l += p;
-                for (int i = 0; i < AT_SLICE; i++) if (i < nd) acc[i] = fma(p, Vs[j * D + lane + i * AT_LANES], acc[i]);
+                sc[j] = key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq) ? s * scale : -INFINITY;
             }
+            softmax_tile(sc, n, &m, &l, acc, AT_SLICE);
+            for (int j = 0; j < n; j++)
+                if (sc[j] != 0.0f)
+                    for (int i = 0; i < AT_SLICE; i++) if (i < nd) acc[i] = fma(sc[j], Vs[j * D + lane + i * AT_LANES], acc[i]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -272,11 +302,13 @@ __kernel void attention_bwd_dq_split(int H, int Hkv, int Lq, int Lk, int D, floa
     }
     float L = lse[lo + row], dl = delta[dlo + row];
     int live = active && L > -INFINITY;
-    for (int k0 = 0; k0 < Lk; k0 += AT_TB) {
-        stage_rows(Ks, k, kBase, k0, AT_TB, Lk, D);
-        stage_rows(Vs, v, vBase, k0, AT_TB, Lk, D);
+    int kEnd = keys_end(causal, min(Lq - 1, (int) get_group_id(0) * AT_QB + AT_QB - 1), Lq, Lk);
+    for (int k0 = 0; k0 < kEnd; k0 += AT_TB) {
+        int n = min(AT_TB, kEnd - k0);
+        stage_rows(Ks, k, kBase, k0, n, Lk, D);
+        stage_rows(Vs, v, vBase, k0, n, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int j = 0; j < AT_TB; j++) {
+        for (int j = 0; j < n; j++) {
             float s = 0.0f, dp = 0.0f;
             for (int i = 0; i < AT_SLICE; i++) if (i < nd) {
                 s = fma(qv[i], Ks[j * D + lane + i * AT_LANES], s);
@@ -287,7 +319,6 @@ __kernel void attention_bwd_dq_split(int H, int Hkv, int Lq, int Lk, int D, floa
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         if (live) {
-            int n = min(AT_TB, Lk - k0);
             for (int j = 0; j < n; j++) {
                 if (!key_allowed(mask, mo, hasMask, b, Lk, k0 + j, causal, qi, Lq)) continue;
                 float s = 0.0f, dp = 0.0f;
@@ -332,17 +363,19 @@ __kernel void attention_bwd_dkv_split(int H, int Hkv, int Lq, int Lk, int D, flo
         gv[i] = 0.0f;
     }
     int keyOk = active && (!hasMask || mask[mo + (long) b * Lk + key] != 0);
+    int qStart = queries_start(causal, (int) get_group_id(0) * AT_QB, Lq, Lk);
     for (int hh = 0; hh < group; hh++) {
         long qBase = ((long) b * H + hk * group + hh) * Lq;
-        for (int q0 = 0; q0 < Lq; q0 += AT_TB) {
-            stage_rows(Qs, q, qo + qBase * D, q0, AT_TB, Lq, D);
-            stage_rows(Gs, dO, doo + qBase * D, q0, AT_TB, Lq, D);
+        for (int q0 = qStart; q0 < Lq; q0 += AT_TB) {
+            int n = min(AT_TB, Lq - q0);
+            stage_rows(Qs, q, qo + qBase * D, q0, n, Lq, D);
+            stage_rows(Gs, dO, doo + qBase * D, q0, n, Lq, D);
             for (int j = t; j < AT_TB; j += get_local_size(0)) {
                 Ls[j] = q0 + j < Lq ? lse[lo + qBase + q0 + j] : -INFINITY;
                 Ds[j] = q0 + j < Lq ? delta[dlo + qBase + q0 + j] : 0.0f;
             }
             barrier(CLK_LOCAL_MEM_FENCE);
-            for (int i = 0; i < AT_TB; i++) {
+            for (int i = 0; i < n; i++) {
                 float s = 0.0f, dp = 0.0f;
                 for (int c = 0; c < AT_SLICE; c++) if (c < nd) {
                     s = fma(Qs[i * D + lane + c * AT_LANES], kv[c], s);
@@ -353,7 +386,6 @@ __kernel void attention_bwd_dkv_split(int H, int Hkv, int Lq, int Lk, int D, flo
             }
             barrier(CLK_LOCAL_MEM_FENCE);
             if (keyOk) {
-                int n = min(AT_TB, Lq - q0);
                 for (int i = 0; i < n; i++) {
                     if (Ls[i] == -INFINITY) continue;
                     if (causal && key > q0 + i + (Lk - Lq)) continue;

@@ -10,6 +10,9 @@ public final class F {
 
     public static Var layerNorm(Var x, Var weight, Var bias, double eps) { return NormOps.layerNorm(x, weight, bias, eps); }
 
+    /** FLUX.2's adaptive LayerNorm, (1 + scale) * LayerNorm(x) + shift, for x [..., L, D] and shift, scale [..., 1, D], in one kernel. */
+    public static Var modulatedLayerNorm(Var x, Var shift, Var scale, double eps) { return NormOps.modulatedLayerNorm(x, shift, scale, eps); }
+
     public static Var rmsNorm(Var x, Var weight, double eps) { return NormOps.rmsNorm(x, weight, eps); }
 
     public static Var groupNorm(Var x, int groups, Var weight, Var bias, double eps) { return NormOps.groupNorm(x, groups, weight, bias, eps); }

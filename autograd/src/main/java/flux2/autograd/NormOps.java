@@ -4,8 +4,9 @@ import flux2.tensor.NN;
 import flux2.tensor.Tensor;
 
 /**
- * LayerNorm, RMSNorm and GroupNorm. Forwards use the fused kernels; backwards recompute the normalised
- * input from x (cheap next to the matmuls around them) instead of keeping it.
+ * LayerNorm, RMSNorm, FLUX.2's modulated LayerNorm and GroupNorm. Forwards use the fused kernels; backwards
+ * recompute the row statistics from x (cheap next to the matmuls around them) instead of keeping them, the
+ * row norms' in one fused backward op.
  */
 final class NormOps {
     private NormOps() {}
@@ -17,6 +18,10 @@ final class NormOps {
 
     static Var rmsNorm(Var x, Var w, double eps) {
         return Var.result(NN.rmsNorm(x.data(), w == null ? null : w.data(), eps), new RmsNorm(x, w, eps));
+    }
+
+    static Var modulatedLayerNorm(Var x, Var shift, Var scale, double eps) {
+        return Var.result(NN.modulatedLayerNorm(x.data(), shift.data(), scale.data(), eps), new ModulatedLayerNorm(x, shift, scale, eps));
     }
 
     static Var groupNorm(Var x, int groups, Var w, Var b, double eps) {
@@ -46,14 +51,7 @@ final class NormOps {
         }
 
         @Override protected Tensor[] backward(Tensor g) {
-            Tensor x = inputs[0].data();
-            Tensor centered = x.sub(x.meanKeepDim(-1));
-            Tensor rstd = centered.square().meanKeepDim(-1).add(eps).rsqrt();
-            Tensor xhat = centered.mul(rstd);
-            Tensor gxhat = inputs[1] == null ? g : g.mul(inputs[1].data());
-            return new Tensor[]{needs(0) ? normBackward(xhat, rstd, gxhat, true) : null,
-                                needs(1) ? sumLeading(g.mul(xhat)) : null,
-                                needs(2) ? sumLeading(g) : null};
+            return NN.layerNormBackward(inputs[0].data(), inputs[1] == null ? null : inputs[1].data(), g, eps, needs(0), needs(1), needs(2));
         }
     }
 
@@ -66,12 +64,21 @@ final class NormOps {
         }
 
         @Override protected Tensor[] backward(Tensor g) {
-            Tensor x = inputs[0].data();
-            Tensor rstd = x.square().meanKeepDim(-1).add(eps).rsqrt();
-            Tensor xhat = x.mul(rstd);
-            Tensor gxhat = inputs[1] == null ? g : g.mul(inputs[1].data());
-            return new Tensor[]{needs(0) ? normBackward(xhat, rstd, gxhat, false) : null,
-                                needs(1) ? sumLeading(g.mul(xhat)) : null};
+            return NN.rmsNormBackward(inputs[0].data(), inputs[1] == null ? null : inputs[1].data(), g, eps, needs(0), needs(1));
+        }
+    }
+
+    /** (1 + scale) * LN(x) + shift; inputs x, shift, scale. */
+    static final class ModulatedLayerNorm extends Node {
+        private final double eps;
+
+        ModulatedLayerNorm(Var x, Var shift, Var scale, double eps) {
+            super(x, shift, scale);
+            this.eps = eps;
+        }
+
+        @Override protected Tensor[] backward(Tensor g) {
+            return NN.modulatedLayerNormBackward(inputs[0].data(), inputs[2].data(), g, eps, needs(0), needs(1), needs(2));
         }
     }
 

@@ -71,6 +71,13 @@ class OpGradientTest {
         GradCheck.check("layerNorm", v -> F.layerNorm(v[0], v[1], v[2], 1e-5), rand(3, 8), rand(8), rand(8));
         GradCheck.check("layerNorm plain", v -> F.layerNorm(v[0], null, null, 1e-6), rand(2, 3, 8));
         GradCheck.check("rmsNorm", v -> F.rmsNorm(v[0], v[1], 1e-6), rand(4, 8), rand(8));
+        GradCheck.check("rmsNorm plain", v -> F.rmsNorm(v[0], null, 1e-6), rand(2, 3, 8));
+        GradCheck.check("layerNorm weight only", v -> F.layerNorm(v[0], v[1], null, 1e-5), rand(3, 8), rand(8));
+        GradCheck.check("modulatedLayerNorm", v -> F.modulatedLayerNorm(v[0], v[1], v[2], 1e-6), rand(2, 3, 8), rand(2, 1, 8), rand(2, 1, 8));
+        GradCheck.check("modulatedLayerNorm of strided chunks", v -> {
+            Var[] c = F.split(v[1], -1, 8, 8);
+            return F.modulatedLayerNorm(v[0].transpose(0, 1), c[0], c[1], 1e-6);
+        }, rand(4, 2, 8), rand(2, 1, 16));
         GradCheck.check("groupNorm", v -> F.groupNorm(v[0], 2, v[1], v[2], 1e-6), rand(2, 4, 3, 3), rand(4), rand(4));
     }
 

@@ -14,6 +14,8 @@ import flux2.tensor.ops.ConvGeometry;
 import flux2.tensor.ops.GroupNormDims;
 import flux2.tensor.ops.IndexAxis;
 import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.ModulationDims;
+import flux2.tensor.ops.NormBackwardDims;
 import flux2.tensor.ops.Operands;
 import flux2.tensor.ops.Reduction;
 import flux2.tensor.ops.RopeTable;
@@ -203,6 +205,18 @@ public class GpuBackend implements Backend {
     public synchronized void rmsNorm(RowNormDims dims, Tensor x, Tensor w, Tensor out) {
         mine("rmsNorm", x, w, out);
         GpuNorms.rmsNorm(launch, dims, x, w, out);
+    }
+
+    @Override
+    public synchronized void modulatedLayerNorm(ModulationDims dims, Tensor x, Tensor shift, Tensor scale, Tensor out) {
+        mine("modulatedLayerNorm", x, shift, scale, out);
+        GpuNormFusion.modulatedLayerNorm(launch, dims, x, shift, scale, out);
+    }
+
+    @Override
+    public synchronized void normBackward(NormBackwardDims dims, Tensor x, Tensor w, Tensor dOut, Tensor dx, Tensor dw, Tensor db) {
+        mine("normBackward", x, w, dOut, dx, dw, db);
+        GpuNormFusion.backward(launch, dims, x, w, dOut, dx, dw, db);
     }
 
     @Override

@@ -10,6 +10,7 @@ import flux2.tensor.Backends;
 import flux2.tensor.BinaryOp;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
+import flux2.tensor.NN;
 import flux2.tensor.Rng;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
@@ -249,6 +250,44 @@ class BackendParityTest {
             Tensor dimg = img.to(be), dgw = gw.to(be), dgb = gb.to(be);
             be.groupNorm(GroupNormDims.of(dimg, 4, dgw, dgb, 1e-6), dimg, dgw, dgb, got);
             assertClose("groupNorm", want, got, 1e-5);
+        });
+    }
+
+    @Test
+    void modulatedLayerNormAndNormBackwardsMatch() {
+        onEachDevice(be -> {
+            int b = 2, l = 13, d = 37;
+            Tensor x = randn(b, l, d).mul(3).add(1), chunks = randn(b, 1, 3 * d), g = randn(b, l, d);
+            Tensor w = randn(d), bias = randn(d);
+            Tensor dx = x.to(be), dchunks = chunks.to(be), dg = g.to(be), dw = w.to(be), dbias = bias.to(be);
+            // shift and scale as the model makes them: chunks of one [B, 1, 3D] modulation output
+            Tensor shift = chunks.narrow(2, 0, d), scale = chunks.narrow(2, d, d);
+            Tensor dshift = dchunks.narrow(2, 0, d), dscale = dchunks.narrow(2, d, d);
+            assertClose("modulatedLayerNorm", NN.modulatedLayerNorm(x, shift, scale, 1e-6), NN.modulatedLayerNorm(dx, dshift, dscale, 1e-6), 1e-5);
+            Tensor xB = x.to(DType.BF16).transpose(0, 1).contiguous().transpose(0, 1), dxB = xB.to(be);
+            assertClose("modulatedLayerNorm bf16 strided", NN.modulatedLayerNorm(xB, shift, scale, 1e-6),
+                    NN.modulatedLayerNorm(dxB, dshift, dscale, 1e-6), 1e-5);
+            Tensor[] want = NN.modulatedLayerNormBackward(x, scale, g, 1e-6, true, true, true);
+            Tensor[] got = NN.modulatedLayerNormBackward(dx, dscale, dg, 1e-6, true, true, true);
+            for (int i = 0; i < 3; i++) assertClose("modulatedLayerNorm backward " + i, want[i], got[i], 1e-5);
+            Tensor gt = g.transpose(0, 1).contiguous().transpose(0, 1), dgt = gt.to(be);
+            assertClose("modulatedLayerNorm dx, strided dOut", want[0], NN.modulatedLayerNormBackward(dx, dscale, dgt, 1e-6, true, false, false)[0], 1e-5);
+            for (boolean withW : new boolean[]{false, true}) {
+                Tensor ww = withW ? w : null, dww = withW ? dw : null;
+                Tensor[] ln = NN.layerNormBackward(x, ww, g, 1e-5, true, true, true);
+                Tensor[] dln = NN.layerNormBackward(dx, dww, dg, 1e-5, true, true, true);
+                for (int i = 0; i < 3; i++) if (ln[i] != null) assertClose("layerNorm backward " + withW + " " + i, ln[i], dln[i], 1e-5);
+                Tensor[] rms = NN.rmsNormBackward(x, ww, g, 1e-6, true, true);
+                Tensor[] drms = NN.rmsNormBackward(dx, dww, dg, 1e-6, true, true);
+                for (int i = 0; i < 2; i++) if (rms[i] != null) assertClose("rmsNorm backward " + withW + " " + i, rms[i], drms[i], 1e-5);
+            }
+            // parameter gradients alone (no dx), from BF16 activations and weight
+            Tensor wB = w.to(DType.BF16), dwB = wB.to(be);
+            Tensor[] onlyW = NN.rmsNormBackward(xB, wB, g, 1e-6, false, true), donlyW = NN.rmsNormBackward(dxB, dwB, dg, 1e-6, false, true);
+            assertClose("rmsNorm dWeight only, bf16", onlyW[1], donlyW[1], 1e-5);
+            assertEquals(null, donlyW[0]);
+            Tensor[] biasOnly = NN.layerNormBackward(x, null, g, 1e-5, false, false, true);
+            assertClose("layerNorm dBias only", biasOnly[2], NN.layerNormBackward(dx, null, dg, 1e-5, false, false, true)[2], 1e-5);
         });
     }
 

@@ -67,4 +67,58 @@ class KernelVariantTest {
             }
         }
     }
+
+    /**
+     * The tiled online-softmax kernels of both families at the model shapes: FLUX.2's joint attention (head dims
+     * 128 and the golden models' 16, no mask) and Mistral's causal grouped-query attention (head dims 24 and
+     * 128, left padding), at lengths that are and are not multiples of the key tiles (16 and 8 rows), and
+     * causal cases with fewer and more queries than keys (some rows see no key at all).
+     */
+    @Test
+    void flashAttentionAtModelShapesAndTileRemainders() {
+        Assumptions.assumeFalse(DeviceBackends.all().isEmpty(), DeviceBackends::whyNone);
+        int[][] cases = { // heads, kv heads, lq, lk, d, causal, padded keys
+            {2, 2, 17, 17, 128, 0, 0}, {2, 2, 40, 40, 128, 0, 0}, {2, 2, 3, 3, 128, 0, 0},
+            {4, 4, 16, 16, 16, 0, 0}, {4, 4, 33, 33, 16, 0, 0}, {4, 4, 70, 70, 16, 0, 0},
+            {4, 2, 5, 5, 24, 1, 2}, {4, 2, 16, 16, 24, 1, 3}, {4, 2, 33, 33, 24, 1, 4}, {8, 2, 37, 37, 128, 1, 0},
+            {4, 2, 7, 29, 24, 1, 0}, {4, 2, 20, 9, 24, 1, 0}};
+        for (Backend found : DeviceBackends.all()) {
+            if (!(found instanceof GpuBackend gb)) continue;
+            for (GpuBackend.Variant variant : new GpuBackend.Variant[]{GpuBackend.Variant.TILED, GpuBackend.Variant.REGISTER}) {
+                GpuBackend be = new GpuBackend(gb.device(), variant);
+                try (TensorArena a = TensorArena.open("flash")) {
+                    Rng rng = new Rng(11);
+                    for (int[] c : cases) {
+                        int h = c[0], hkv = c[1], lq = c[2], lk = c[3], d = c[4], pad = c[6];
+                        boolean causal = c[5] == 1;
+                        String what = gb.device().name() + " " + variant + " H=" + h + "/" + hkv + " Lq=" + lq + " Lk=" + lk + " D=" + d
+                                + (causal ? " causal" : "") + (pad > 0 ? " padded " + pad : "");
+                        Tensor q = rng.normal(0, 1, 1, h, lq, d), k = rng.normal(0, 1, 1, hkv, lk, d), v = rng.normal(0, 1, 1, hkv, lk, d);
+                        Tensor g = rng.normal(0, 1, 1, h, lq, d);
+                        Tensor mask = null;
+                        if (pad > 0) {
+                            mask = Tensor.zeros(DType.U8, 1, lk).fill(1);
+                            for (int j = 0; j < pad; j++) mask.set(0, 0, j);
+                        }
+                        AttentionSpec spec = AttentionSpec.of(d).withCausal(causal);
+                        Tensor out = Tensor.zeros(DType.F32, 1, h, lq, d), lse = Tensor.zeros(DType.F32, 1, h, lq);
+                        flux2.tensor.Backends.cpu().attention(AttentionDims.forward(spec, q, k, v, mask), q, k, v, mask, out, lse);
+                        Tensor gq = q.to(be), gk = k.to(be), gv = v.to(be), gm = mask == null ? null : mask.to(be), gg = g.to(be);
+                        Tensor gOut = Tensor.allocate(be, DType.F32, new int[]{1, h, lq, d}, a), gLse = Tensor.allocate(be, DType.F32, new int[]{1, h, lq}, a);
+                        be.attention(AttentionDims.forward(spec, gq, gk, gv, gm), gq, gk, gv, gm, gOut, gLse);
+                        BackendParityTest.assertClose(what + " out", out, gOut, 1e-5);
+                        BackendParityTest.assertClose(what + " lse", lse, gLse, 1e-5);
+                        Tensor dq = Tensor.zeros(DType.F32, 1, h, lq, d), dk = Tensor.zeros(DType.F32, 1, hkv, lk, d), dv = Tensor.zeros(DType.F32, 1, hkv, lk, d);
+                        flux2.tensor.Backends.cpu().attentionBackward(AttentionDims.backward(spec, q, k, v, mask, out, lse, g), q, k, v, mask, out, lse, g, dq, dk, dv);
+                        Tensor hq = Tensor.allocate(be, DType.F32, new int[]{1, h, lq, d}, a);
+                        Tensor hk = Tensor.allocate(be, DType.F32, new int[]{1, hkv, lk, d}, a), hv = Tensor.allocate(be, DType.F32, new int[]{1, hkv, lk, d}, a);
+                        be.attentionBackward(AttentionDims.backward(spec, gq, gk, gv, gm, gOut, gLse, gg), gq, gk, gv, gm, gOut, gLse, gg, hq, hk, hv);
+                        BackendParityTest.assertClose(what + " dq", dq, hq, 1e-4);
+                        BackendParityTest.assertClose(what + " dk", dk, hk, 1e-4);
+                        BackendParityTest.assertClose(what + " dv", dv, hv, 1e-4);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -6,6 +6,8 @@ import flux2.tensor.ops.ConvGeometry;
 import flux2.tensor.ops.GroupNormDims;
 import flux2.tensor.ops.IndexAxis;
 import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.ModulationDims;
+import flux2.tensor.ops.NormBackwardDims;
 import flux2.tensor.ops.Reduction;
 import flux2.tensor.ops.RopeTable;
 import flux2.tensor.ops.RowNormDims;
@@ -93,6 +95,20 @@ public interface Backend {
 
     /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * weight; weight [width] or null; out has x's shape. */
     void rmsNorm(RowNormDims dims, Tensor x, Tensor weight, Tensor out);
+
+    /**
+     * FLUX.2's adaptive LayerNorm in one pass: out = (1 + scale) * LayerNorm(x) + shift, the LayerNorm without
+     * weight or bias; x [..., L, D], shift and scale [..., 1, D] (any strides); out has x's shape.
+     */
+    void modulatedLayerNorm(ModulationDims dims, Tensor x, Tensor shift, Tensor scale, Tensor out);
+
+    /**
+     * Backward of {@link #layerNorm}, {@link #rmsNorm} and {@link #modulatedLayerNorm} (see
+     * {@link NormBackwardDims}): weight is the norm's weight, the modulation's scale or null; dOut has x's shape.
+     * Writes dx (x's shape), dWeight and dBias (dense F32 of weight's shape, one row per group: the sums of
+     * dOut * xhat and of dOut), each skipped when null; dWeight needs a weight.
+     */
+    void normBackward(NormBackwardDims dims, Tensor x, Tensor weight, Tensor dOut, Tensor dx, Tensor dWeight, Tensor dBias);
 
     /** GroupNorm of x [N, C, *] over C/groups channels and all spatial positions; weight and bias [C] or null. */
     void groupNorm(GroupNormDims dims, Tensor x, Tensor weight, Tensor bias, Tensor out);

@@ -3,6 +3,8 @@ package flux2.tensor;
 import flux2.tensor.ops.AttentionDims;
 import flux2.tensor.ops.ConvGeometry;
 import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.ModulationDims;
+import flux2.tensor.ops.NormBackwardDims;
 import flux2.tensor.ops.RopeTable;
 import flux2.tensor.ops.RowNormDims;
 
@@ -22,6 +24,43 @@ public final class NN {
         Tensor out = x.newEmpty(DType.F32, x.shape());
         x.backend().rmsNorm(dims, x, weight, out);
         return out;
+    }
+
+    /** FLUX.2's adaptive LayerNorm, (1 + scale) * LayerNorm(x) + shift, for x [..., L, D] and shift, scale [..., 1, D]. */
+    public static Tensor modulatedLayerNorm(Tensor x, Tensor shift, Tensor scale, double eps) {
+        ModulationDims dims = ModulationDims.of(x, shift, scale, eps);
+        Tensor out = x.newEmpty(DType.F32, x.shape());
+        x.backend().modulatedLayerNorm(dims, x, shift, scale, out);
+        return out;
+    }
+
+    /** Gradients {dx, dWeight, dBias} of {@link #layerNorm} from dOut; each null where not wanted (dWeight without a weight). */
+    public static Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor dOut, double eps, boolean wantX, boolean wantWeight, boolean wantBias) {
+        NormBackwardDims dims = NormBackwardDims.ofRowNorm("layerNorm", x, weight, dOut, eps, true);
+        return normBackward(dims, x, weight, dOut, wantX, wantWeight, wantBias, new int[]{dims.width()});
+    }
+
+    /** Gradients {dx, dWeight} of {@link #rmsNorm} from dOut; each null where not wanted (dWeight without a weight). */
+    public static Tensor[] rmsNormBackward(Tensor x, Tensor weight, Tensor dOut, double eps, boolean wantX, boolean wantWeight) {
+        NormBackwardDims dims = NormBackwardDims.ofRowNorm("rmsNorm", x, weight, dOut, eps, false);
+        Tensor[] g = normBackward(dims, x, weight, dOut, wantX, wantWeight, false, new int[]{dims.width()});
+        return new Tensor[]{g[0], g[1]};
+    }
+
+    /** Gradients {dx, dShift, dScale} of {@link #modulatedLayerNorm} from dOut; each null where not wanted. */
+    public static Tensor[] modulatedLayerNormBackward(Tensor x, Tensor scale, Tensor dOut, double eps, boolean wantX, boolean wantShift, boolean wantScale) {
+        NormBackwardDims dims = NormBackwardDims.ofModulation(x, scale, dOut, eps);
+        Tensor[] g = normBackward(dims, x, scale, dOut, wantX, wantScale, wantShift, scale.shape());
+        return new Tensor[]{g[0], g[2], g[1]};
+    }
+
+    private static Tensor[] normBackward(NormBackwardDims dims, Tensor x, Tensor weight, Tensor dOut,
+                                         boolean wantX, boolean wantWeight, boolean wantBias, int[] paramShape) {
+        Tensor dx = wantX ? x.newEmpty(DType.F32, x.shape()) : null;
+        Tensor dw = wantWeight && weight != null ? x.newEmpty(DType.F32, paramShape) : null;
+        Tensor db = wantBias ? x.newEmpty(DType.F32, paramShape) : null;
+        if (dx != null || dw != null || db != null) x.backend().normBackward(dims, x, weight, dOut, dx, dw, db);
+        return new Tensor[]{dx, dw, db};
     }
 
     public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {

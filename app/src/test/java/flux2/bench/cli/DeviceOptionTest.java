@@ -86,4 +86,18 @@ class DeviceOptionTest {
             assertEquals(40, j.get("tokens").asInt());
         }
     }
+
+    @Test
+    void benchAttentionCausalCountsTheVisiblePairs() throws Exception {
+        CliRun r = CliRun.of("bench", "attention", "--heads", "2", "--tokens", "40", "--head-dim", "16", "--warmup", "0", "--runs", "1", "--causal");
+        assertEquals(0, r.code(), r.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : r.out().strip().split("\n")) {
+            var j = json.readTree(line);
+            assertTrue(j.get("causal").asBoolean(), line);
+            // forward FLOPs: 4 B H D times the 40 * 41 / 2 pairs the causal mask leaves
+            double flops = 4.0 * 2 * 16 * 40 * 41 / 2 * (j.get("pass").asText().equals("forward") ? 1 : 2.5);
+            assertEquals(flops / (j.get("ms").asDouble() / 1e3) / 1e9, j.get("gflops").asDouble(), 0.01 * j.get("gflops").asDouble(), line);
+        }
+    }
 }

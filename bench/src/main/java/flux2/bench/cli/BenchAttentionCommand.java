@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /**
  * Times the fused attention kernels, forward (with the log-sum-exp) and backward, on q, k, v [B, H, L, D] and
  * prints one JSON line per pass. FLOPs count the two products of each pass: 4 B H L^2 D forward and 10 B H L^2 D
- * backward (the score recompute, dV, dP, dQ and dK), the convention of the FlashAttention papers.
+ * backward (the score recompute, dV, dP, dQ and dK), the convention of the FlashAttention papers; with
+ * {@code --causal} only the L (L + 1) / 2 query-key pairs the mask leaves count.
  */
 @Command(name = "attention", mixinStandardHelpOptions = true,
         description = "Time fused attention forward and backward on q, k, v [B, H, L, D]; one JSON line per pass.")
@@ -30,6 +31,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "8", description = "H (default ${DEFAULT-VALUE}).") int heads;
     @Option(names = "--tokens", defaultValue = "1024", description = "L, queries and keys (default ${DEFAULT-VALUE}).") int tokens;
     @Option(names = "--head-dim", defaultValue = "128", description = "D (default ${DEFAULT-VALUE}).") int headDim;
+    @Option(names = "--causal", description = "Causal mask, as a decoder's self-attention (FLOPs count the pairs it leaves).") boolean causal;
     @Option(names = "--threads", description = "Threads (default: the engine's thread count).") Integer threads;
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the best counts (default ${DEFAULT-VALUE}).") int runs;
     @Option(names = "--warmup", defaultValue = "1", description = "Warm-up seconds (default ${DEFAULT-VALUE}).") double warmup;
@@ -53,7 +55,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             Tensor lse = Tensor.allocate(dev, DType.F32, new int[] {batch, heads, tokens}, arena);
             Tensor dq = Tensor.allocate(dev, DType.F32, shape, arena), dk = Tensor.allocate(dev, DType.F32, shape, arena);
             Tensor dv = Tensor.allocate(dev, DType.F32, shape, arena);
-            AttentionSpec spec = AttentionSpec.of(headDim);
+            AttentionSpec spec = AttentionSpec.of(headDim).withCausal(causal);
             AttentionDims fwdDims = AttentionDims.forward(spec, q, k, v, null);
             AttentionDims bwdDims = AttentionDims.backward(spec, q, k, v, null, out, lse, dOut);
             BenchTimer timer = new BenchTimer(warmup, runs, 0.05);
@@ -65,7 +67,8 @@ public final class BenchAttentionCommand implements Callable<Integer> {
                 dev.attentionBackward(bwdDims, q, k, v, null, out, lse, dOut, dq, dk, dv);
                 DeviceOption.sync(dev);
             });
-            double unit = (double) batch * heads * tokens * tokens * headDim;
+            double pairs = causal ? tokens * (tokens + 1.0) / 2 : (double) tokens * tokens;
+            double unit = batch * heads * pairs * headDim;
             print(dev, t, "forward", fwd, 4 * unit);
             print(dev, t, "backward", bwd, 10 * unit);
         } finally {
@@ -84,6 +87,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
         json.put("heads", heads);
         json.put("tokens", tokens);
         json.put("head_dim", headDim);
+        if (causal) json.put("causal", true);
         json.put("ms", round(seconds * 1e3));
         json.put("gflops", round(flops / seconds / 1e9));
         System.out.println(new ObjectMapper().writeValueAsString(json));

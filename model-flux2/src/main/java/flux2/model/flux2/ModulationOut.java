@@ -11,8 +11,8 @@ public record ModulationOut(Var shift, Var scale, Var gate) {
     /** (1 + scale) * LN(x) + shift. */
     public Var modulate(Var x) { return modulate(x, shift, scale); }
 
-    /** (1 + scale) * LN(x) + shift, with a LayerNorm that has no parameters (eps 1e-6). */
+    /** (1 + scale) * LN(x) + shift, with a LayerNorm that has no parameters (eps 1e-6), as one fused op. */
     public static Var modulate(Var x, Var shift, Var scale) {
-        return F.layerNorm(x, null, null, 1e-6).mul(scale.add(1)).add(shift);
+        return F.modulatedLayerNorm(x, shift, scale, 1e-6);
     }
 }

@@ -12,6 +12,8 @@ import flux2.tensor.ops.ConvGeometry;
 import flux2.tensor.ops.GroupNormDims;
 import flux2.tensor.ops.IndexAxis;
 import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.ModulationDims;
+import flux2.tensor.ops.NormBackwardDims;
 import flux2.tensor.ops.Reduction;
 import flux2.tensor.ops.RopeTable;
 import flux2.tensor.ops.RowNormDims;
@@ -53,6 +55,18 @@ public final class CpuBackend implements Backend {
     @Override public void layerNorm(RowNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) { host("layerNorm", x, w, b, out); CpuNorms.layerNorm(dims, x, w, b, out); }
 
     @Override public void rmsNorm(RowNormDims dims, Tensor x, Tensor w, Tensor out) { host("rmsNorm", x, w, out); CpuNorms.rmsNorm(dims, x, w, out); }
+
+    @Override
+    public void modulatedLayerNorm(ModulationDims dims, Tensor x, Tensor shift, Tensor scale, Tensor out) {
+        host("modulatedLayerNorm", x, shift, scale, out);
+        CpuNormFusion.modulatedLayerNorm(dims, x, shift, scale, out);
+    }
+
+    @Override
+    public void normBackward(NormBackwardDims dims, Tensor x, Tensor w, Tensor dOut, Tensor dx, Tensor dw, Tensor db) {
+        host("normBackward", x, w, dOut, dx, dw, db);
+        CpuNormFusion.backward(dims, x, w, dOut, dx, dw, db);
+    }
 
     @Override public void groupNorm(GroupNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) { host("groupNorm", x, w, b, out); CpuNorms.groupNorm(dims, x, w, b, out); }
 
