@@ -31,8 +31,8 @@ import java.util.stream.Stream;
  * {@link LoraFiles#saveForClients}, or for full training the BF16 transformer folder), and what resuming needs: the
  * exact trained parameters (F32, {@code resume_lora_parameters.safetensors} or {@code transformer_parameters.safetensors}),
  * the AdamW moments and training_state.json with the {@link CheckpointVerdict} on its numbers. Checkpoints written
- * before the resume parameters had that name hold them as {@code lora_parameters.safetensors}, and resume as well. Each is written in a hidden temporary folder that is renamed into
- * place when complete, so a run killed while saving leaves the previous checkpoints intact; a checkpoint is deleted
+ * before the resume parameters had that name hold them as {@code lora_parameters.safetensors}, and resume as well.
+ * Each is written in a hidden temporary folder that is renamed into place when complete, so a run killed while saving leaves the previous checkpoints intact; a checkpoint is deleted
  * by renaming it to a hidden name first, so none is ever seen half-deleted. Only the newest {@code totalLimit} are
  * kept, and the newest good one besides.
  */
@@ -70,7 +70,12 @@ public final class CheckpointStore {
 
     /** Writes checkpoint-{@code step} and prunes older ones beyond the limit; returns its folder. */
     public Path save(TrainingState state, Lora lora, LoraWriter.Options loraOptions, AdamW optimizer) throws IOException {
-        return save(state, lora.namedParameters(), PARAMS, d -> LoraFiles.saveForClients(d, LoraWeights.of(lora), loraOptions), optimizer);
+        return save(state, lora, LoraWeights.of(lora), loraOptions, optimizer);
+    }
+
+    /** As {@link #save(TrainingState, Lora, LoraWriter.Options, AdamW)}, the LoRA files written from {@code weights} (its recorded init). */
+    public Path save(TrainingState state, Lora lora, LoraWeights weights, LoraWriter.Options loraOptions, AdamW optimizer) throws IOException {
+        return save(state, lora.namedParameters(), PARAMS, d -> LoraFiles.saveForClients(d, weights, loraOptions), optimizer);
     }
 
     /**
