@@ -262,7 +262,7 @@ public final class Trainer {
             if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
             LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
-            if (!full) LoraFiles.whereEachGoes(outDir, loraOptions.format()).forEach(out::println);
+            if (!full) LoraFiles.whereEachGoes(outDir, loraOptions.format(), lora.layers().keySet()).forEach(out::println);
             return new Result(step, loraFile, lastLoss, images);
         }
     }

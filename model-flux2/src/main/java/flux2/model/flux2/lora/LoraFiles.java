@@ -7,6 +7,7 @@ import flux2.tensor.io.KeyMatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,15 +43,27 @@ public final class LoraFiles {
         LoraWriter.write(dir.resolve(COMFYUI_FILE_NAME), weights, LoraWriter.Options.universal(options.dtype()).withMetadata(options.metadata()));
     }
 
-    /** Which of the files {@link #saveForClients} wrote in {@code dir} goes where, one line each. */
-    public static List<String> whereEachGoes(Path dir, LoraFormat format) {
+    /** The module whose diffusers form swaps its row halves, which diffusers' converter of official names does not undo. */
+    static final String SWAPPED_MODULE = "final_layer.adaLN_modulation.1";
+
+    /**
+     * Which of the files {@link #saveForClients} wrote in {@code dir} goes where, one line each, for adapters on
+     * {@code modules}: with one on {@value #SWAPPED_MODULE} a further line says to give diffusers its own file, since
+     * diffusers reads that module of the ComfyUI file with its scale and shift halves exchanged.
+     */
+    public static List<String> whereEachGoes(Path dir, LoraFormat format, Collection<String> modules) {
         String main = switch (format) {
             case DIFFUSERS -> "diffusers (pipe.load_lora_weights): ";
             case COMFYUI -> "ComfyUI, with .alpha tensors (lora_format \"comfyui\"; diffusers refuses .alpha): ";
             case KOHYA -> "musubi-tuner / kohya: ";
         };
-        return List.of("LoRA for " + main + dir.resolve(FILE_NAME),
-                "LoRA for ComfyUI (copy it into ComfyUI/models/loras/; diffusers loads it fully too): " + dir.resolve(COMFYUI_FILE_NAME));
+        List<String> lines = new ArrayList<>(List.of("LoRA for " + main + dir.resolve(FILE_NAME),
+                "LoRA for ComfyUI (copy it into ComfyUI/models/loras/; diffusers loads it fully too): " + dir.resolve(COMFYUI_FILE_NAME)));
+        if (modules.contains(SWAPPED_MODULE))
+            lines.add("note: the LoRA adapts " + SWAPPED_MODULE + ", which diffusers reads from " + COMFYUI_FILE_NAME
+                    + " with its scale and shift halves exchanged: give diffusers " + (format == LoraFormat.DIFFUSERS ? FILE_NAME
+                    : "a file written by convert-lora --to diffusers"));
+        return lines;
     }
 
     /**

@@ -187,6 +187,36 @@ class LoraClientKeysTest {
         }
     }
 
+    /**
+     * diffusers keeps norm_out.linear as [scale | shift], the official module as [shift | scale], and its converter of
+     * official names does not swap a LoRA's rows: only the diffusers file puts that adapter right, and the end of
+     * training says so when the LoRA has one.
+     */
+    @Test
+    void theFinalModulationNeedsTheDiffusersFileInDiffusers() throws Exception {
+        String m = LoraFiles.SWAPPED_MODULE;
+        try (TensorArena a = TensorArena.create("t")) {
+            LoraWeights w = synthetic(TINY, List.of(m, "single_blocks.0.linear1"), a);
+            Path run = Files.createDirectories(dir.resolve("run"));
+            LoraFiles.saveForClients(run, w, LoraWriter.Options.of(LoraFormat.DIFFUSERS, DType.F32));
+            Path d = run.resolve(LoraFiles.FILE_NAME), u = run.resolve(LoraFiles.COMFYUI_FILE_NAME);
+            assertComfyApplies("universal in ComfyUI", w, ClientRules.comfyLoad(ClientRules.tensors(u), TINY));
+            Patch own = ClientRules.diffusersLoad(ClientRules.tensors(d), ClientRules.metadata(d), TINY).patches().stream()
+                    .filter(p -> p.module().equals("norm_out.linear")).findFirst().orElseThrow();
+            Patch converted = ClientRules.diffusersLoad(ClientRules.tensors(u), ClientRules.metadata(u), TINY).patches().stream()
+                    .filter(p -> p.module().equals("norm_out.linear")).findFirst().orElseThrow();
+            double[] x = new Random(2).doubles(16, -1, 1).toArray();
+            double[] want = ClientRules.apply(expected(m, w.adapters().get(m)), x), mine = ClientRules.apply(own, x), theirs = ClientRules.apply(converted, x);
+            double[] swapped = new double[want.length];
+            for (int i = 0; i < want.length; i++) swapped[i] = want[(i + want.length / 2) % want.length];
+            assertClose("diffusers file, norm_out.linear", swapped, mine);
+            assertClose("ComfyUI file in diffusers: unswapped", want, theirs);
+            assertEquals(3, LoraFiles.whereEachGoes(run, LoraFormat.DIFFUSERS, w.adapters().keySet()).size());
+            assertTrue(LoraFiles.whereEachGoes(run, LoraFormat.DIFFUSERS, w.adapters().keySet()).get(2).contains("give diffusers " + LoraFiles.FILE_NAME));
+            assertEquals(2, LoraFiles.whereEachGoes(run, LoraFormat.DIFFUSERS, List.of("single_blocks.0.linear1")).size());
+        }
+    }
+
     /** Every layout the trainer writes, as convert-lora's options make them. */
     private static final Map<String, LoraWriter.Options> LAYOUTS = new LinkedHashMap<>();
 
