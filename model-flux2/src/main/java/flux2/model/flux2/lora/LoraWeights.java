@@ -3,6 +3,7 @@ package flux2.model.flux2.lora;
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +44,8 @@ public record LoraWeights(Map<String, Adapter> adapters, DType dtype, double dro
     public String skippedWarning(Object file) {
         if (skipped.isEmpty()) return null;
         Map<String, List<String>> byWhy = new LinkedHashMap<>();
-        for (Skipped s : skipped) byWhy.computeIfAbsent(s.why(), k -> new java.util.ArrayList<>()).add(s.key());
-        List<String> parts = new java.util.ArrayList<>();
+        for (Skipped s : skipped) byWhy.computeIfAbsent(s.why(), k -> new ArrayList<>()).add(s.key());
+        List<String> parts = new ArrayList<>();
         byWhy.forEach((why, keys) -> {
             List<String> shown = keys.size() <= 20 ? keys : keys.subList(0, 20);
             parts.add(keys.size() + " " + why + " (" + String.join(", ", shown) + (keys.size() > 20 ? ", and " + (keys.size() - 20) + " more" : "") + ")");
