@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # GPU check: on a machine with an NVIDIA GPU, run the backend parity suite on cuda:0 and opencl:0 and print
 # benchmark JSON lines (BF16 GEMM at 8192^3 next to PyTorch's torch.matmul when python3 has torch, fused
-# attention forward/backward, the bench-config LoRA training step). Every step has its own timeout; the
-# whole run stays under 8 minutes.
+# attention forward/backward, the bench-config LoRA training step, and a one-rank NCCL all-reduce through the
+# FFM bindings where libnccl.so.2 exists). Every step has its own timeout; the whole run stays under 8 minutes.
 #
 #   scripts/gpu-check.sh            run the check (uses target/gpu-check if it exists, else builds with Maven)
 #   scripts/gpu-check.sh --bundle   on a build machine: write target/gpu-check for a GPU machine without a JDK
@@ -95,6 +95,22 @@ step 30 doctor "${flux2[@]}" doctor
 step 200 parity "$java" "${jvm[@]}" -Xss4m -Dflux2.golden.dir="$golden" -cp "$cp_tests" flux2.gpu.cuda.TestRunner \
   flux2.gpu.BackendParityTest flux2.gpu.KernelVariantTest flux2.gpu.cuda.CudaProbeTest flux2.gpu.cuda.CudaDeviceSpecTest \
   flux2.gpu.cuda.CudaGemmGpuTest flux2.tests.flux2.Flux2DeviceGoldenTest
+
+# ---- NCCL: a one-rank all-reduce on cuda:0 through the bindings (unique id, ncclCommInitRank, in-place sums on
+#      the backend's stream, checked results) where libnccl.so.2 is found: the dynamic linker's path,
+#      FLUX2_NCCL_LIBRARY, or the NVIDIA wheel of a Python install
+nccl=${FLUX2_NCCL_LIBRARY:-}
+if [ -z "$nccl" ] && ! ldconfig -p 2>/dev/null | grep -q 'libnccl\.so\.2'; then
+  nccl=$(find /usr/local /opt /usr/lib /root/.local "$HOME/.local" -path '*nccl*' -name 'libnccl.so.2' 2>/dev/null | head -n 1)
+fi
+if [ -n "$nccl" ] || ldconfig -p 2>/dev/null | grep -q 'libnccl\.so\.2'; then
+  ncclflag=()
+  [ -n "$nccl" ] && ncclflag=(-Dflux2.nccl.library="$nccl")
+  step 60 nccl-allreduce "$java" "${jvm[@]}" "${ncclflag[@]}" -jar "$jar" bench allreduce --collectives nccl --device cuda:0 --sizes 1,64,390
+  step 30 nccl-allreduce-bf16 "$java" "${jvm[@]}" "${ncclflag[@]}" -jar "$jar" bench allreduce --collectives nccl --device cuda:0 --dtype bf16 --sizes 64
+else
+  log "nccl-allreduce: skipped (no libnccl.so.2; install NCCL or set FLUX2_NCCL_LIBRARY)"
+fi
 
 # ---- BF16 GEMM at 8192^3: tensor cores, the x2 split, and PyTorch on the same GPU
 step 60 gemm-bf16 "${flux2[@]}" bench matmul --device cuda:0 --dtype bf16 --size 8192 --runs 3 --warmup 1

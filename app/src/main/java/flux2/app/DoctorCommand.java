@@ -3,12 +3,14 @@ package flux2.app;
 import flux2.tensor.BackendProvider;
 import flux2.tensor.Backends;
 import flux2.tensor.Parallel;
+import flux2.tensor.collective.CollectiveLibraries;
+import flux2.tensor.collective.CollectivesProvider;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
 
-/** Prints what this machine offers the engine: JDK, SIMD width, threads, memory and backends. */
-@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Show the JDK, SIMD width, threads, memory and usable backends.")
+/** Prints what this machine offers the engine: JDK, SIMD width, threads, memory, backends and collectives libraries. */
+@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Show the JDK, SIMD width, threads, memory, usable backends and collectives.")
 public final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -30,6 +32,9 @@ public final class DoctorCommand implements Callable<Integer> {
             System.out.printf("  %-10s %-8s%n", p.name(), "usable");
             for (String device : p.detail().split("; ")) System.out.println("    " + device);
         }
+        System.out.println("Collectives (train --num_processes N, mpirun, torchrun-style RANK/WORLD_SIZE):");
+        for (CollectivesProvider.Probe p : CollectiveLibraries.probeAll())
+            System.out.printf("  %-10s %-8s %s%n", p.name(), p.usable() ? "usable" : "unusable", p.detail());
         return 0;
     }
 

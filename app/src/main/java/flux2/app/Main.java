@@ -26,6 +26,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // relaunched by the jar's launcher: end with it, so that a rank killed by mpirun leaves no JVM behind
+        if (System.getenv("FLUX2_RELAUNCHED") != null)
+            ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(143)));
         System.exit(run(args));
     }
 

@@ -34,6 +34,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void numProcessesOutOfRangeIsRefusedByName() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of());
+        for (String n : List.of("0", "1025")) {
+            CliRun r = CliRun.of("train", "--config", cfg.toString(), "--num_processes", n);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("num_processes") && r.err().contains("num_processes: " + n + " is out of range: expected an integer from 1 to 1024"), r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("output")), "nothing written");
+    }
+
+    @Test
     void cacheCommandBuildsCachesOnly() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of());
         assertEquals(0, Main.run("cache", "--config", cfg.toString()));

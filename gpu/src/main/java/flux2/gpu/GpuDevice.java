@@ -64,6 +64,15 @@ public interface GpuDevice extends AutoCloseable {
     /** Waits until everything enqueued has finished. */
     void finish();
 
+    /** Whether everything enqueued has finished, without waiting where the driver can tell (this default waits). */
+    default boolean isIdle() {
+        finish();
+        return true;
+    }
+
+    /** Calls {@code call} with the device's native queue and context bound to the calling thread (see Backend#withNativeQueue). */
+    default <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) { return call.apply(MemorySegment.NULL); }
+
     /** Releases every handle of the device (buffers still allocated are freed with it). */
     @Override void close();
 }

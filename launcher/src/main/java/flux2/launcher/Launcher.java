@@ -65,7 +65,13 @@ public final class Launcher {
         for (String a : args) cmd.add(a);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().put("FLUX2_RELAUNCHED", "1");
-        Process p = pb.start();
+        final Process p = pb.start();
+        // a signal to this process (mpirun ending a job, Ctrl-C) ends the relaunched JVM too
+        Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+            public void run() {
+                p.destroy();
+            }
+        }));
         return p.waitFor();
     }
 }

@@ -138,7 +138,7 @@ class TrainEndToEndTest {
         return nodes;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
+    static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
                 Path target = to.resolve(from.relativize(p).toString());

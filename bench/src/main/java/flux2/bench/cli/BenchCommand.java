@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Parent of the kernel benchmarks; each benchmark is its own subcommand class printing one JSON line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time engine kernels on this machine; each subcommand prints one JSON line.",
-        subcommands = {BenchMatmulCommand.class, BenchAttentionCommand.class, BenchFlux2Command.class, BenchMistralCommand.class, BenchQuantCommand.class, BenchVaeCommand.class})
+        subcommands = {BenchMatmulCommand.class, BenchAttentionCommand.class, BenchFlux2Command.class, BenchMistralCommand.class, BenchQuantCommand.class, BenchVaeCommand.class,
+                BenchAllReduceCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

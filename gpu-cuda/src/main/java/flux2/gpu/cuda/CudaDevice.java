@@ -223,6 +223,20 @@ public final class CudaDevice implements GpuDevice {
         cu.synchronize(stream);
     }
 
+    /** Whether the stream has run everything queued on it (cuStreamQuery), without waiting. */
+    @Override
+    public synchronized boolean isIdle() {
+        bind();
+        return cu.isIdle(stream);
+    }
+
+    /** The stream (a CUstream) with the device's context current on the calling thread: NCCL enqueues its kernels there. */
+    @Override
+    public synchronized <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) {
+        bind();
+        return call.apply(stream);
+    }
+
     /** Milliseconds the device spends on {@code work} (events recorded on the stream around it). */
     public synchronized float timeMillis(Runnable work) {
         bind();

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,16 @@ class CudaDriverFakeTest {
                 bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> dev.launch(dev.kernel("fake_axpy"), new long[] {100}, new long[] {64},
                 new KernelArgs()), "global not a multiple of local");
+
+        // a collectives library enqueues on the device's stream and polls it while waiting with a timeout
+        MethodHandle busy = Linker.nativeLinker().downcallHandle(fake.find("fake_set_stream_busy").orElseThrow(),
+                FunctionDescriptor.ofVoid(JAVA_INT));
+        CudaBackend backend = new CudaBackend(dev);
+        assertEquals(0x5L, (long) backend.withNativeQueue(MemorySegment::address), "the stream cuStreamCreate gave");
+        busy.invokeExact(2);
+        assertFalse(backend.isIdle(), "cuStreamQuery: CUDA_ERROR_NOT_READY");
+        assertFalse(backend.isIdle());
+        assertTrue(backend.isIdle(), "cuStreamQuery: CUDA_SUCCESS");
 
         dev.free(bx);
         assertEquals(2, (int) live.invokeExact());

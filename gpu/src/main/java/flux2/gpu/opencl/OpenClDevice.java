@@ -249,6 +249,13 @@ public final class OpenClDevice implements GpuDevice {
         }
     }
 
+    /** The in-order command queue (a cl_command_queue), for libraries that enqueue on it. */
+    @Override
+    public synchronized <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) {
+        if (closed) throw new IllegalStateException(name + " is closed");
+        return call.apply(queue);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;

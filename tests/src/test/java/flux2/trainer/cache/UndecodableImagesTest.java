@@ -83,6 +83,21 @@ class UndecodableImagesTest {
     }
 
     @Test
+    void theDataAsTheCachesHoldItLeavesOutWhatTheBuildLeftOut() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of());
+        truncateOne();
+        TrainConfig config = load(cfg);
+        Caches caches = Caches.of(config, TrainingData.open(config, 42, s -> {}));
+        TrainingData built = caches.build(config, TrainingData.open(config, 42, s -> {}), List.of("a square"), new PrintStream(new ByteArrayOutputStream()));
+        // what another rank takes once the build is done: from the cache files, without decoding anything
+        TrainingData cached = caches.cached(TrainingData.open(config, 42, s -> {}));
+        List<String> kept = List.of("img0.png", "img2.png", "img3.png");
+        assertEquals(kept, cached.datasets().getFirst().entries().stream().map(ImageEntry::relativePath).toList());
+        assertEquals(built.sampler().batchesPerEpoch(), cached.sampler().batchesPerEpoch());
+        for (int i = 0; i < 2 * built.sampler().batchesPerEpoch(); i++) assertEquals(built.sampler().next(), cached.sampler().next(), "batch " + i);
+    }
+
+    @Test
     void aDatasetWithNoDecodableImageFailsBeforeTheTextEncoder() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of());
         for (int i = 0; i < 4; i++) {

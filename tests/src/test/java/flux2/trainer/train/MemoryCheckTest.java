@@ -94,6 +94,19 @@ class MemoryCheckTest {
     }
 
     @Test
+    void theRanksOfOneMachineMustFitTogether() throws Exception {
+        TrainConfig c = config(Map.of(), "--lora_rank", "4096");
+        MemoryCheck.Estimate e = MemoryCheck.training(c, MemoryCheck.ModelShape.of(c.model().location()), 64, 1);
+        long room = e.total() * 3 / 2; // one rank fits, two do not
+        MemoryCheck.requireRanks(e, 1, room, "this training run");
+        RunRefused r = assertThrows(RunRefused.class, () -> MemoryCheck.requireRanks(e, 2, room, "this training run"));
+        assertContains(r.getMessage(), "of memory on each of the 2 ranks on this machine, ");
+        assertContains(r.getMessage(), "lower lora_rank or adapt fewer layers");
+        assertContains(r.getMessage(), "or run fewer ranks on this machine (num_processes, mpirun -np)");
+        MemoryCheck.requireRanks(e, 2, 2 * e.total(), "this training run");
+    }
+
+    @Test
     void aLargeValidationResolutionIsNamedWhenItIsThePeak() throws Exception {
         TrainConfig c = config(Map.of("validation_resolution", "8192x8192"));
         MemoryCheck.Estimate e = MemoryCheck.training(c, MemoryCheck.ModelShape.of(c.model().location()), 64, 1);

@@ -129,11 +129,7 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
 
     /** As {@link #build(TrainConfig, TrainingData, List, PrintStream)}, reporting the caching phases to {@code events}. */
     public TrainingData build(TrainConfig config, TrainingData data, List<String> prompts, PrintStream out, TrainingEvents events) throws IOException {
-        List<Job> jobs = new ArrayList<>();
-        for (ImageDataset d : data.datasets()) {
-            jobs.add(Job.of(latents(d.config().id()), d));
-            for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(Job.of(references(r), d, r));
-        }
+        List<Job> jobs = jobs(data);
         try (CacheFolders held = claim(captions(data.datasets(), prompts), jobs, out)) {
             events.phase(Phase.CACHING_LATENTS);
             Map<String, Map<String, String>> unusable = buildLatents(config.model().location(), jobs, out);
@@ -142,6 +138,31 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
             buildText(config, captions(kept.datasets(), prompts), out);
             return kept;
         }
+    }
+
+    /**
+     * The data as a finished build left it, read from the caches without decoding anything: less each training image
+     * whose latent, or its reference's, is not cached (an image the build could not decode). The ranks of a
+     * data-parallel job other than rank 0 take their data so once rank 0 has built the caches, and so train on exactly
+     * the images rank 0 kept.
+     */
+    public TrainingData cached(TrainingData data) {
+        Map<String, Map<String, String>> missing = new LinkedHashMap<>();
+        for (Job j : jobs(data))
+            for (int i = 0; i < j.entries().size(); i++)
+                if (!j.cache().has(j.entries().get(i)))
+                    missing.computeIfAbsent(j.datasetId(), k -> new LinkedHashMap<>()).putIfAbsent(j.trainingImages().get(i), "its latent is not cached");
+        return data.without(missing, line -> {});
+    }
+
+    /** The latent caches' work for {@code data}: its training images, then each reference set of their dataset. */
+    private List<Job> jobs(TrainingData data) {
+        List<Job> jobs = new ArrayList<>();
+        for (ImageDataset d : data.datasets()) {
+            jobs.add(Job.of(latents(d.config().id()), d));
+            for (ReferenceSet r : data.referencesOf(d.config().id())) jobs.add(Job.of(references(r), d, r));
+        }
+        return jobs;
     }
 
     /**

@@ -54,6 +54,8 @@ public final class ConfigKeys {
             integer("seed", null).range(0, Limits.MAX_SEED),
             integer("train_batch_size", 4L).range(1, 1024),
             integer("gradient_accumulation_steps", 1L).range(1, 4096),
+            // data parallelism: ranks started by train itself (or by mpirun / torchrun), train_batch_size samples each
+            integer("num_processes", 1L).range(1, 1024),
             bool("gradient_checkpointing", true),
             number("learning_rate", 4e-7).min(0),
             choice("lr_scheduler", "constant_with_warmup", "constant", "constant_with_warmup", "linear", "cosine", "polynomial")

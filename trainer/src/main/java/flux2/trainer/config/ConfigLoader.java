@@ -151,7 +151,7 @@ public final class ConfigLoader {
                 s.bool("gradient_checkpointing"), s.number("learning_rate"), s.string("lr_scheduler"),
                 s.int32("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, epochs,
                 s.number("max_grad_norm"), s.string("grad_clip_method"), s.string("optimizer"), b1, b2, 1e-2,
-                torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"), dropout);
+                torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"), dropout, (int) (long) s.integer("num_processes"));
     }
 
     private static TrainConfig.Flow flow(String file, Settings s, Problems problems) {

@@ -28,12 +28,13 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
     /**
      * Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". captionDropout is the probability that a sample
      * is trained on the empty caption instead of its own, which teaches the unconditional prediction that
-     * classifier-free guidance needs.
+     * classifier-free guidance needs. batchSize is per process; numProcesses data-parallel processes (num_processes)
+     * train on a global batch of numProcesses x batchSize.
      */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,
                            String lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
                            int numTrainEpochs, double maxGradNorm, String gradClipMethod, String optimizer, double beta1,
-                           double beta2, double weightDecay, double epsilon, String lossType, double captionDropout) {}
+                           double beta2, double weightDecay, double epsilon, String lossType, double captionDropout, int numProcesses) {}
 
     /** Flow-matching sigma sampling (spec section 2.2) and the guidance fed to the dev transformer (2.4). */
     public record Flow(double sigmoidScale, double scheduleShift, boolean autoShift, boolean uniformSchedule,

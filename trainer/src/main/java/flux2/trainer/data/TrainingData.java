@@ -24,6 +24,14 @@ public record TrainingData(List<ImageDataset> datasets, DataSampler sampler, Map
      * A dataset without any usable image is an error, as in SimpleTuner.
      */
     public static TrainingData open(TrainConfig config, long seed, Consumer<String> log) {
+        return open(config, seed, 1, log);
+    }
+
+    /**
+     * As {@link #open(TrainConfig, long, Consumer)} for {@code processes} data-parallel processes: the sampler forms the
+     * global batches of processes x train_batch_size samples that one process with that batch size would form.
+     */
+    public static TrainingData open(TrainConfig config, long seed, int processes, Consumer<String> log) {
         List<ImageDataset> scanned = config.imageDatasets().stream().map(d -> DatasetScanner.scan(d, seed, log)).toList();
         Map<String, DatasetConfig> byId = new LinkedHashMap<>();
         for (DatasetConfig d : config.conditioningDatasets()) byId.put(d.id(), d);
@@ -40,7 +48,7 @@ public record TrainingData(List<ImageDataset> datasets, DataSampler sampler, Map
                                 .putIfAbsent(e.relativePath(), "its reference in '" + r.config().id() + "' cannot be used");
         List<ImageDataset> datasets = scanned.stream().map(d -> without(d, unpaired.getOrDefault(d.config().id(), Map.of()))).toList();
         requireImages(datasets);
-        int batch = config.training().batchSize();
+        int batch = config.training().batchSize() * processes;
         DataSampler sampler = new DataSampler(datasets, batch, batch * config.training().gradientAccumulationSteps(), seed, log);
         return new TrainingData(datasets, sampler, Collections.unmodifiableMap(withoutRefs(refs, datasets)));
     }

@@ -157,16 +157,44 @@ public final class MemoryCheck {
     /** Refuses {@code e} when it exceeds {@code available} bytes, listing its parts, largest first, with what to lower. */
     public static void require(Estimate e, long available, String what) {
         if (available <= 0 || e.total() <= available) return;
-        StringBuilder sb = new StringBuilder(what + " needs at least " + gib(e.total()) + " of memory, more than the " + gib(available)
+        throw new RunRefused(listed(new StringBuilder(what + " needs at least " + gib(e.total()) + " of memory, more than the " + gib(available)
+                + " this machine has (a lower bound; no model was loaded):"), e).toString());
+    }
+
+    /**
+     * As {@link #require} for {@code ranks} ranks of a data-parallel job on this machine, each holding what {@code e}
+     * counts: their sum must fit in the machine's {@code available} bytes.
+     */
+    public static void requireRanks(Estimate e, int ranks, long available, String what) {
+        if (ranks <= 1) {
+            require(e, available, what);
+            return;
+        }
+        if (available <= 0 || e.total() * ranks <= available) return;
+        StringBuilder sb = new StringBuilder(what + " needs at least " + gib(e.total()) + " of memory on each of the " + ranks
+                + " ranks on this machine, " + gib(e.total() * ranks) + " in all, more than the " + gib(available)
                 + " this machine has (a lower bound; no model was loaded):");
+        listed(sb, e).append("\n  or run fewer ranks on this machine (num_processes, mpirun -np)");
+        throw new RunRefused(sb.toString());
+    }
+
+    private static StringBuilder listed(StringBuilder sb, Estimate e) {
         e.parts().stream().sorted(Comparator.comparingLong(Part::bytes).reversed())
                 .forEach(p -> sb.append("\n  ").append(p.what()).append(": ").append(gib(p.bytes())).append("; ").append(p.lower()));
-        throw new RunRefused(sb.toString());
+        return sb;
     }
 
     /** Checks a training run before its caches are built or its model loaded. */
     public static void beforeTraining(TrainConfig c, TrainingData data) throws IOException {
-        if (c.model().device().isCpu()) require(training(c, data), physicalMemory(), "this training run");
+        beforeTraining(c, data, 1);
+    }
+
+    /**
+     * As {@link #beforeTraining(TrainConfig, TrainingData)} for one of {@code localRanks} data-parallel ranks on this
+     * machine: each holds its own copy of the model and its share of the batch, so together they must fit.
+     */
+    public static void beforeTraining(TrainConfig c, TrainingData data, int localRanks) throws IOException {
+        if (c.model().device().isCpu()) requireRanks(training(c, data), localRanks, physicalMemory(), "this training run");
     }
 
     /** The estimate of training {@code c} on {@code data}: its largest sample, in batches no larger than the data allow. */

@@ -1,5 +1,6 @@
 package flux2.trainer.train;
 
+import flux2.tensor.BatchSlice;
 import flux2.tensor.Rng;
 import flux2.trainer.config.TrainConfig;
 import java.util.SplittableRandom;
@@ -17,15 +18,28 @@ public final class SigmaSampler {
 
     /** {@code n} sigmas in (0, 1] for images of {@code imageTokens} tokens, drawn from {@code rng}. */
     public double[] sample(int n, int imageTokens, Rng rng) {
+        return sample(BatchSlice.whole(n), imageTokens, rng);
+    }
+
+    /**
+     * The sigmas of the samples {@code rows} of a batch: the values {@link #sample(int, int, Rng)} draws for those
+     * positions of the whole batch (the rank's share of a data-parallel batch), one draw of {@code rng} either way.
+     */
+    public double[] sample(BatchSlice rows, int imageTokens, Rng rng) {
+        int n = rows.count();
         double[] s = new double[n];
         if (flow.uniformSchedule()) {
-            float[] u = rng.uniform(0, 1, n).toFloatArray();
+            float[] u = rng.uniform(0, 1, rows, n).toFloatArray();
             for (int i = 0; i < n; i++) s[i] = u[i];
         } else if (flow.betaSchedule()) {
+            // a Beta draw takes a varying number of scalars: draw the whole batch's in order and keep the slice's
             SplittableRandom r = scalarStream(rng);
-            for (int i = 0; i < n; i++) s[i] = beta(r, flow.betaAlpha(), flow.betaBeta());
+            for (int i = 0; i < rows.first() + n; i++) {
+                double b = beta(r, flow.betaAlpha(), flow.betaBeta());
+                if (i >= rows.first()) s[i - rows.first()] = b;
+            }
         } else {
-            float[] z = rng.normal(0, 1, n).toFloatArray();
+            float[] z = rng.normal(0, 1, rows, n).toFloatArray();
             for (int i = 0; i < n; i++) s[i] = 1 / (1 + Math.exp(-flow.sigmoidScale() * z[i]));
         }
         double shift = shift(imageTokens);
@@ -43,9 +57,15 @@ public final class SigmaSampler {
 
     /** The guidance values of a batch: flux_guidance_value, or uniform in [min, max] for random-range. */
     public double[] guidance(int n, Rng rng) {
+        return guidance(BatchSlice.whole(n), rng);
+    }
+
+    /** The guidance values of the samples {@code rows} of a batch, as {@link #sample(BatchSlice, int, Rng)} for sigmas. */
+    public double[] guidance(BatchSlice rows, Rng rng) {
+        int n = rows.count();
         double[] g = new double[n];
         if (flow.guidanceMode().equals("random-range")) {
-            float[] u = rng.uniform(0, 1, n).toFloatArray();
+            float[] u = rng.uniform(0, 1, rows, n).toFloatArray();
             for (int i = 0; i < n; i++) g[i] = flow.guidanceMin() + (flow.guidanceMax() - flow.guidanceMin()) * u[i];
         } else java.util.Arrays.fill(g, flow.guidanceValue());
         return g;

@@ -17,6 +17,7 @@ import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.Backend;
+import flux2.tensor.BatchSlice;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.MemoryStats;
@@ -48,7 +49,9 @@ import java.util.Map;
  * transformer with LoRA adapters, or on every transformer weight (F32 master copies) for model_type "full"
  * (gradient accumulation, clipping, AdamW with the LR schedule), metrics, checkpoints, validation images, the
  * final LoRA file (or BF16 transformer folder) and the loss curve. All randomness comes from seeded
- * generators whose positions are checkpointed, so a resumed run continues exactly.
+ * generators whose positions are checkpointed, so a resumed run continues exactly. As one rank of a data-parallel
+ * job ({@link #parallel}) it trains on its share of each global batch and sums the gradients with the other ranks;
+ * rank 0 alone writes files.
  */
 public final class Trainer {
     /** What a run produced: {@code loraFile} is the LoRA file, or for full training the transformer folder. */
@@ -58,7 +61,8 @@ public final class Trainer {
     public static final String TRANSFORMER_DIR = "transformer";
 
     private final TrainConfig config;
-    private final PrintStream out;
+    private PrintStream out;
+    private DataParallel parallel;
     private long stopAfter = Long.MAX_VALUE;
 
     public Trainer(TrainConfig config, PrintStream out) {
@@ -75,6 +79,16 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains as one rank of a data-parallel job; ranks other than 0 print nothing but their errors. Without it the run
+     * is a single process on the config's device.
+     */
+    public Trainer parallel(DataParallel p) {
+        this.parallel = p;
+        if (!p.isRankZero()) this.out = new PrintStream(java.io.OutputStream.nullOutputStream());
+        return this;
+    }
+
     /** The optimizer steps of a run: max_train_steps, else num_train_epochs full passes. */
     public static long totalSteps(TrainConfig c, int batchesPerEpoch) {
         if (c.training().maxTrainSteps() > 0) return c.training().maxTrainSteps();
@@ -85,13 +99,16 @@ public final class Trainer {
     /**
      * Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left),
      * writing the run's events to {@code <output_dir>/events.jsonl} ({@link EventLog}) and stopping after the current
-     * step, with a checkpoint, when {@link StopRequest} asks.
+     * step, with a checkpoint, when {@link StopRequest} asks. In a data-parallel job rank 0 holds the lock, writes the
+     * events and reads the stop request for every rank.
      */
     public Result run() throws IOException {
+        DataParallel dp = parallel != null ? parallel : DataParallel.single(null, config.training().batchSize());
+        if (!dp.isRankZero()) return train(config.outputDir(), dp, TrainingEvents.NONE, StopRequest.in(config.outputDir()));
         try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println);
              EventLog events = EventLog.open(folder.dir(), out::println)) {
             try {
-                Result r = train(folder.dir(), events, StopRequest.in(folder.dir()));
+                Result r = train(folder.dir(), dp, events, StopRequest.in(folder.dir()));
                 events.finished(r.loraFile() == null ? TrainingEvents.Outcome.STOPPED : TrainingEvents.Outcome.COMPLETED, r.steps(), r.loraFile(), null);
                 return r;
             } catch (IOException | RuntimeException | Error e) {
@@ -101,7 +118,7 @@ public final class Trainer {
         }
     }
 
-    private Result train(Path outDir, TrainingEvents events, StopRequest stop) throws IOException {
+    private Result train(Path outDir, DataParallel dp, TrainingEvents events, StopRequest stopRequest) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         boolean full = config.model().full();
@@ -111,21 +128,24 @@ public final class Trainer {
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
-        TrainingData scanned = TrainingData.open(config, seed, out::println);
-        MemoryCheck.beforeTraining(config, scanned);
+        TrainingData scanned = TrainingData.open(config, seed, dp.worldSize(), out::println);
+        MemoryCheck.beforeTraining(config, scanned, dp.localWorldSize()); // the local ranks share this machine's memory
         ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
-        TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out, events); // less images that cannot be decoded
+        // rank 0 builds the caches; the others then take the data as the caches hold it (less images that cannot be decoded)
+        TrainingData built = dp.rankZeroOnly("building the caches",
+                () -> caches.build(config, scanned, textsBesideCaptions(config), out, events));
+        TrainingData data = dp.isRankZero() ? built : caches.cached(scanned);
         events.phase(Phase.TRAINING);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
         CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
-        for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
+        if (dp.isRankZero()) for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
-        Backend device = config.model().device().open();
+        Backend device = dp.device() != null ? dp.device() : config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
@@ -153,11 +173,17 @@ public final class Trainer {
             String paramsFile = full ? CheckpointStore.FULL_PARAMS : CheckpointStore.PARAMS;
 
             long step = 0;
-            Path resume = store.find(config.checkpoints().resumeFrom(), paramsFile);
+            // rank 0 chooses the checkpoint; every rank restores it (the output folder is shared)
+            String chosen = dp.fromRankZero(dp.isRankZero() ? pathOrNull(store.find(config.checkpoints().resumeFrom(), paramsFile)) : null);
+            Path resume = chosen == null ? null : Path.of(chosen);
             CheckHistory history = null;
             if (resume != null) {
                 TrainingState st = full ? CheckpointStore.restore(resume, params, CheckpointStore.FULL_PARAMS, opt)
                         : CheckpointStore.restore(resume, lora, opt);
+                String refused = ResumeBatching.refusal(resume, st.batching(), dp.batching());
+                if (refused != null) throw new IllegalArgumentException(refused);
+                String note = ResumeBatching.note(resume, st.batching(), dp.batching());
+                if (note != null) out.println(note);
                 if (st.seed() != seed)
                     out.println("warning: " + resume + " was made with seed " + st.seed() + ", this run has seed " + seed);
                 data.sampler().restore(st.sampler());
@@ -165,9 +191,9 @@ public final class Trainer {
                 sigmaRng.setCalls(st.sigmaRngCalls());
                 step = st.globalStep();
                 history = st.history();
-                metrics.resumeAfter(step, out::println);
+                if (dp.isRankZero()) metrics.resumeAfter(step, out::println);
                 out.println("resumed from " + resume + " at step " + step);
-            } else {
+            } else if (dp.isRankZero()) {
                 Path aside = metrics.startFresh();
                 if (aside != null) out.println("this run starts at step 0: the metrics of an earlier run in this folder were moved to " + aside);
             }
@@ -185,10 +211,11 @@ public final class Trainer {
                 return cp;
             };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
-                    + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
+                    + " steps, batch " + t.batchSize() + (dp.distributed() ? " on each of " + dp.worldSize() + " processes" : "") + " x "
+                    + t.gradientAccumulationSteps() + " accumulation");
 
             // the base model's images at step 0, to compare the trained ones with
-            if (step == 0 && config.validation().onStartup()) images.addAll(validator.run(0, model, lora));
+            if (step == 0 && config.validation().onStartup()) images.addAll(validate(dp, validator, 0, model, lora));
             ProgressLine bar = new ProgressLine(out, "train", total, step, 1000);
             double lastLoss = Double.NaN;
             while (step < total) {
@@ -196,23 +223,38 @@ public final class Trainer {
                 double lr = t.learningRate() * schedule.factor(step);
                 opt.setLr(lr);
                 double loss = 0;
+                Batch batch = null;
                 for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
-                    if (lora != null) lora.setStep(step * t.gradientAccumulationSteps() + micro);
-                    Batch batch = data.sampler().next();
+                    long microIndex = step * t.gradientAccumulationSteps() + micro;
+                    if (lora != null) lora.setStep(microIndex);
+                    batch = data.sampler().next();
+                    DataParallel.Shard shard = dp.shard(batch, dropout.captions(batch, microIndex));
+                    if (lora != null) lora.setBatch(shard.slice());
                     // one plan per micro-step: a backend that captures launches records the step once and replays it
                     try (var a = TensorArena.open("step"); var plan = device.plan("micro_step")) {
-                        long microIndex = step * t.gradientAccumulationSteps() + micro;
-                        Var l = microStep(model, caches, batch, dropout.captions(batch, microIndex), sigmas, noiseRng, sigmaRng,
-                                ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
-                                tread == null ? null : tread.router(microIndex), device);
+                        if (shard.slice().isEmpty()) {
+                            skipDraws(shard.slice(), sigmas, noiseRng, sigmaRng); // a short batch left this rank nothing
+                            continue;
+                        }
+                        Batch mine = shard.batch();
+                        Var l = microStep(model, caches, mine, shard.captions(), shard.slice(), sigmas, noiseRng, sigmaRng,
+                                ReferenceTokens.of(mine, data.referencesOf(mine.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
+                                tread == null ? null : tread.router(microIndex, shard.slice()), device);
                         double v = l.data().item();
-                        if (!Double.isFinite(v))
+                        if (!Double.isFinite(v) && !dp.distributed())
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
                                     + batch.epoch() + "); stopped without saving. " + resumeAdvice(store, paramsFile));
-                        l.mul(1.0 / t.gradientAccumulationSteps()).backward();
-                        loss += v / t.gradientAccumulationSteps();
+                        // a rank's bad loss reaches every rank through the summed loss below
+                        if (Double.isFinite(v)) l.mul(shard.weight() / t.gradientAccumulationSteps()).backward();
+                        loss += v * shard.weight() / t.gradientAccumulationSteps();
                     }
                 }
+                try (var r = TensorArena.open("reduce")) {
+                    loss = dp.sumGradients(params, loss, optArena);
+                }
+                if (!Double.isFinite(loss))
+                    throw new TrainingStopped("loss is " + loss + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
+                            + batch.epoch() + ", on at least one of the " + dp.worldSize() + " processes); stopped without saving. " + resumeAdvice(store, paramsFile));
                 double norm;
                 // the update's temporaries (clipped gradients) die with it: nothing of a step may outlive the step
                 try (var u = TensorArena.open("update")) {
@@ -228,41 +270,57 @@ public final class Trainer {
                 lastLoss = loss;
                 check.record(loss);
                 double seconds = (System.nanoTime() - started) / 1e9;
-                metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
+                if (dp.isRankZero()) metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
                 events.progress(step, total, loss, lr, norm, bar.secondsPerUnit(step));
-                if (step % config.checkpoints().stepInterval() == 0 && step < total) {
-                    Path cp;
-                    try (var c = TensorArena.open("checkpoint")) {
-                        cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
-                    }
+                boolean save = step % config.checkpoints().stepInterval() == 0 && step < total;
+                // rank 0 reads the stop request for every rank, so that all of them stop after the same step
+                boolean asked = dp.fromRankZero(dp.isRankZero() && stopRequest.requested());
+                boolean stop = (step == stopAfter || asked) && step < total;
+                if (dp.distributed() && (save || stop || step % DataParallel.CHECKSUM_INTERVAL == 0)) sameWeights(dp, params, step, store, paramsFile);
+                if (save) {
+                    long at = step;
+                    Path cp = dp.rankZeroOnly("saving checkpoint-" + at, () -> {
+                        try (var c = TensorArena.open("checkpoint")) {
+                            return saver.save(state(at, data, seed, noiseRng, sigmaRng, opt, dp));
+                        }
+                    });
                     out.println();
                     out.println("saved " + cp);
                 }
                 if (step % config.validation().stepInterval() == 0 && step < total) {
                     try (var v = TensorArena.open("validation")) {
-                        images.addAll(validator.run(step, model, lora));
+                        images.addAll(validate(dp, validator, step, model, lora));
                     }
                 }
-                if ((step == stopAfter || stop.requested()) && step < total) {
-                    Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
-                    stop.clear();
+                if (stop) {
+                    long at = step;
+                    Path cp = dp.rankZeroOnly("saving checkpoint-" + at, () -> {
+                        Path saved = saver.save(state(at, data, seed, noiseRng, sigmaRng, opt, dp));
+                        stopRequest.clear();
+                        return saved;
+                    });
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
-            events.phase(Phase.SAVING);
-            if (full) TransformerFolder.write(model, loraFile, DType.BF16);
-            else LoraFiles.saveForClients(outDir, weights(lora), stepped(loraOptions, step));
-            Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
-            out.println("saved " + (full ? loraFile : loraFile + ", " + outDir.resolve(LoraFiles.COMFYUI_FILE_NAME)) + " and " + cp);
-            images.addAll(validator.run(step, model, lora));
-            if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
-            LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
-            out.println("loss curve: " + outDir.resolve("loss_curve.png"));
-            if (!full) LoraFiles.whereEachGoes(outDir, loraOptions.format(), lora.layers().keySet()).forEach(out::println);
+            if (dp.distributed()) sameWeights(dp, params, step, store, paramsFile);
+            long last = step;
+            dp.rankZeroOnly("writing the " + (full ? "transformer" : "LoRA") + ", the last checkpoint, validation images and the loss curve", () -> {
+                events.phase(Phase.SAVING);
+                if (full) TransformerFolder.write(model, loraFile, DType.BF16);
+                else LoraFiles.saveForClients(outDir, weights(lora), stepped(loraOptions, last));
+                Path cp = saver.save(state(last, data, seed, noiseRng, sigmaRng, opt, dp));
+                out.println("saved " + (full ? loraFile : loraFile + ", " + outDir.resolve(LoraFiles.COMFYUI_FILE_NAME)) + " and " + cp);
+                images.addAll(validator.run(last, model, lora));
+                if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
+                LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
+                out.println("loss curve: " + outDir.resolve("loss_curve.png"));
+                if (!full) LoraFiles.whereEachGoes(outDir, loraOptions.format(), lora.layers().keySet()).forEach(out::println);
+                return null;
+            });
             return new Result(step, loraFile, lastLoss, images);
         }
     }
@@ -276,6 +334,20 @@ public final class Trainer {
         if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
         return texts;
     }
+
+    /** The validation images of {@code step}, made by rank 0 while the other ranks wait (none on those ranks). */
+    private static List<Path> validate(DataParallel dp, Validator validator, long step, Flux2Transformer model, Lora lora) throws IOException {
+        List<Path> made = dp.rankZeroOnly("validating at step " + step, () -> validator.run(step, model, lora));
+        return made == null ? List.of() : made;
+    }
+
+    /** Stops the run when the ranks' weights are no longer the same (they would train different models). */
+    private static void sameWeights(DataParallel dp, Map<String, Parameter> params, long step, CheckpointStore store, String paramsFile) throws IOException {
+        String diff = dp.weightDifference(params);
+        if (diff != null) throw new TrainingStopped("after step " + step + " " + diff + "; stopped without saving. " + resumeAdvice(store, paramsFile));
+    }
+
+    private static String pathOrNull(Path p) { return p == null ? null : p.toString(); }
 
     /** Where the newest good checkpoint is, for a message. */
     private static String goodCheckpoint(CheckpointStore store, String paramsFile) throws IOException {
@@ -321,9 +393,12 @@ public final class Trainer {
         return lora;
     }
 
-    /** The flow-matching loss of one batch with these captions (with its reference tokens, or null, and a TREAD router, or null). */
-    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, List<String> captions, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng,
-                          List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router, Backend device) {
+    /**
+     * The flow-matching loss of one batch with these captions (with its reference tokens, or null, and a TREAD router, or
+     * null); {@code slice} says which samples of the whole micro-batch these are, whose noise and timesteps are drawn.
+     */
+    private Var microStep(Flux2Transformer model, Caches caches, Batch batch, List<String> captions, BatchSlice slice, SigmaSampler sigmas,
+                          Rng noiseRng, Rng sigmaRng, List<ReferenceTokens> refs, flux2.model.flux2.tread.TreadRouter router, Backend device) {
         List<Sample> samples = batch.samples();
         int b = samples.size();
         Tensor[] lat = new Tensor[b], txt = new Tensor[b];
@@ -336,14 +411,21 @@ public final class Trainer {
         int h = grid.size(2), w = grid.size(3);
         Tensor x0 = Latents.pack(grid);
         Tensor ctx = Layouts.concat(0, txt);
-        Tensor noise = noiseRng.normal(0, 1, x0.shape());
-        Tensor sigma = floats(sigmas.sample(b, h * w, sigmaRng));
-        Tensor guidance = floats(sigmas.guidance(b, sigmaRng));
+        Tensor noise = noiseRng.normal(0, 1, slice, x0.shape());
+        Tensor sigma = floats(sigmas.sample(slice, h * w, sigmaRng));
+        Tensor guidance = floats(sigmas.guidance(slice, sigmaRng));
         Tensor xt = FlowMatching.noisy(x0, noise, sigma);
         // the batch is made on the host from the caches and moved to the model's device (a no-op on the CPU)
         return StepLoss.of(model, xt.to(device), TokenIds.image(b, h, w).to(device), ctx.to(device),
                 TokenIds.text(b, ctx.size(1)).to(device), sigma.to(device), guidance.to(device),
                 FlowMatching.target(x0, noise).to(device), refs, router);
+    }
+
+    /** Advances the noise and sigma streams as a micro-step does, for a rank whose share of the batch is empty. */
+    private static void skipDraws(BatchSlice empty, SigmaSampler sigmas, Rng noiseRng, Rng sigmaRng) {
+        noiseRng.normal(0, 1, empty, 0);
+        sigmas.sample(empty, 1, sigmaRng);
+        sigmas.guidance(empty, sigmaRng);
     }
 
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
@@ -360,9 +442,9 @@ public final class Trainer {
         }
     }
 
-    private static TrainingState state(long step, TrainingData data, long seed, Rng noise, Rng sigma, AdamW opt) {
+    private static TrainingState state(long step, TrainingData data, long seed, Rng noise, Rng sigma, AdamW opt, DataParallel dp) {
         var s = data.sampler().state();
-        return new TrainingState(step, s.epoch(), s, seed, noise.calls(), sigma.calls(), opt.stepCount(), opt.lr());
+        return new TrainingState(step, s.epoch(), s, seed, noise.calls(), sigma.calls(), opt.stepCount(), opt.lr()).withBatching(dp.batching());
     }
 
     private static Tensor floats(double[] v) {

@@ -13,23 +13,40 @@ import java.nio.file.Path;
 
 /**
  * Where a run is, as saved in {@code training_state.json}: the optimizer step, the data position, the seed and
- * the positions of the noise and sigma random streams, so that a resumed run continues exactly; and the
+ * the positions of the noise and sigma random streams, so that a resumed run continues exactly; the
  * {@link CheckpointVerdict} on the checkpoint's numbers with the {@link CheckHistory} it was judged on (both null in
- * a checkpoint written before checkpoints were checked).
+ * a checkpoint written before checkpoints were checked); and the {@link Batching} of the run's processes (null in a
+ * checkpoint written before it was recorded).
  */
 public record TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
-                            long optimizerSteps, double lr, CheckpointVerdict verdict, CheckHistory history) {
+                            long optimizerSteps, double lr, CheckpointVerdict verdict, CheckHistory history, Batching batching) {
     private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
+
+    /** How many data-parallel processes trained, on how many samples each: the global batch is their product. */
+    public record Batching(int processes, int batchSize) {
+        public long globalBatch() { return (long) processes * batchSize; }
+    }
 
     /** A state without a verdict. */
     public TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
                          long optimizerSteps, double lr) {
-        this(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, null, null);
+        this(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, null, null, null);
+    }
+
+    /** A state with a verdict, without the batching. */
+    public TrainingState(long globalStep, long epoch, SamplerState sampler, long seed, long noiseRngCalls, long sigmaRngCalls,
+                         long optimizerSteps, double lr, CheckpointVerdict verdict, CheckHistory history) {
+        this(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, verdict, history, null);
     }
 
     /** This state with a verdict and the history it was judged on. */
     public TrainingState checked(CheckpointVerdict v, CheckHistory h) {
-        return new TrainingState(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, v, h);
+        return new TrainingState(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, v, h, batching);
+    }
+
+    /** This state with the batching of the run that reached it. */
+    public TrainingState withBatching(Batching b) {
+        return new TrainingState(globalStep, epoch, sampler, seed, noiseRngCalls, sigmaRngCalls, optimizerSteps, lr, verdict, history, b);
     }
 
     /** Writes the file atomically. */
@@ -43,6 +60,7 @@ public record TrainingState(long globalStep, long epoch, SamplerState sampler, l
         n.putObject("rng").put("noise_calls", noiseRngCalls).put("sigma_calls", sigmaRngCalls);
         n.put("optimizer_steps", optimizerSteps);
         n.put("lr", lr);
+        if (batching != null) n.putObject("data_parallel").put("num_processes", batching.processes()).put("train_batch_size", batching.batchSize());
         if (verdict != null)
             n.putObject("verdict").put("good", verdict.good()).put("reason", verdict.reason())
                     .put("max_abs_weight", verdict.maxAbsWeight()).put("recent_loss", verdict.recentLoss());
@@ -86,10 +104,18 @@ public record TrainingState(long globalStep, long epoch, SamplerState sampler, l
             history = new CheckHistory(number(h.path("start_max_abs_weight")), number(h.path("loss_ema")), number(h.path("best_loss_ema")),
                     h.path("steps").asLong(), r);
         }
+        Batching batching = null;
+        if (n.has("data_parallel")) {
+            JsonNode d = object(file, n, "data_parallel");
+            long p = integer(file, d, "num_processes"), b = integer(file, d, "train_batch_size");
+            if (p < 1 || b < 1 || p > Integer.MAX_VALUE || b > Integer.MAX_VALUE)
+                throw new IOException(file + ": 'data_parallel' must hold num_processes and train_batch_size of at least 1, found " + d);
+            batching = new Batching((int) p, (int) b);
+        }
         return new TrainingState(step, n.path("epoch").asLong(),
                 new SamplerState(integer(file, sampler, "epoch"), (int) integer(file, sampler, "next_batch")),
                 integer(file, n, "seed"), integer(file, rng, "noise_calls"), integer(file, rng, "sigma_calls"),
-                integer(file, n, "optimizer_steps"), n.path("lr").asDouble(), verdict, history);
+                integer(file, n, "optimizer_steps"), n.path("lr").asDouble(), verdict, history, batching);
     }
 
     private static long integer(Path file, JsonNode n, String key) throws IOException {

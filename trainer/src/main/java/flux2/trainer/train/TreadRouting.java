@@ -46,6 +46,11 @@ final class TreadRouting {
 
     /** The router of micro-batch {@code micro} (counted over the whole run from 0). */
     TreadRouter router(long micro) {
-        return new TreadRouter(config, SeededRandom.mix(seed, 0x7472656164L, micro));
+        return router(micro, null);
+    }
+
+    /** The router of micro-batch {@code micro} for forwards that hold the samples {@code slice} of it (null: all). */
+    TreadRouter router(long micro, flux2.tensor.BatchSlice slice) {
+        return new TreadRouter(config, SeededRandom.mix(seed, 0x7472656164L, micro), slice);
     }
 }

@@ -238,6 +238,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void numProcessesIsSimpleTunersKeyAndMustMatchTheLaunchersWorld() throws IOException {
+        Path cfg = write("config/config.json", """
+                {"model_type": "lora", "model_family": "flux2", "model_flavour": "dev", "output_dir": "out",
+                 "data_backend_config": "config/multidatabackend.json"}""");
+        assertEquals(1, loader().load(cfg, List.of()).training().numProcesses());
+        TrainConfig three = loader().load(cfg, List.of("--num_processes", "3"));
+        assertEquals(3, three.training().numProcesses());
+        var env = flux2.tensor.collective.RankEnv.detect(Map.of("OMPI_COMM_WORLD_SIZE", "2", "OMPI_COMM_WORLD_RANK", "0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> flux2.trainer.train.DataParallel.join(three, env, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
+        assertEquals(cfg + ": num_processes is 3 but mpirun started 2 ranks: set num_processes to 2 (or leave it out)", e.getMessage());
+        ConfigException zero = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of("--num_processes", "0")));
+        assertContains(zero.getMessage(), "num_processes: 0 is out of range: expected an integer from 1 to 1024");
+    }
+
+    @Test
     void everyBadInputIsReportedAtOnceNamingFileKeyAndAllowedValues() throws IOException {
         write("config/bad-backends.json", """
                 [

@@ -48,4 +48,20 @@ class TrainingStateTest {
         Files.writeString(f, "{\"global_step\": \"twelve\", \"sampler\": {}, \"rng\": {}}");
         assertEquals(f + ": 'global_step' must be a whole number, found \"twelve\"", assertThrows(IOException.class, () -> TrainingState.read(f)).getMessage());
     }
+
+    @Test
+    void roundTripsTheBatchingOfItsProcesses() throws Exception {
+        Path f = dir.resolve("training_state.json");
+        state().withBatching(new TrainingState.Batching(4, 2)).write(f);
+        TrainingState back = TrainingState.read(f);
+        assertEquals(new TrainingState.Batching(4, 2), back.batching());
+        assertEquals(8, back.batching().globalBatch());
+        assertEquals(back.verdict(), state().verdict(), "a verdict added later keeps the batching");
+        assertEquals(new TrainingState.Batching(4, 2), back.checked(back.verdict(), back.history()).batching());
+        state().write(f);
+        assertNull(TrainingState.read(f).batching(), "a checkpoint of a run that did not record it");
+        Files.writeString(f, Files.readString(f).replace("\"lr\"", "\"data_parallel\": {\"num_processes\": 0, \"train_batch_size\": 1}, \"lr\""));
+        assertEquals(f + ": 'data_parallel' must hold num_processes and train_batch_size of at least 1, found {\"num_processes\":0,\"train_batch_size\":1}",
+                assertThrows(IOException.class, () -> TrainingState.read(f)).getMessage());
+    }
 }

@@ -63,5 +63,8 @@ public final class Lora extends Module {
     /** Selects the dropout masks of a training step in every adapter. */
     public void setStep(long step) { layers.values().forEach(l -> l.setStep(step)); }
 
+    /** The samples of the step's whole batch that this process's forwards hold (null: all of them); see {@link LoraLayer#setBatch}. */
+    public void setBatch(flux2.tensor.BatchSlice slice) { layers.values().forEach(l -> l.setBatch(slice)); }
+
     public void setTraining(boolean on) { layers.values().forEach(l -> l.setTraining(on)); }
 }

@@ -1,5 +1,6 @@
 package flux2.model.flux2.tread;
 
+import flux2.tensor.BatchSlice;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import java.util.List;
@@ -12,10 +13,20 @@ import java.util.List;
 public final class TreadRouter {
     private final TreadConfig config;
     private final Rng rng;
+    private final BatchSlice slice;
 
     public TreadRouter(TreadConfig config, long seed) {
+        this(config, seed, null);
+    }
+
+    /**
+     * A router for forwards that hold the samples {@code slice} of the micro-batch (a data-parallel rank's share; null:
+     * all): each sample's selection is the one a forward of the whole micro-batch draws for its position.
+     */
+    public TreadRouter(TreadConfig config, long seed, BatchSlice slice) {
         this.config = config;
         this.rng = new Rng(seed);
+        this.slice = slice;
     }
 
     public TreadConfig config() { return config; }
@@ -34,7 +45,8 @@ public final class TreadRouter {
     public TokenSelection select(TreadConfig.Window w, int batch, int tokens) {
         int skipped = (int) Math.min(Math.rint(tokens * w.selectionRatio()), tokens - 1);
         if (skipped <= 0) return null;
-        Tensor u = rng.uniform(0, 1, batch, tokens);
+        Tensor u = slice != null && !slice.isWhole() && slice.count() == batch
+                ? rng.uniform(0, 1, slice, batch, tokens) : rng.uniform(0, 1, batch, tokens);
         float[] score = u.toFloatArray();
         int[][] order = new int[batch][];
         for (int b = 0; b < batch; b++) {
