@@ -83,8 +83,62 @@ class ConvertLoraCommandTest {
         assertTrue(r.err().contains("unknown keys (2)") && r.err().contains("vae.decoder.lora_up.weight"), r.err());
         assertFalse(dir.resolve("out.safetensors").toFile().exists());
 
-        r = run("convert-lora", in.toString(), dir.resolve("out.safetensors").toString(), "--to", "kohya");
+        r = run("convert-lora", in.toString(), dir.resolve("out.safetensors").toString(), "--to", "lycoris");
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("unknown LoRA format 'kohya'"), r.err());
+        assertTrue(r.err().contains("unknown LoRA format 'lycoris'") && r.err().contains("kohya"), r.err());
+    }
+
+    /** An F16 diffusers file with alpha 4 at rank 2 (scale 2) and one text-encoder adapter. */
+    private Path f16Input(Map<String, float[]> ab) throws Exception {
+        Path in = dir.resolve("f16.safetensors");
+        Rng rng = new Rng(8);
+        try (TensorArena a = TensorArena.open("t")) {
+            Map<String, Tensor> t = new LinkedHashMap<>();
+            t.put("transformer.single_transformer_blocks.0.attn.to_out.lora_A.weight", rng.normal(0, 1, 2, 64).to(DType.F16));
+            t.put("transformer.single_transformer_blocks.0.attn.to_out.lora_B.weight", rng.normal(0, 1, 16, 2).to(DType.F16));
+            t.put("text_encoder.layers.0.q_proj.lora_A.weight", rng.normal(0, 1, 2, 8).to(DType.F16));
+            t.forEach((k, v) -> ab.put(k, v.to(DType.F32).toFloatArray()));
+            SafetensorsWriter.write(in, t, Map.of("format", "pt", "lora_adapter_metadata", "{\"transformer.r\": 2, \"transformer.lora_alpha\": 4}"));
+        }
+        return in;
+    }
+
+    @Test
+    void kohyaLayoutKeepsF16AndWarnsOnceAboutSkippedKeys() throws Exception {
+        Map<String, float[]> ab = new LinkedHashMap<>();
+        Path in = f16Input(ab), out = dir.resolve("kohya.safetensors");
+        CliRun r = run("convert-lora", in.toString(), out.toString(), "--to", "kohya");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("kohya layout") && r.out().contains("f16"), r.out());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("warning:")).count(), r.err());
+        assertTrue(r.err().contains("skipped 1 key") && r.err().contains("text_encoder.layers.0.q_proj.lora_A.weight"), r.err());
+        try (TensorSource src = Checkpoints.open(out)) {
+            String k = "lora_unet_single_blocks_0_linear2";
+            assertEquals(new java.util.TreeSet<>(java.util.List.of(k + ".lora_down.weight", k + ".lora_up.weight", k + ".alpha")), new java.util.TreeSet<>(src.names()));
+            assertEquals(DType.F16, src.info(k + ".lora_up.weight").dtype());
+            assertEquals(4f, src.tensor(k + ".alpha").item(), 0);
+            assertArrayEquals(ab.get("transformer.single_transformer_blocks.0.attn.to_out.lora_B.weight"), src.tensor(k + ".lora_up.weight").to(DType.F32).toFloatArray());
+        }
+    }
+
+    @Test
+    void comfyuiWithoutAlphaBakesTheScale() throws Exception {
+        Map<String, float[]> ab = new LinkedHashMap<>();
+        Path in = f16Input(ab), out = dir.resolve("universal.safetensors");
+        CliRun r = run("convert-lora", in.toString(), out.toString(), "--to", "comfyui", "--no-alpha", "--dtype", "f32");
+        assertEquals(0, r.code(), r.err());
+        try (TensorSource src = Checkpoints.open(out)) {
+            String k = "diffusion_model.single_blocks.0.linear2";
+            assertEquals(new java.util.TreeSet<>(java.util.List.of(k + ".lora_A.weight", k + ".lora_B.weight")), new java.util.TreeSet<>(src.names()));
+            assertFalse(src.metadata().containsKey("lora_adapter_metadata"));
+            float[] b = ab.get("transformer.single_transformer_blocks.0.attn.to_out.lora_B.weight"), got = src.tensor(k + ".lora_B.weight").toFloatArray();
+            for (int i = 0; i < b.length; i++) assertEquals(2 * b[i], got[i], 0, "B scaled by alpha / rank = 2");
+        }
+        r = run("convert-lora", in.toString(), dir.resolve("x.safetensors").toString(), "--to", "diffusers", "--no-alpha");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--no-alpha is for --to comfyui or kohya"), r.err());
+        r = run("convert-lora", in.toString(), dir.resolve("x.safetensors").toString(), "--to", "comfyui", "--dtype", "f8");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--dtype must be f32, bf16 or f16, got 'f8'"), r.err());
     }
 }

@@ -58,6 +58,37 @@ class SampleCommandTest {
     }
 
     @Test
+    void theComfyuiFileAndAFileWithKeysToSkipDrawTheDiffusersFilesImage() throws Exception {
+        Path model = TinyModel.write(dir.resolve("model"), 3);
+        Path run = java.nio.file.Files.createDirectories(dir.resolve("run")), mixed = dir.resolve("mixed.safetensors");
+        try (TensorArena a = TensorArena.open("t")) {
+            Flux2Transformer m = new Flux2Transformer(TinyModel.transformerConfig(), DType.F32, a);
+            // alpha 4 at rank 2: the ComfyUI file must carry the scale in B
+            Lora l = Lora.attach(m, LoraTargets.preset("all"), new Lora.Config(2, 4, 0, 1), new Rng(1), a);
+            for (var layer : l.layers().values()) new Rng(2).fillNormal(layer.b.weight.value(), 0, 0.3);
+            LoraFiles.saveForClients(run, flux2.model.flux2.lora.LoraWeights.of(l), LoraWriter.Options.of(LoraFormat.DIFFUSERS, DType.F32));
+            java.util.Map<String, flux2.tensor.Tensor> t = new java.util.LinkedHashMap<>();
+            try (var src = flux2.tensor.io.Checkpoints.open(run.resolve(LoraFiles.FILE_NAME))) {
+                for (String n : src.names()) t.put(n, src.tensor(n));
+                t.put("text_encoder.layers.0.self_attn.q_proj.lora_A.weight", flux2.tensor.Tensor.zeros(DType.F32, 2, 8));
+                flux2.tensor.io.SafetensorsWriter.write(mixed, t, src.metadata());
+            }
+        }
+        assertEquals(0, sample(model, dir.resolve("diffusers.png"), "--lora", run.resolve(LoraFiles.FILE_NAME).toString()));
+        assertEquals(0, sample(model, dir.resolve("comfy.png"), "--lora", run.resolve(LoraFiles.COMFYUI_FILE_NAME).toString()));
+        CliRun r = CliRun.of("sample", "--model", model.toString(), "--prompt", "a red square", "--width", "32", "--height", "48",
+                "--steps", "2", "--seed", "5", "-o", dir.resolve("mixed.png").toString(), "--lora", mixed.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.err().lines().filter(x -> x.startsWith("warning: " + mixed + ": skipped 1 key")).count(), r.err());
+        assertTrue(r.err().contains("text_encoder.layers.0.self_attn.q_proj.lora_A.weight"), r.err());
+        int[] want = pixels(dir.resolve("diffusers.png"));
+        assertArrayEquals(want, pixels(dir.resolve("comfy.png")));
+        assertArrayEquals(want, pixels(dir.resolve("mixed.png")));
+        assertEquals(0, sample(model, dir.resolve("plain.png")));
+        assertFalse(java.util.Arrays.equals(want, pixels(dir.resolve("plain.png"))), "the LoRA changes the image");
+    }
+
+    @Test
     void classifierFreeGuidanceRunsTheNegativePrompt() throws Exception {
         Path model = TinyModel.write(dir.resolve("model"), 3);
         assertEquals(0, sample(model, dir.resolve("base.png")));

@@ -1,6 +1,7 @@
 package flux2.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.model.flux2.lora.LoraFiles;
 import flux2.server.jobs.Job;
 import flux2.trainer.events.EventLog;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The files of a job's output folder as the Job page lists them: the final LoRA file (or transformer folder), the
+ * The files of a job's output folder as the Job page lists them: the final LoRA files (or transformer folder), the
  * checkpoints (every one in the folder, each resumable) with their files, the validation images the job's events
  * name, and the metrics and loss curve. Paths are relative to the output folder, as {@code /api/jobs/{id}/files/...}
  * takes them.
@@ -27,7 +28,7 @@ public final class JobFiles {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("output_dir", root.display(out));
         List<Map<String, Object>> finals = new ArrayList<>();
-        for (String name : List.of("pytorch_lora_weights.safetensors", "transformer"))
+        for (String name : List.of(LoraFiles.FILE_NAME, LoraFiles.COMFYUI_FILE_NAME, "transformer"))
             if (Files.exists(out.resolve(name))) finals.addAll(files(out, out.resolve(name)));
         m.put("lora", finals);
         List<Map<String, Object>> checkpoints = new ArrayList<>();

@@ -49,6 +49,7 @@ public final class FakeTrainer {
             }
             Path lora = out.resolve("pytorch_lora_weights.safetensors");
             Files.writeString(lora, "fake lora");
+            Files.writeString(out.resolve("comfyui_lora.safetensors"), "fake comfyui lora");
             events.finished(TrainingEvents.Outcome.COMPLETED, total, lora, null);
         }
     }

@@ -68,6 +68,9 @@ class TrainEndToEndTest {
         Path out = work.toRealPath().resolve("output/tiny");
         assertTrue(first.out().contains("output folder: " + out), first.out());
         assertTrue(first.out().contains("done: 4 steps; LoRA at " + out.resolve(LoraFiles.FILE_NAME)), first.out());
+        assertTrue(first.out().contains("LoRA for ComfyUI (copy it into ComfyUI/models/loras/; diffusers loads it fully too): "
+                + out.resolve(LoraFiles.COMFYUI_FILE_NAME)), first.out());
+        assertTrue(Files.isRegularFile(out.resolve(LoraFiles.COMFYUI_FILE_NAME)));
         assertTrue(first.out().contains("validation images: " + out.resolve("validation_images")), first.out());
 
         Path lora = out.resolve(LoraFiles.FILE_NAME);

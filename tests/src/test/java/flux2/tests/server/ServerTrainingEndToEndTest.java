@@ -63,7 +63,7 @@ class ServerTrainingEndToEndTest {
             assertEquals(metrics.getLast().loss(), finished.get("loss").asDouble());
             assertEquals(0, finished.get("exit_code").asInt());
             JsonNode files = s.get("/api/jobs/" + id + "/files");
-            assertEquals("pytorch_lora_weights.safetensors", files.get("lora").get(0).get("path").asText());
+            assertEquals(List.of("pytorch_lora_weights.safetensors", "comfyui_lora.safetensors"), files.get("lora").findValuesAsText("path"));
             assertEquals(List.of("checkpoint-2", "checkpoint-4"), files.get("checkpoints").findValuesAsText("name"));
             HttpResponse<byte[]> lora = LiveServer.HTTP.send(s.request("/api/jobs/" + id + "/files/pytorch_lora_weights.safetensors").build(),
                     HttpResponse.BodyHandlers.ofByteArray());

@@ -50,6 +50,28 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void aCheckpointHoldsTheLoraFilesOfBothClientsAndTheResumeParametersUnderTheirOwnName() throws Exception {
+        try (TensorArena a = TensorArena.open("t")) {
+            Run r = run(a, 3);
+            Path cp = r.save(10, true);
+            try (var s = Files.list(cp)) {
+                assertEquals(java.util.Set.of(flux2.model.flux2.lora.LoraFiles.FILE_NAME, flux2.model.flux2.lora.LoraFiles.COMFYUI_FILE_NAME,
+                        "resume_lora_parameters.safetensors", "optimizer.safetensors", "training_state.json"),
+                        java.util.Set.copyOf(s.map(p -> p.getFileName().toString()).toList()));
+            }
+            // both LoRA files load as LoRA files; the resume parameters keep the bare parameter names
+            flux2.model.flux2.lora.LoraReader.read(cp.resolve(flux2.model.flux2.lora.LoraFiles.COMFYUI_FILE_NAME), a);
+            try (var src = flux2.tensor.io.Checkpoints.open(cp.resolve(CheckpointStore.PARAMS))) {
+                assertEquals(java.util.Set.copyOf(r.lora().namedParameters().keySet()), java.util.Set.copyOf(src.names()));
+            }
+            // a checkpoint written when the resume parameters were lora_parameters.safetensors resumes as well
+            Files.move(cp.resolve(CheckpointStore.PARAMS), cp.resolve(CheckpointStore.LEGACY_PARAMS));
+            assertEquals(cp, r.store().find("latest"));
+            assertEquals(10, CheckpointStore.restore(cp, r.lora(), r.opt()).globalStep());
+        }
+    }
+
+    @Test
     void emptyOutputFolderHasNothingToResume() throws Exception {
         assertNull(new CheckpointStore(dir.resolve("absent"), 5).find("latest"));
     }

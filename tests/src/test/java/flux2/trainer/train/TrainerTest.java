@@ -2,6 +2,7 @@ package flux2.trainer.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import flux2.model.flux2.lora.LoraFiles;
 import flux2.model.flux2.lora.LoraReader;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.tensor.TensorArena;
@@ -48,6 +49,39 @@ class TrainerTest {
             assertEquals(32, img.getWidth(), f);
         }
         assertEquals(800, ImageIO.read(out.resolve("loss_curve.png").toFile()).getWidth());
+    }
+
+    @Test
+    void trainingEndsWithAFileForEachClientAndSaysWhichGoesWhere() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("checkpoint_step_interval", 2, "validation_step_interval", 100, "lora_dropout", 0.1));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        new Trainer(load(cfg, "--max_train_steps", "2"), new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        Path out = dir.resolve("output"), diffusers = out.resolve(LoraFiles.FILE_NAME), comfy = out.resolve(LoraFiles.COMFYUI_FILE_NAME);
+        List<String> tail = text.lines().toList().subList(text.lines().toList().size() - 2, text.lines().toList().size());
+        assertEquals(List.of("LoRA for diffusers (pipe.load_lora_weights): " + diffusers,
+                "LoRA for ComfyUI (copy it into ComfyUI/models/loras/; diffusers loads it fully too): " + comfy), tail, text);
+        try (TensorArena a = TensorArena.open("t"); TensorSource src = Checkpoints.open(comfy)) {
+            assertTrue(src.names().stream().allMatch(n -> n.startsWith("diffusion_model.") && !n.endsWith(".alpha")), src.names().toString());
+            assertEquals("2", src.metadata().get("global_step"));
+            LoraWeights d = LoraReader.read(diffusers, a), c = LoraReader.read(comfy, a);
+            assertEquals(d.adapters().keySet(), c.adapters().keySet());
+            // the same update, the scale baked into B (alpha = rank)
+            d.adapters().forEach((name, ad) -> {
+                LoraWeights.Adapter u = c.adapters().get(name);
+                assertEquals(u.rank(), u.alpha(), 0, name);
+                float[] want = ad.b().toFloatArray(), got = u.b().toFloatArray();
+                for (int i = 0; i < want.length; i++) assertEquals(want[i] * ad.scale(), got[i], 1e-6 * Math.abs(want[i] * ad.scale()) + 1e-30, name);
+            });
+            // the exported PEFT config is for inference; training used lora_dropout 0.1
+            try (TensorSource s = Checkpoints.open(diffusers)) {
+                String peft = s.metadata().get("lora_adapter_metadata");
+                assertEquals(0.0, new com.fasterxml.jackson.databind.ObjectMapper().readTree(peft).get("transformer.lora_dropout").asDouble(-1), peft);
+            }
+        }
+        for (String f : List.of(LoraFiles.FILE_NAME, LoraFiles.COMFYUI_FILE_NAME, CheckpointStore.PARAMS))
+            assertTrue(Files.isRegularFile(out.resolve("checkpoint-2").resolve(f)), f);
+        assertFalse(Files.exists(out.resolve("checkpoint-2").resolve(CheckpointStore.LEGACY_PARAMS)));
     }
 
     @Test
@@ -103,7 +137,7 @@ class TrainerTest {
         assertFalse(Files.exists(dir.resolve("resumed/pytorch_lora_weights.safetensors")));
         Trainer.Result rest = new Trainer(load(cfg, "--output_dir", dir.resolve("resumed").toString()), quiet()).run();
         assertEquals(4, rest.steps());
-        assertTensorsIdentical(dir.resolve("straight/checkpoint-4/lora_parameters.safetensors"), dir.resolve("resumed/checkpoint-4/lora_parameters.safetensors"));
+        assertTensorsIdentical(dir.resolve("straight/checkpoint-4/" + CheckpointStore.PARAMS), dir.resolve("resumed/checkpoint-4/" + CheckpointStore.PARAMS));
         assertTensorsIdentical(dir.resolve("straight/checkpoint-4/optimizer.safetensors"), dir.resolve("resumed/checkpoint-4/optimizer.safetensors"));
         assertArrayEquals(Files.readAllBytes(dir.resolve("straight/pytorch_lora_weights.safetensors")),
                 Files.readAllBytes(dir.resolve("resumed/pytorch_lora_weights.safetensors")));
@@ -117,7 +151,7 @@ class TrainerTest {
                 "flow_use_beta_schedule", true, "flux_guidance_mode", "random-range"));
         new Trainer(load(cfg, "--output_dir", dir.resolve("a").toString()), quiet()).run();
         new Trainer(load(cfg, "--output_dir", dir.resolve("b").toString(), "--gradient_checkpointing", "false", "--lora_format", "comfyui"), quiet()).run();
-        assertTensorsIdentical(dir.resolve("a/checkpoint-2/lora_parameters.safetensors"), dir.resolve("b/checkpoint-2/lora_parameters.safetensors"));
+        assertTensorsIdentical(dir.resolve("a/checkpoint-2/" + CheckpointStore.PARAMS), dir.resolve("b/checkpoint-2/" + CheckpointStore.PARAMS));
         try (TensorSource comfy = Checkpoints.open(dir.resolve("b/pytorch_lora_weights.safetensors"))) {
             assertTrue(comfy.names().stream().allMatch(n -> n.startsWith("diffusion_model.")), comfy.names().toString());
         }

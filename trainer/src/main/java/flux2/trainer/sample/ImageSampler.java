@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Text-to-image with a base model and optional LoRA files, loaded once for many images: the prompts are encoded
@@ -81,10 +82,16 @@ public final class ImageSampler implements AutoCloseable {
     /**
      * Encodes {@code prompts} and loads the model at {@code loc} with {@code loras} (each at {@code loraScale});
      * {@code basePrecision} and {@code textPrecision} quantize the transformer and text encoder as training does
-     * ("no_change": as stored).
+     * ("no_change": as stored). Warnings about LoRA keys that cannot be applied go to standard error.
      */
     public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
                                     String basePrecision, String textPrecision) throws IOException {
+        return open(loc, prompts, loras, loraScale, basePrecision, textPrecision, System.err::println);
+    }
+
+    /** As {@link #open(ModelLocation, List, List, double, String, String)}, with warnings going to {@code warn}. */
+    public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
+                                    String basePrecision, String textPrecision, Consumer<String> warn) throws IOException {
         for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
         if (!Double.isFinite(loraScale)) throw new IllegalArgumentException("the LoRA strength must be a finite number, got " + loraScale);
         TensorArena keep = TensorArena.create("sample-prompts");
@@ -106,7 +113,7 @@ public final class ImageSampler implements AutoCloseable {
             vae = ModelParts.vae(loc);
             loraArena = TensorArena.create("sample-lora");
             if (!loras.isEmpty())
-                LoraFiles.attach(tr.model(), combined(loras, loraScale, loraArena), 0, 0, loraArena).setTraining(false);
+                LoraFiles.attach(tr.model(), combined(loras, loraScale, loraArena, warn), 0, 0, loraArena).setTraining(false);
             return new ImageSampler(keep, contexts, tr, vae, loraArena);
         } catch (IOException | RuntimeException e) {
             if (loraArena != null) loraArena.close();
@@ -151,12 +158,16 @@ public final class ImageSampler implements AutoCloseable {
 
     /**
      * Several LoRA files as one adapter per module: A stacked, B side by side with each file's alpha / rank and the
-     * strength folded in, alpha = total rank, so that the output is exactly the sum of the files' contributions.
+     * strength folded in, alpha = total rank, so that the output is exactly the sum of the files' contributions. Each
+     * file's warning about keys it skipped goes to {@code warn}.
      */
-    static LoraWeights combined(List<Path> files, double strength, TensorArena arena) throws IOException {
+    static LoraWeights combined(List<Path> files, double strength, TensorArena arena, Consumer<String> warn) throws IOException {
         Map<String, List<LoraWeights.Adapter>> byModule = new LinkedHashMap<>();
-        for (Path f : files)
-            LoraReader.read(f, arena).adapters().forEach((name, ad) -> byModule.computeIfAbsent(name, k -> new ArrayList<>()).add(ad));
+        for (Path f : files) {
+            LoraWeights w = LoraReader.read(f, arena);
+            if (w.skippedWarning(f) != null) warn.accept(w.skippedWarning(f));
+            w.adapters().forEach((name, ad) -> byModule.computeIfAbsent(name, k -> new ArrayList<>()).add(ad));
+        }
         Map<String, LoraWeights.Adapter> out = new LinkedHashMap<>();
         try (var s = arena.enter()) {
             byModule.forEach((name, list) -> {

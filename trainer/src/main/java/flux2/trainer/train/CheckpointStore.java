@@ -4,6 +4,7 @@ import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
 import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraFiles;
+import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.Tensor;
 import flux2.tensor.io.AtomicFiles;
@@ -26,20 +27,25 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Checkpoints in {@code <output_dir>/checkpoint-<step>/}: the file users load (the LoRA file, or for full training
- * the BF16 transformer folder), the exact trained parameters and AdamW moments (F32), and training_state.json with
- * the {@link CheckpointVerdict} on its numbers. Each is written in a hidden temporary folder that is renamed into
- * place when complete, so a run killed while saving leaves the previous checkpoints intact; a checkpoint is deleted
+ * Checkpoints in {@code <output_dir>/checkpoint-<step>/}: the files users load (the pair of LoRA files of
+ * {@link LoraFiles#saveForClients}, or for full training the BF16 transformer folder), and what resuming needs: the
+ * exact trained parameters (F32, {@code resume_lora_parameters.safetensors} or {@code transformer_parameters.safetensors}),
+ * the AdamW moments and training_state.json with the {@link CheckpointVerdict} on its numbers. Checkpoints written
+ * before the resume parameters had that name hold them as {@code lora_parameters.safetensors}, and resume as well.
+ * Each is written in a hidden temporary folder that is renamed into place when complete, so a run killed while saving leaves the previous checkpoints intact; a checkpoint is deleted
  * by renaming it to a hidden name first, so none is ever seen half-deleted. Only the newest {@code totalLimit} are
  * kept, and the newest good one besides.
  */
 public final class CheckpointStore {
-    static final String PARAMS = "lora_parameters.safetensors", FULL_PARAMS = "transformer_parameters.safetensors",
+    static final String PARAMS = "resume_lora_parameters.safetensors", FULL_PARAMS = "transformer_parameters.safetensors",
             OPTIMIZER = "optimizer.safetensors", STATE = "training_state.json";
+    /** The name LoRA checkpoints gave their resume parameters before; bare parameter names, which no LoRA loader reads. */
+    static final String LEGACY_PARAMS = "lora_parameters.safetensors";
     private static final String PREFIX = "checkpoint-";
     private static final Pattern NAME = Pattern.compile("checkpoint-\\d+");
     /** What a checkpoint folder holds; a folder with nothing else and no training_state.json is the remains of a delete. */
-    private static final Set<String> CHECKPOINT_FILES = Set.of(PARAMS, FULL_PARAMS, OPTIMIZER, STATE, LoraFiles.FILE_NAME, Trainer.TRANSFORMER_DIR);
+    private static final Set<String> CHECKPOINT_FILES = Set.of(PARAMS, LEGACY_PARAMS, FULL_PARAMS, OPTIMIZER, STATE,
+            LoraFiles.FILE_NAME, LoraFiles.COMFYUI_FILE_NAME, Trainer.TRANSFORMER_DIR);
 
     /** Writes what users load from a checkpoint into its (temporary) folder. */
     @FunctionalInterface
@@ -64,7 +70,12 @@ public final class CheckpointStore {
 
     /** Writes checkpoint-{@code step} and prunes older ones beyond the limit; returns its folder. */
     public Path save(TrainingState state, Lora lora, LoraWriter.Options loraOptions, AdamW optimizer) throws IOException {
-        return save(state, lora.namedParameters(), PARAMS, d -> LoraFiles.save(d.resolve(LoraFiles.FILE_NAME), lora, loraOptions), optimizer);
+        return save(state, lora, LoraWeights.of(lora), loraOptions, optimizer);
+    }
+
+    /** As {@link #save(TrainingState, Lora, LoraWriter.Options, AdamW)}, the LoRA files written from {@code weights} (its recorded init). */
+    public Path save(TrainingState state, Lora lora, LoraWeights weights, LoraWriter.Options loraOptions, AdamW optimizer) throws IOException {
+        return save(state, lora.namedParameters(), PARAMS, d -> LoraFiles.saveForClients(d, weights, loraOptions), optimizer);
     }
 
     /**
@@ -179,10 +190,10 @@ public final class CheckpointStore {
             return e.getMessage();
         }
         for (String f : List.of(paramsFile, OPTIMIZER)) {
-            Path file = dir.resolve(f);
+            Path file = f.equals(paramsFile) ? paramsPath(dir, paramsFile) : dir.resolve(f);
             if (!Files.isRegularFile(file)) {
                 String other = f.equals(PARAMS) ? FULL_PARAMS : f.equals(FULL_PARAMS) ? PARAMS : null;
-                return file + " is missing" + (other != null && Files.isRegularFile(dir.resolve(other))
+                return file + " is missing" + (other != null && Files.isRegularFile(paramsPath(dir, other))
                         ? " (the checkpoint is of a " + (other.equals(PARAMS) ? "LoRA" : "model_type \"full\"") + " run)" : "");
             }
             try (TensorSource src = Checkpoints.open(file)) {
@@ -225,10 +236,11 @@ public final class CheckpointStore {
     /** Copies the checkpoint's parameters (from {@code paramsFile}) and optimizer moments into a run; returns its state. */
     public static TrainingState restore(Path dir, Map<String, Parameter> params, String paramsFile, AdamW optimizer) throws IOException {
         TrainingState st = TrainingState.read(dir.resolve(STATE));
-        if (!Files.isRegularFile(dir.resolve(paramsFile)))
+        Path file = paramsPath(dir, paramsFile);
+        if (!Files.isRegularFile(file))
             throw new IOException("checkpoint " + dir + " has no " + paramsFile + " (was it written by a "
                     + (paramsFile.equals(PARAMS) ? "model_type \"full\"" : "LoRA") + " run?)");
-        try (TensorSource src = Checkpoints.open(dir.resolve(paramsFile))) {
+        try (TensorSource src = Checkpoints.open(file)) {
             List<String> missing = params.keySet().stream().filter(k -> !src.contains(k)).toList();
             List<String> extra = src.names().stream().filter(k -> !params.containsKey(k)).toList();
             if (!missing.isEmpty() || !extra.isEmpty())
@@ -248,6 +260,13 @@ public final class CheckpointStore {
             optimizer.importState(state, st.optimizerSteps());
         }
         return st;
+    }
+
+    /** Where a checkpoint holds {@code paramsFile}: for a LoRA run the older name when only that one is there. */
+    static Path paramsPath(Path dir, String paramsFile) {
+        Path file = dir.resolve(paramsFile);
+        if (paramsFile.equals(PARAMS) && !Files.exists(file) && Files.isRegularFile(dir.resolve(LEGACY_PARAMS))) return dir.resolve(LEGACY_PARAMS);
+        return file;
     }
 
     /** The step in a checkpoint folder's name, or -1 when it does not fit a long. */

@@ -124,7 +124,7 @@ public final class Trainer {
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
         out.println("output folder: " + outDir);
-        out.println((full ? "  transformer: " : "  LoRA: ") + loraFile + "; metrics: " + outDir.resolve("metrics.jsonl") + "; checkpoints: "
+        out.println((full ? "  transformer: " : "  LoRA: ") + (full ? loraFile : loraFile + " (diffusers), " + outDir.resolve(LoraFiles.COMFYUI_FILE_NAME) + " (ComfyUI)") + "; metrics: " + outDir.resolve("metrics.jsonl") + "; checkpoints: "
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
@@ -203,7 +203,7 @@ public final class Trainer {
                 TrainingState checked = st.checked(check.judge(params, opt), check.history());
                 Path cp = full
                         ? store.save(checked, params, paramsFile, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
-                        : store.save(checked, lora, loraOptions, opt);
+                        : store.save(checked, lora, weights(lora), stepped(loraOptions, st.globalStep()), opt);
                 if (!checked.verdict().good())
                     out.println(System.lineSeparator() + "warning: " + cp + " failed the check of its numbers: " + checked.verdict().reason()
                             + ". It is kept, but resume_from_checkpoint \"latest\" skips it; " + goodCheckpoint(store, paramsFile));
@@ -311,13 +311,14 @@ public final class Trainer {
             dp.rankZeroOnly("writing the " + (full ? "transformer" : "LoRA") + ", the last checkpoint, validation images and the loss curve", () -> {
                 events.phase(Phase.SAVING);
                 if (full) TransformerFolder.write(model, loraFile, DType.BF16);
-                else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(last))));
+                else LoraFiles.saveForClients(outDir, weights(lora), stepped(loraOptions, last));
                 Path cp = saver.save(state(last, data, seed, noiseRng, sigmaRng, opt, dp));
-                out.println("saved " + loraFile + " and " + cp);
+                out.println("saved " + (full ? loraFile : loraFile + ", " + outDir.resolve(LoraFiles.COMFYUI_FILE_NAME)) + " and " + cp);
                 images.addAll(validator.run(last, model, lora));
                 if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
                 LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
                 out.println("loss curve: " + outDir.resolve("loss_curve.png"));
+                if (!full) LoraFiles.whereEachGoes(outDir, loraOptions.format(), lora.layers().keySet()).forEach(out::println);
                 return null;
             });
             return new Result(step, loraFile, lastLoss, images);
@@ -370,6 +371,11 @@ public final class Trainer {
     }
 
     /** The LoRA's weights, recording a gaussian init the way PEFT does. */
+    /** The LoRA file options with the step the weights were saved at, as SimpleTuner records it. */
+    private static LoraWriter.Options stepped(LoraWriter.Options options, long step) {
+        return options.withMetadata(Map.of("global_step", Long.toString(step)));
+    }
+
     private LoraWeights weights(Lora lora) {
         LoraWeights w = LoraWeights.of(lora);
         return "gaussian".equals(config.lora().initType()) ? w.withInit("gaussian") : w;

@@ -24,6 +24,10 @@ import java.util.TreeMap;
  * Separate q/k/v adapters become one fused adapter: their own A stacked, B block-diagonal (rank r_q + r_k + r_v),
  * unless they share A and scale (a fused adapter written split), which joins back to rank r exactly.
  * Weights and alphas must be finite: a NaN or infinity is refused naming the file and the tensor or metadata key.
+ * Keys that cannot be applied to the FLUX.2 transformer (text-encoder adapters, modules it does not have, tensors no
+ * LoRA has) are left out and listed in {@link LoraWeights#skipped()}, as ComfyUI and diffusers load the rest with a
+ * warning; a file with none to apply is refused. A DoRA file is refused: its magnitudes cannot be applied as a LoRA,
+ * and its low-rank part alone is another adapter.
  */
 public final class LoraReader {
     private LoraReader() {}
@@ -33,6 +37,10 @@ public final class LoraReader {
     private static final Map<String, Integer> SUFFIXES = Map.of(".lora_A.weight", 0, ".lora_B.weight", 1,
             ".lora_down.weight", 0, ".lora_up.weight", 1, ".alpha", 2);
     private static final List<String> CARRIED = List.of("modelspec.", "ss_", "global_step", "trained_words");
+    private static final List<String> TEXT_ENCODER = List.of("text_encoder", "lora_te", "text_encoders.");
+    private static final List<String> DORA = List.of("dora_scale", "lora_magnitude_vector");
+    private static final String NOT_LORA = "keys that are no LoRA tensor (lora_A / lora_B, lora_down / lora_up, alpha)",
+            TEXT = "text-encoder adapter keys", NO_MODULE = "keys of modules the FLUX.2 transformer does not have";
 
     /** One diffusers/official module's tensors as found in the file. */
     private static final class Found {
@@ -54,7 +62,10 @@ public final class LoraReader {
         }
     }
 
-    /** Reads an open source; all problems (unknown keys, missing halves, bad shapes) are reported in one exception. */
+    /**
+     * Reads an open source; all problems (missing halves, bad shapes, nothing to apply) are reported in one exception,
+     * keys that cannot be applied are skipped.
+     */
     public static LoraWeights read(TensorSource src, TensorArena arena) throws IOException {
         // intermediates (scaled blocks, converted alphas) are freed on return; results go to arena explicitly
         try (TensorArena scratch = TensorArena.open("lora-read")) {
@@ -63,16 +74,21 @@ public final class LoraReader {
     }
 
     private static LoraWeights readInto(TensorSource src, TensorArena arena) throws IOException {
-        List<String> unknown = new ArrayList<>(), problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(), dora = new ArrayList<>();
+        List<LoraWeights.Skipped> skipped = new ArrayList<>();
         // official module -> part index -> found tensors
         Map<String, Map<Integer, Found>> byOfficial = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<String, Boolean> swaps = new LinkedHashMap<>();
-        boolean allBf16 = true;
+        Map<DType, Integer> dtypes = new LinkedHashMap<>();
         for (String key : src.names()) {
+            if (DORA.stream().anyMatch(key::contains)) {
+                dora.add(key);
+                continue;
+            }
             String suffix = SUFFIXES.keySet().stream().filter(key::endsWith).findFirst().orElse(null);
-            if (suffix == null) {
-                unknown.add(key);
+            if (TEXT_ENCODER.stream().anyMatch(key::startsWith) || suffix == null) {
+                skipped.add(new LoraWeights.Skipped(key, suffix == null ? NOT_LORA : TEXT));
                 continue;
             }
             String module = key.substring(0, key.length() - suffix.length());
@@ -94,7 +110,7 @@ public final class LoraReader {
                 }
             }
             if (part == null) {
-                unknown.add(key);
+                skipped.add(new LoraWeights.Skipped(key, NO_MODULE));
                 continue;
             }
             Integer seenCount = counts.putIfAbsent(part.official(), part.count());
@@ -112,13 +128,18 @@ public final class LoraReader {
             }
             int slot = SUFFIXES.get(suffix);
             TensorInfo info = src.info(key);
-            if (slot < 2 && info.dtype() != DType.BF16) allBf16 = false;
+            if (slot < 2) dtypes.merge(info.dtype(), 1, Integer::sum);
             if (f.t[slot] != null) problems.add(key + ": same tensor as " + f.keys[slot]);
             f.keys[slot] = key;
             f.t[slot] = src.tensor(key);
         }
 
         PeftMetadata.Parsed peft = PeftMetadata.read(src.metadata().get(PeftMetadata.KEY), src.describe());
+        if (!dora.isEmpty() || peft != null && peft.useDora())
+            throw new IllegalArgumentException(src.describe() + " is a DoRA file (" + (dora.isEmpty() ? "its metadata says use_dora" : "magnitude keys ("
+                    + dora.size() + "): " + String.join(", ", dora.subList(0, Math.min(5, dora.size()))) + (dora.size() > 5 ? ", ..." : ""))
+                    + "): DoRA is refused, since this trainer applies LoRA adapters only and a DoRA's low-rank part without its "
+                    + "magnitudes is another adapter; merge it into the model with the tool that trained it");
         Map<String, LoraWeights.Adapter> adapters = new LinkedHashMap<>();
         for (var e : byOfficial.entrySet()) {
             List<LoraWeights.Adapter> parts = new ArrayList<>();
@@ -139,10 +160,11 @@ public final class LoraReader {
             if (swaps.get(e.getKey())) fused = new LoraWeights.Adapter(fused.a(), swapHalves(fused.b(), arena), fused.alpha());
             adapters.put(e.getKey(), fused);
         }
-        if (adapters.isEmpty() && unknown.isEmpty() && problems.isEmpty()) problems.add("no LoRA tensors found");
-        if (!unknown.isEmpty() || !problems.isEmpty()) {
+        if (adapters.isEmpty() && problems.isEmpty()) problems.add("no LoRA tensors of FLUX.2 transformer modules");
+        if (!problems.isEmpty()) {
             StringBuilder sb = new StringBuilder(src.describe() + " is not a FLUX.2 LoRA file this trainer can read:");
-            if (!unknown.isEmpty()) sb.append("\n  unknown keys (").append(unknown.size()).append("): ").append(String.join(", ", unknown));
+            if (!skipped.isEmpty())
+                sb.append("\n  unknown keys (").append(skipped.size()).append("): ").append(String.join(", ", skipped.stream().map(LoraWeights.Skipped::key).toList()));
             for (String p : problems) sb.append("\n  ").append(p);
             throw new IllegalArgumentException(sb.toString());
         }
@@ -150,8 +172,9 @@ public final class LoraReader {
         src.metadata().forEach((k, v) -> {
             if (CARRIED.stream().anyMatch(k::startsWith)) carried.put(k, v);
         });
-        return new LoraWeights(adapters, allBf16 ? DType.BF16 : DType.F32, peft == null ? 0 : peft.dropout(),
-                peft == null ? "true" : peft.init(), carried);
+        // one half-precision dtype throughout is kept on re-saving; anything else is written as F32
+        DType stored = dtypes.size() == 1 && (dtypes.containsKey(DType.BF16) || dtypes.containsKey(DType.F16)) ? dtypes.keySet().iterator().next() : DType.F32;
+        return new LoraWeights(adapters, stored, peft == null ? 0 : peft.dropout(), peft == null ? "true" : peft.init(), carried, skipped);
     }
 
     /** The adapter of one module: A, B, and alpha (tensor, metadata, or rank), copied to F32. */

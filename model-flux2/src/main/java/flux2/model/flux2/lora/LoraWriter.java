@@ -14,28 +14,53 @@ import java.util.Map;
 /**
  * Writes {@link LoraWeights} as a safetensors LoRA file, atomically. Diffusers layout: a fused qkv adapter becomes
  * three q/k/v adapters sharing A with B split in its three row blocks (exact: same outputs); an adapter whose B is
- * block-diagonal (q/k/v adapters merged on load) is split back into the smaller adapters it was made of.
- * ComfyUI layout: official names and {@code .alpha} scalars, fused modules kept fused.
+ * block-diagonal (q/k/v adapters merged on load) is split back into the smaller adapters it was made of; the PEFT
+ * metadata describes the adapter for inference (lora_dropout 0, whatever training used). ComfyUI layout: official
+ * names, fused modules kept fused, {@code .alpha} scalars or, written {@link Options#universal universal}, the scale
+ * baked into B and no {@code .alpha} (the form ComfyUI and diffusers both load fully). Kohya layout: musubi-tuner's
+ * {@code lora_unet_} names with {@code lora_down} / {@code lora_up} and {@code .alpha}.
  */
 public final class LoraWriter {
     private LoraWriter() {}
 
     /**
-     * How to write: layout, tensor dtype (F32 or BF16), whether to fold alpha / rank into B (then alpha = rank,
-     * so that loaders that ignore alpha apply the same strength), and extra metadata (modelspec.*, global_step...).
+     * How to write: layout, tensor dtype (F32, BF16 or F16), whether to fold alpha / rank into B (then alpha = rank,
+     * so that loaders that ignore alpha apply the same strength), whether alphas are written (as {@code .alpha} scalars
+     * in the ComfyUI and kohya layouts, in the PEFT metadata of a diffusers file; leaving them out bakes the scale),
+     * and extra metadata (modelspec.*, global_step...).
      */
-    public record Options(LoraFormat format, DType dtype, boolean bakeScale, Map<String, String> metadata) {
+    public record Options(LoraFormat format, DType dtype, boolean bakeScale, boolean alphaKeys, Map<String, String> metadata) {
         public Options {
-            if (dtype != DType.F32 && dtype != DType.BF16) throw new IllegalArgumentException("LoRA files are written in F32 or BF16, not " + dtype);
+            if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16)
+                throw new IllegalArgumentException("LoRA files are written in F32, BF16 or F16, not " + dtype);
+            if (format == LoraFormat.DIFFUSERS && !alphaKeys)
+                throw new IllegalArgumentException("a diffusers LoRA file has no .alpha tensors to leave out: its alphas are in the PEFT metadata");
+            // without .alpha every loader takes alpha = rank: only a baked scale keeps the strength
+            if (!alphaKeys) bakeScale = true;
             metadata = Map.copyOf(metadata);
         }
 
-        /** The trainer's default: diffusers layout, exact alpha in the metadata. */
-        public static Options of(LoraFormat format, DType dtype) { return new Options(format, dtype, false, Map.of()); }
+        /** The trainer's default: {@code format} with exact alphas (PEFT metadata or .alpha scalars). */
+        public static Options of(LoraFormat format, DType dtype) {
+            return new Options(format, dtype, false, true, Map.of());
+        }
 
-        public Options withMetadata(Map<String, String> m) { return new Options(format, dtype, bakeScale, m); }
+        /**
+         * Official names under {@code diffusion_model.}, scale baked into B, no {@code .alpha} and no PEFT metadata:
+         * ComfyUI reads it as its own format and diffusers converts it as an official (ai-toolkit) FLUX.2 LoRA, both
+         * at the trained strength.
+         */
+        public static Options universal(DType dtype) { return new Options(LoraFormat.COMFYUI, dtype, true, false, Map.of()); }
 
-        public Options withBakeScale(boolean on) { return new Options(format, dtype, on, metadata); }
+        public Options withMetadata(Map<String, String> m) { return new Options(format, dtype, bakeScale, alphaKeys, m); }
+
+        public Options withBakeScale(boolean on) { return new Options(format, dtype, on, alphaKeys, metadata); }
+
+        /** The same options without {@code .alpha} scalars (and so with the scale baked). */
+        public Options withoutAlpha() { return new Options(format, dtype, true, false, metadata); }
+
+        /** The same options in another dtype. */
+        public Options withDtype(DType dt) { return new Options(format, dt, bakeScale, alphaKeys, metadata); }
     }
 
     /** SimpleTuner's descriptive modelspec entries (null values are left out). */
@@ -63,27 +88,36 @@ public final class LoraWriter {
             Map<String, PeftMetadata.Entry> peft = new LinkedHashMap<>();
             for (var e : weights.adapters().entrySet()) {
                 LoraWeights.Adapter ad = opt.bakeScale() ? baked(e.getValue()) : e.getValue();
-                if (opt.format() == LoraFormat.COMFYUI) {
-                    String p = "diffusion_model." + e.getKey();
-                    tensors.put(p + ".lora_A.weight", ad.a().to(opt.dtype()));
-                    tensors.put(p + ".lora_B.weight", ad.b().to(opt.dtype()));
-                    tensors.put(p + ".alpha", Tensor.scalar((float) ad.alpha()));
-                } else {
-                    List<String> modules = LoraNames.toDiffusers(e.getKey());
-                    List<LoraWeights.Adapter> parts = split(ad, modules.size(), LoraNames.swapsHalves(e.getKey()));
-                    for (int i = 0; i < modules.size(); i++) {
-                        LoraWeights.Adapter part = parts.get(i);
-                        if (part == null) continue; // a q/k/v part that was never adapted
-                        String p = "transformer." + modules.get(i);
-                        tensors.put(p + ".lora_A.weight", part.a().to(opt.dtype()));
-                        tensors.put(p + ".lora_B.weight", part.b().to(opt.dtype()));
-                        peft.put(modules.get(i), new PeftMetadata.Entry(part.rank(), part.alpha()));
+                switch (opt.format()) {
+                    case COMFYUI -> put(tensors, "diffusion_model." + e.getKey(), ".lora_A.weight", ".lora_B.weight", ad, opt);
+                    case KOHYA -> put(tensors, KOHYA_PREFIX + LoraNames.toKohya(e.getKey()), ".lora_down.weight", ".lora_up.weight", ad, opt);
+                    case DIFFUSERS -> {
+                        List<String> modules = LoraNames.toDiffusers(e.getKey());
+                        List<LoraWeights.Adapter> parts = split(ad, modules.size(), LoraNames.swapsHalves(e.getKey()));
+                        for (int i = 0; i < modules.size(); i++) {
+                            LoraWeights.Adapter part = parts.get(i);
+                            if (part == null) continue; // a q/k/v part that was never adapted
+                            String p = "transformer." + modules.get(i);
+                            tensors.put(p + ".lora_A.weight", part.a().to(opt.dtype()));
+                            tensors.put(p + ".lora_B.weight", part.b().to(opt.dtype()));
+                            peft.put(modules.get(i), new PeftMetadata.Entry(part.rank(), part.alpha()));
+                        }
                     }
                 }
             }
-            if (opt.format() == LoraFormat.DIFFUSERS) meta.put(PeftMetadata.KEY, PeftMetadata.write(peft, weights.dropout(), weights.init()));
+            // dropout is a training setting: at inference an adapter has none (PEFT would apply it until .eval())
+            if (opt.format() == LoraFormat.DIFFUSERS) meta.put(PeftMetadata.KEY, PeftMetadata.write(peft, 0, weights.init()));
             SafetensorsWriter.write(file, tensors, meta);
         }
+    }
+
+    private static final String KOHYA_PREFIX = "lora_unet_";
+
+    /** One fused adapter under {@code name}: down (A), up (B) and, when asked for, its alpha as a scalar. */
+    private static void put(Map<String, Tensor> tensors, String name, String down, String up, LoraWeights.Adapter ad, Options opt) {
+        tensors.put(name + down, ad.a().to(opt.dtype()));
+        tensors.put(name + up, ad.b().to(opt.dtype()));
+        if (opt.alphaKeys()) tensors.put(name + ".alpha", Tensor.scalar((float) ad.alpha()));
     }
 
     /** B scaled by alpha / rank, alpha = rank: the same outputs for loaders that ignore alpha. */

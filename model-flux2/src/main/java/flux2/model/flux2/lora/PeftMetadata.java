@@ -72,8 +72,8 @@ final class PeftMetadata {
         }
     }
 
-    /** A parsed config: alpha of a module by PEFT's rules, plus dropout and init. */
-    record Parsed(Double loraAlpha, Map<String, Double> alphaPattern, double dropout, String init) {
+    /** A parsed config: alpha of a module by PEFT's rules, plus dropout, init and whether it is a DoRA. */
+    record Parsed(Double loraAlpha, Map<String, Double> alphaPattern, double dropout, String init, boolean useDora) {
         /** The alpha of a diffusers module: a pattern matching the name or a suffix of it, else lora_alpha, else null. */
         Double alpha(String module) {
             for (var e : alphaPattern.entrySet())
@@ -106,7 +106,8 @@ final class PeftMetadata {
         }
         Double alpha = n.hasNonNull(alphaKey) ? finite(where, alphaKey, n.get(alphaKey)) : null;
         double dropout = n.hasNonNull(dropoutKey) ? finite(where, dropoutKey, n.get(dropoutKey)) : 0;
-        return new Parsed(alpha, patterns, dropout, init == null || init.isNull() ? "true" : init.asText());
+        JsonNode dora = n.get(key.apply("use_dora"));
+        return new Parsed(alpha, patterns, dropout, init == null || init.isNull() ? "true" : init.asText(), dora != null && dora.asBoolean(false));
     }
 
     /** A metadata number, which must be a JSON number and finite (PEFT writes them so; "sixteen" or 1e400 is not). */
