@@ -2,6 +2,7 @@ package flux2.trainer.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One validated multidatabackend.json entry with config.json's data defaults applied. For text_embeds datasets only
@@ -63,7 +64,14 @@ public record DatasetConfig(String id, DatasetType datasetType, Path instanceDat
     public enum ResolutionType { PIXEL, AREA, PIXEL_AREA }
 
     /** Where the crop window sits inside the resized image. */
-    public enum CropStyle { RANDOM, CENTER, CORNER }
+    public enum CropStyle {
+        RANDOM, CENTER, CORNER;
+
+        /** The style a crop_style value names; "centre" is CENTER, as in SimpleTuner. */
+        static CropStyle of(String value) {
+            return value.equals("centre") ? CENTER : valueOf(value.toUpperCase(Locale.ROOT));
+        }
+    }
 
     /** Whether crops are square or keep the image's aspect bucket. */
     public enum CropAspect { SQUARE, PRESERVE }

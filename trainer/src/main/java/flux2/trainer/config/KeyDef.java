@@ -4,25 +4,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One configuration key this trainer implements: its JSON kind, SimpleTuner's default, the range of a number
  * ({@code min} and {@code max}, both inclusive; every integer key has both, see {@link KeyTable}), and for
- * enumerations the values implemented here, SimpleTuner values mapped onto one of them, and SimpleTuner values not
- * implemented.
+ * enumerations the values implemented here, SimpleTuner values mapped onto one of them, SimpleTuner values not
+ * implemented, and the Java constants the implemented values decode to ({@link #as}; null when code reads none).
  */
 public record KeyDef(String name, Kind kind, Object defaultValue, boolean required, List<String> allowed,
-                     Map<String, String> substitutes, List<String> notImplemented, Double min, Double max, String alias) {
+                     Map<String, String> substitutes, List<String> notImplemented, Double min, Double max, String alias,
+                     Decoder<?> decoder) {
 
     /** The JSON shapes a key accepts. */
     public enum Kind { BOOL, INT, NUMBER, STRING, ENUM, STRING_LIST, JSON }
 
+    /** How the implemented values of an enumeration key become the constants of {@code type}. */
+    public record Decoder<E extends Enum<E>>(Class<E> type, Function<String, E> decode) {}
+
     public KeyDef {
         if (min != null && max != null && min > max) throw new IllegalArgumentException(name + ": min " + min + " is above max " + max);
+        if (decoder != null && kind != Kind.ENUM) throw new IllegalArgumentException(name + ": only an enumeration key decodes to constants");
     }
 
     public static KeyDef of(String name, Kind kind, Object defaultValue) {
-        return new KeyDef(name, kind, defaultValue, false, List.of(), Map.of(), List.of(), null, null, null);
+        return new KeyDef(name, kind, defaultValue, false, List.of(), Map.of(), List.of(), null, null, null, null);
     }
 
     public static KeyDef bool(String name, boolean defaultValue) {
@@ -45,38 +51,59 @@ public record KeyDef(String name, Kind kind, Object defaultValue, boolean requir
 
     /** An enumeration whose implemented values are {@code allowed}. */
     public static KeyDef choice(String name, String defaultValue, String... allowed) {
-        return new KeyDef(name, Kind.ENUM, defaultValue, false, List.of(allowed), Map.of(), List.of(), null, null, null);
+        return new KeyDef(name, Kind.ENUM, defaultValue, false, List.of(allowed), Map.of(), List.of(), null, null, null, null);
     }
 
     public KeyDef require() {
-        return new KeyDef(name, kind, defaultValue, true, allowed, substitutes, notImplemented, min, max, alias);
+        return new KeyDef(name, kind, defaultValue, true, allowed, substitutes, notImplemented, min, max, alias, decoder);
     }
 
     /** SimpleTuner values this trainer does not implement (an error that says so, rather than "unknown value"). */
     public KeyDef notImplemented(String... values) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, List.of(values), min, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, List.of(values), min, max, alias, decoder);
     }
 
     /** A SimpleTuner value that runs here as {@code ours} (reported as a warning). */
     public KeyDef substitute(String theirs, String ours) {
         var m = new LinkedHashMap<>(substitutes);
         m.put(theirs, ours);
-        return new KeyDef(name, kind, defaultValue, required, allowed, Map.copyOf(m), notImplemented, min, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, Map.copyOf(m), notImplemented, min, max, alias, decoder);
     }
 
     /** The smallest value allowed (a number key without an upper bound). */
     public KeyDef min(double minimum) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, max, alias, decoder);
     }
 
     /** The values allowed, from {@code minimum} to {@code maximum} inclusive. */
     public KeyDef range(double minimum, double maximum) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, maximum, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, maximum, alias, decoder);
     }
 
     /** A legacy SimpleTuner name meaning the same key. */
     public KeyDef alias(String legacy) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, min, max, legacy);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, min, max, legacy, decoder);
+    }
+
+    /**
+     * Decodes this enumeration's implemented values as the constants of {@code type} with their name: upper case,
+     * '-' written '_' ("random-range" is RANDOM_RANGE). {@link KeyTable} checks that every implemented value decodes.
+     */
+    public <E extends Enum<E>> KeyDef as(Class<E> type) {
+        return as(type, v -> Enum.valueOf(type, v.toUpperCase(Locale.ROOT).replace('-', '_')));
+    }
+
+    /** Decodes this enumeration's implemented values with {@code decode} (for values not named like their constant). */
+    public <E extends Enum<E>> KeyDef as(Class<E> type, Function<String, E> decode) {
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, min, max, alias, new Decoder<>(type, decode));
+    }
+
+    /** The constant of {@code type} an implemented value stands for; an error when this key does not decode to that type. */
+    <E extends Enum<E>> E decode(String value, Class<E> type) {
+        if (decoder == null || decoder.type() != type)
+            throw new IllegalArgumentException("key " + name + " does not decode to " + type.getSimpleName()
+                    + (decoder == null ? "" : " but to " + decoder.type().getSimpleName()));
+        return type.cast(decoder.decode().apply(value));
     }
 
     /** Whether a converted value lies in the key's range. */

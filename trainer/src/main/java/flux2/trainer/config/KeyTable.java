@@ -7,7 +7,9 @@ import java.util.Set;
 
 /**
  * The keys of one configuration file: those implemented here and those SimpleTuner accepts but this trainer does not.
- * Every integer key must have a lower and an upper bound, so that no value can overflow what reads it.
+ * Every integer key must have a lower and an upper bound, so that no value can overflow what reads it, and every
+ * implemented value of an enumeration key that decodes to Java constants must decode to one, so that reading a
+ * validated value never fails.
  */
 public final class KeyTable {
     private final Map<String, KeyDef> keys = new LinkedHashMap<>();
@@ -21,11 +23,23 @@ public final class KeyTable {
             if (d.kind() == KeyDef.Kind.INT && (d.min() == null || d.max() == null))
                 throw new IllegalArgumentException("integer key " + d.name() + " needs a range (KeyDef.range)");
             if (d.alias() != null) aliases.put(d.alias(), d.name());
+            if (d.decoder() != null) for (String v : d.allowed()) checkDecodes(d, v);
         }
         for (String u : unsupported)
             if (keys.containsKey(u)) throw new IllegalArgumentException("key both supported and unsupported: " + u);
         this.unsupported = Set.copyOf(unsupported);
         this.unsupportedPrefixes = List.copyOf(unsupportedPrefixes);
+    }
+
+    private static void checkDecodes(KeyDef d, String value) {
+        Object constant;
+        try {
+            constant = d.decoder().decode().apply(value);
+        } catch (IllegalArgumentException e) {
+            constant = null;
+        }
+        if (constant == null)
+            throw new IllegalArgumentException("key " + d.name() + ": value '" + value + "' decodes to no constant of " + d.decoder().type().getSimpleName());
     }
 
     /** The definition of a key by its name or legacy alias, or null. */

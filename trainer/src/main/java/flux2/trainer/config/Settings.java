@@ -182,6 +182,16 @@ public final class Settings {
         return (String) get(name);
     }
 
+    /**
+     * An enumeration key's value as the constant of {@code type} its table decodes it to (see {@link KeyDef#as}); null
+     * when the key has no value and no default.
+     */
+    public <E extends Enum<E>> E choice(String name, Class<E> type) {
+        String v = string(name);
+        // a default may be a SimpleTuner value that runs as one of ours (optimizer adamw_bf16)
+        return v == null ? null : def(name).decode(def(name).substitutes().getOrDefault(v, v), type);
+    }
+
     @SuppressWarnings("unchecked")
     public List<String> list(String name) {
         return (List<String>) get(name);

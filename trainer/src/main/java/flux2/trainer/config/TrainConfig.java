@@ -1,10 +1,18 @@
 package flux2.trainer.config;
 
+import flux2.autograd.optim.LrSchedule;
+import flux2.model.flux2.lora.LoraFormat;
+import flux2.model.flux2.lora.LoraTargets;
+import flux2.quant.Precision;
+import flux2.tensor.DType;
 import flux2.tensor.DeviceSpec;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A validated training configuration: config.json, its datasets and its prompt library, with SimpleTuner's defaults. */
+/**
+ * A validated training configuration: config.json, its datasets and its prompt library, with SimpleTuner's defaults.
+ * Every closed set of choices is a Java enum, decoded by the key table ({@link ConfigKeys}).
+ */
 public record TrainConfig(Path configFile, Path outputDir, Long seed, Model model, Training training, Flow flow, Lora lora,
                           Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
                           List<PromptEntry> promptLibrary, List<ConfigProblem> warnings, Conditioning conditioning) {
@@ -13,16 +21,41 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
      * Training-only model inputs: TREAD routes ({@code tread_config}, null when off) and how several reference datasets
      * of one image dataset are used per step ({@code conditioning_multidataset_sampling}: random or combined).
      */
-    public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, String multidatasetSampling) {}
+    public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, MultidatasetSampling multidatasetSampling) {}
+
+    /** conditioning_multidataset_sampling: one reference dataset drawn per batch, or all of them in every sample. */
+    public enum MultidatasetSampling { RANDOM, COMBINED }
 
     /**
-     * The base model: where its weights are, how they are held, what is trained (type "lora" or "full") and the
+     * The base model: where its weights are, how they are held, what is trained (type LORA or FULL) and the
      * device (cpu, opencl:N, cuda:N) it runs on.
      */
-    public record Model(String family, String flavour, ModelLocation location, String baseModelPrecision,
-                        String textEncoderPrecision, String defaultDtype, String mixedPrecision, String type, DeviceSpec device) {
+    public record Model(ModelFamily family, ModelFlavour flavour, ModelLocation location, WeightPrecision baseModelPrecision,
+                        WeightPrecision textEncoderPrecision, DType defaultDtype, MixedPrecision mixedPrecision, ModelType type,
+                        DeviceSpec device) {
         /** True when every transformer weight is trained (model_type "full") rather than a LoRA. */
-        public boolean full() { return "full".equals(type); }
+        public boolean full() { return type == ModelType.FULL; }
+    }
+
+    /** model_family: the models this trainer implements. */
+    public enum ModelFamily { FLUX2 }
+
+    /** model_flavour: the FLUX.2 variants this trainer implements. */
+    public enum ModelFlavour { DEV }
+
+    /** model_type: a LoRA on the frozen base model, or every transformer weight. */
+    public enum ModelType { LORA, FULL }
+
+    /** mixed_precision: BF16 compute, or none. */
+    public enum MixedPrecision { BF16, NO }
+
+    /**
+     * A precision key (base_model_precision, text_encoder_1_precision): what it does to the weights, and its value
+     * as the config names it ("int8-quanto"), which messages repeat.
+     */
+    public record WeightPrecision(Precision precision, String name) {
+        /** The weights as stored ("no_change"), for runs without a config. */
+        public static final WeightPrecision NO_CHANGE = new WeightPrecision(Precision.NO_CHANGE, "no_change");
     }
 
     /**
@@ -31,18 +64,33 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
      * classifier-free guidance needs.
      */
     public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,
-                           String lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
-                           int numTrainEpochs, double maxGradNorm, String gradClipMethod, String optimizer, double beta1,
-                           double beta2, double weightDecay, double epsilon, String lossType, double captionDropout) {}
+                           LrSchedule.Kind lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
+                           int numTrainEpochs, double maxGradNorm, GradClipMethod gradClipMethod, OptimizerName optimizer, double beta1,
+                           double beta2, double weightDecay, double epsilon, LossType lossType, double captionDropout) {}
+
+    /** optimizer: the optimizers this trainer implements (adamw_bf16 and optimi-adamw run as ADAMW). */
+    public enum OptimizerName { ADAMW }
+
+    /** grad_clip_method: each gradient element clamped to max_grad_norm, or all gradients scaled to that global norm. */
+    public enum GradClipMethod { VALUE, NORM }
+
+    /** loss_type: the losses this trainer implements. */
+    public enum LossType { L2 }
 
     /** Flow-matching sigma sampling (spec section 2.2) and the guidance fed to the dev transformer (2.4). */
     public record Flow(double sigmoidScale, double scheduleShift, boolean autoShift, boolean uniformSchedule,
-                       boolean betaSchedule, double betaAlpha, double betaBeta, String guidanceMode, double guidanceValue,
+                       boolean betaSchedule, double betaAlpha, double betaBeta, GuidanceMode guidanceMode, double guidanceValue,
                        double guidanceMin, double guidanceMax) {}
 
+    /** flux_guidance_mode: flux_guidance_value for every sample, or uniform in [flux_guidance_min, flux_guidance_max]. */
+    public enum GuidanceMode { CONSTANT, RANDOM_RANGE }
+
     /** LoRA hyper-parameters; targetModules is null unless peft_lora_target_modules was given. */
-    public record Lora(int rank, double alpha, double dropout, String initType, String targetPreset,
-                       List<String> targetModules, String format) {}
+    public record Lora(int rank, double alpha, double dropout, LoraInitType initType, LoraTargets.Preset targetPreset,
+                       List<String> targetModules, LoraFormat format) {}
+
+    /** lora_init_type: PEFT's default init (A Kaiming-uniform, B zero), or gaussian (A ~ N(0, 1/r), B zero). */
+    public enum LoraInitType { DEFAULT, GAUSSIAN }
 
     /** When checkpoints are written and which one a run resumes from ("latest", a path, or "" for none). */
     public record Checkpoints(int stepInterval, int totalLimit, String resumeFrom) {}

@@ -5,6 +5,7 @@ import flux2.model.flux2.lora.LoraReader;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.image.ImageFiles;
 import flux2.model.vae.AutoEncoder;
+import flux2.quant.Precision;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
@@ -81,10 +82,10 @@ public final class ImageSampler implements AutoCloseable {
     /**
      * Encodes {@code prompts} and loads the model at {@code loc} with {@code loras} (each at {@code loraScale});
      * {@code basePrecision} and {@code textPrecision} quantize the transformer and text encoder as training does
-     * ("no_change": as stored).
+     * (NO_CHANGE: as stored).
      */
     public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
-                                    String basePrecision, String textPrecision) throws IOException {
+                                    Precision basePrecision, Precision textPrecision) throws IOException {
         for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
         if (!Double.isFinite(loraScale)) throw new IllegalArgumentException("the LoRA strength must be a finite number, got " + loraScale);
         TensorArena keep = TensorArena.create("sample-prompts");

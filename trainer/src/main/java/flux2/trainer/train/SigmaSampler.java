@@ -44,7 +44,7 @@ public final class SigmaSampler {
     /** The guidance values of a batch: flux_guidance_value, or uniform in [min, max] for random-range. */
     public double[] guidance(int n, Rng rng) {
         double[] g = new double[n];
-        if (flow.guidanceMode().equals("random-range")) {
+        if (flow.guidanceMode() == TrainConfig.GuidanceMode.RANDOM_RANGE) {
             float[] u = rng.uniform(0, 1, n).toFloatArray();
             for (int i = 0; i < n; i++) g[i] = flow.guidanceMin() + (flow.guidanceMax() - flow.guidanceMin()) * u[i];
         } else java.util.Arrays.fill(g, flow.guidanceValue());

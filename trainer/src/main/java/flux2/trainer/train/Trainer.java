@@ -11,9 +11,7 @@ import flux2.model.flux2.Latents;
 import flux2.model.flux2.TokenIds;
 import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraFiles;
-import flux2.model.flux2.lora.LoraFormat;
 import flux2.model.flux2.lora.LoraLayer;
-import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.Backend;
@@ -127,12 +125,12 @@ public final class Trainer {
         List<Path> images = new ArrayList<>();
         Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision().precision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
             int quantized = tr.quantized().size();
-            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
+            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision().name() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
             if (full) model.setTrainable(true);
@@ -145,10 +143,10 @@ public final class Trainer {
             }
             Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
             AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
-            LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
+            LrSchedule schedule = LrSchedule.of(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
                     t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
-            LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
+            LoraWriter.Options loraOptions = LoraWriter.Options.of(config.lora().format(), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
             String paramsFile = full ? CheckpointStore.FULL_PARAMS : CheckpointStore.PARAMS;
 
@@ -300,14 +298,14 @@ public final class Trainer {
     /** The LoRA's weights, recording a gaussian init the way PEFT does. */
     private LoraWeights weights(Lora lora) {
         LoraWeights w = LoraWeights.of(lora);
-        return "gaussian".equals(config.lora().initType()) ? w.withInit("gaussian") : w;
+        return config.lora().initType() == TrainConfig.LoraInitType.GAUSSIAN ? w.withInit("gaussian") : w;
     }
 
     private Lora attachLora(Flux2Transformer model, long seed, TensorArena arena) {
         TrainConfig.Lora c = config.lora();
-        List<String> targets = c.targetModules() != null ? c.targetModules() : LoraTargets.preset(c.targetPreset());
+        List<String> targets = c.targetModules() != null ? c.targetModules() : c.targetPreset().targets();
         Lora lora = Lora.attach(model, targets, new Lora.Config(c.rank(), c.alpha(), c.dropout(), seed), new Rng(seed), arena);
-        if ("gaussian".equals(c.initType())) {
+        if (c.initType() == TrainConfig.LoraInitType.GAUSSIAN) {
             // PEFT's gaussian init: A ~ N(0, 1/r), B = 0 (B is already zero)
             Rng rng = new Rng(seed ^ 0x6761757373L);
             for (LoraLayer l : lora.layers().values()) rng.fillNormal(l.a.weight.value(), 0, 1.0 / c.rank());
@@ -344,7 +342,7 @@ public final class Trainer {
     private static void clip(Map<String, Parameter> params, TrainConfig.Training t) {
         double max = t.maxGradNorm();
         if (!(max > 0)) return;
-        if (t.gradClipMethod().equals("norm")) {
+        if (t.gradClipMethod() == TrainConfig.GradClipMethod.NORM) {
             GradClip.clipGlobalNorm(params.values(), max);
             return;
         }

@@ -170,9 +170,9 @@ class ConfigLoaderTest {
     void exampleConfigPeftLoraParsesWithUnsupportedKeysNamed() throws IOException {
         Path cfg = write("config/config.json", PEFT_LORA);
         TrainConfig c = loader().load(cfg, List.of());
-        assertEquals("dev", c.model().flavour());
-        assertEquals("int8", c.model().baseModelPrecision());
-        assertEquals("adamw", c.training().optimizer());
+        assertEquals(TrainConfig.ModelFlavour.DEV, c.model().flavour());
+        assertEquals("int8", c.model().baseModelPrecision().name());
+        assertEquals(TrainConfig.OptimizerName.ADAMW, c.training().optimizer());
         assertEquals(1e-6, c.training().epsilon());
         assertEquals(100, c.training().maxTrainSteps());
         assertEquals(50, c.validation().stepInterval(), "legacy validation_steps");
@@ -204,7 +204,7 @@ class ConfigLoaderTest {
         assertEquals(16, c.lora().rank());
         assertEquals(16.0, c.lora().alpha(), "alpha defaults to rank");
         assertEquals(0.1, c.lora().dropout());
-        assertEquals("int8-quanto", c.model().textEncoderPrecision());
+        assertEquals("int8-quanto", c.model().textEncoderPrecision().name());
     }
 
     @Test
@@ -216,14 +216,14 @@ class ConfigLoaderTest {
         var t = c.training();
         assertEquals(4, t.batchSize());
         assertEquals(4e-7, t.learningRate());
-        assertEquals("constant_with_warmup", t.lrScheduler());
+        assertEquals(flux2.autograd.optim.LrSchedule.Kind.CONSTANT_WITH_WARMUP, t.lrScheduler());
         assertEquals(2.0, t.maxGradNorm());
-        assertEquals("value", t.gradClipMethod());
+        assertEquals(TrainConfig.GradClipMethod.VALUE, t.gradClipMethod());
         assertEquals(0, t.maxTrainSteps());
         assertEquals(1, t.numTrainEpochs());
         assertEquals(3.0, c.flow().scheduleShift());
         assertEquals(1.0, c.flow().sigmoidScale());
-        assertEquals("constant", c.flow().guidanceMode());
+        assertEquals(TrainConfig.GuidanceMode.CONSTANT, c.flow().guidanceMode());
         assertEquals(1.0, c.flow().guidanceValue());
         assertEquals(500, c.checkpoints().stepInterval());
         assertEquals(5, c.checkpoints().totalLimit());
@@ -232,7 +232,7 @@ class ConfigLoaderTest {
         assertEquals(30, c.validation().numInferenceSteps());
         assertEquals(List.of(new TrainConfig.Size(256, 256)), c.validation().resolutions());
         assertNull(c.seed());
-        assertEquals("all", c.lora().targetPreset());
+        assertEquals(flux2.model.flux2.lora.LoraTargets.Preset.ALL, c.lora().targetPreset());
         assertEquals(work.resolve("cache/vae/flux2/my-dataset"), c.imageDatasets().getFirst().cacheDirVae());
         assertEquals(work.resolve("out"), c.outputDir());
     }
@@ -380,7 +380,7 @@ class ConfigLoaderTest {
                 "--validation_resolution", "512x768,256", "--peft_lora_target_modules", "[\"to_q\",\"to_k\"]"));
         assertEquals(5e-5, c.training().learningRate());
         assertEquals(7L, c.seed());
-        assertEquals("cosine", c.training().lrScheduler());
+        assertEquals(flux2.autograd.optim.LrSchedule.Kind.COSINE, c.training().lrScheduler());
         assertEquals(List.of(new TrainConfig.Size(512, 768), new TrainConfig.Size(256, 256)), c.validation().resolutions());
         assertEquals(List.of("to_q", "to_k"), c.lora().targetModules());
         ConfigException e = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of("learning_rate", "1", "--lora_rank", "x")));
