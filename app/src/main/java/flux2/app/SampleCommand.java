@@ -7,7 +7,7 @@ import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.ModelLocator;
 import flux2.trainer.config.Problems;
 import flux2.trainer.config.TrainConfig;
-import flux2.trainer.config.TrainConfig.WeightPrecision;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.sample.ImageSampler;
 import flux2.trainer.sample.SampleNames;
 import flux2.trainer.train.MemoryCheck;

@@ -11,7 +11,7 @@ import flux2.tensor.TensorArena;
 import flux2.trainer.config.DatasetConfig;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.TrainConfig;
-import flux2.trainer.config.TrainConfig.WeightPrecision;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.data.CropPlan;
 import flux2.trainer.data.ImageDataset;
 import flux2.trainer.data.ImageEntry;
@@ -181,7 +181,7 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
         if (missing.isEmpty()) return;
         try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, precision.precision())) {
             int layers = te.quantized().size();
-            if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision.name() + ")");
+            if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision.configName() + ")");
             FluxTextEmbedder emb = te.embedder();
             ProgressLine bar = new ProgressLine(out, "text embeds", captions.size(), captions.size() - missing.size(), 500);
             int done = captions.size() - missing.size();

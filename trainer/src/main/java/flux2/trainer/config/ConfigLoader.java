@@ -4,11 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flux2.autograd.optim.LrSchedule;
 import flux2.model.flux2.lora.LoraFormat;
-import flux2.model.flux2.lora.LoraTargets;
 import flux2.quant.Precision;
-import flux2.tensor.DType;
 import flux2.tensor.DeviceSpec;
 import flux2.tensor.io.NotUtf8Exception;
 import flux2.tensor.io.Utf8Files;
@@ -17,17 +14,19 @@ import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
 import flux2.trainer.config.DatasetConfig.DatasetType;
 import flux2.trainer.config.DatasetConfig.ResolutionType;
-import flux2.trainer.config.TrainConfig.GradClipMethod;
+import flux2.trainer.config.TrainConfig.DefaultDtype;
 import flux2.trainer.config.TrainConfig.GuidanceMode;
 import flux2.trainer.config.TrainConfig.LoraInitType;
-import flux2.trainer.config.TrainConfig.LossType;
+import flux2.trainer.config.TrainConfig.LoraTargetPreset;
 import flux2.trainer.config.TrainConfig.MixedPrecision;
 import flux2.trainer.config.TrainConfig.ModelFamily;
 import flux2.trainer.config.TrainConfig.ModelFlavour;
 import flux2.trainer.config.TrainConfig.ModelType;
 import flux2.trainer.config.TrainConfig.MultidatasetSampling;
-import flux2.trainer.config.TrainConfig.OptimizerName;
-import flux2.trainer.config.TrainConfig.WeightPrecision;
+import flux2.trainer.config.Training.ClipMethod;
+import flux2.trainer.config.Training.LossType;
+import flux2.trainer.config.Training.OptimizerName;
+import flux2.trainer.config.Training.Scheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +110,7 @@ public final class ConfigLoader {
                 if (libRoot != null) prompts = PromptLibrary.read(lib.toString(), libRoot, workDir, lib.getParent(), problems);
             }
         }
-        TrainConfig.Training training = training(name, s, problems);
+        Training training = training(name, s, problems);
         TrainConfig.Flow flow = flow(name, s, problems);
         TrainConfig.Lora lora = lora(name, s, configDir, problems);
         TrainConfig.Checkpoints checkpoints = new TrainConfig.Checkpoints(
@@ -138,7 +137,7 @@ public final class ConfigLoader {
                 s.string("pretrained_transformer_model_name_or_path"), s.string("pretrained_vae_model_name_or_path"),
                 s.string("pretrained_text_encoder_model_name_or_path"), problems);
         ModelType type = s.choice("model_type", ModelType.class);
-        WeightPrecision base = precision(s, "base_model_precision");
+        WeightPrecision base = s.choice("base_model_precision", WeightPrecision.class);
         if (type == ModelType.FULL && base.precision() != Precision.NO_CHANGE)
             problems.error(file, "base_model_precision", "'" + s.string("base_model_precision")
                     + "' quantizes the weights that model_type \"full\" trains: use \"no_change\" for full training");
@@ -149,15 +148,11 @@ public final class ConfigLoader {
             problems.error(file, "device", e.getMessage());
         }
         return new TrainConfig.Model(s.choice("model_family", ModelFamily.class), flavour, loc, base,
-                precision(s, "text_encoder_1_precision"), s.choice("base_model_default_dtype", DType.class),
+                s.choice("text_encoder_1_precision", WeightPrecision.class), s.choice("base_model_default_dtype", DefaultDtype.class),
                 s.choice("mixed_precision", MixedPrecision.class), type, device);
     }
 
-    private static WeightPrecision precision(Settings s, String key) {
-        return new WeightPrecision(s.choice(key, Precision.class), s.string(key));
-    }
-
-    private static TrainConfig.Training training(String file, Settings s, Problems problems) {
+    private static Training training(String file, Settings s, Problems problems) {
         long steps = s.integer("max_train_steps") == null ? 0 : s.integer("max_train_steps");
         int epochs = s.int32("num_train_epochs");
         if (steps == 0 && epochs == 0)
@@ -169,11 +164,16 @@ public final class ConfigLoader {
         for (var e : Map.of("optimizer_beta1", b1, "optimizer_beta2", b2).entrySet())
             if (e.getValue() < 0 || e.getValue() >= 1) problems.error(file, e.getKey(), e.getValue() + " is out of range: expected 0 <= beta < 1");
         double dropout = s.number("caption_dropout_probability");
-        return new TrainConfig.Training(s.int32("train_batch_size"), s.int32("gradient_accumulation_steps"),
-                s.bool("gradient_checkpointing"), s.number("learning_rate"), s.choice("lr_scheduler", LrSchedule.Kind.class),
-                s.int32("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, epochs,
-                s.number("max_grad_norm"), s.choice("grad_clip_method", GradClipMethod.class), s.choice("optimizer", OptimizerName.class),
-                b1, b2, 1e-2, torchAdamW ? 1e-8 : 1e-6, s.choice("loss_type", LossType.class), dropout);
+        return new Training(
+                new Training.Batches(s.int32("train_batch_size"), s.int32("gradient_accumulation_steps")),
+                new Training.Length(steps, epochs),
+                new Training.Optimizer(s.choice("optimizer", OptimizerName.class), s.number("learning_rate"), b1, b2, 1e-2,
+                        torchAdamW ? 1e-8 : 1e-6),
+                new Training.Schedule(s.choice("lr_scheduler", Scheduler.class), s.int32("lr_warmup_steps"), s.number("lr_end"),
+                        s.number("lr_power")),
+                new Training.Clipping(s.choice("grad_clip_method", ClipMethod.class), s.number("max_grad_norm")),
+                new Training.Loss(s.choice("loss_type", LossType.class), dropout),
+                s.bool("gradient_checkpointing"));
     }
 
     private static TrainConfig.Flow flow(String file, Settings s, Problems problems) {
@@ -218,7 +218,7 @@ public final class ConfigLoader {
         }
         double alpha = s.number("lora_alpha") != null ? s.number("lora_alpha") : rank;
         return new TrainConfig.Lora(rank, alpha, s.number("lora_dropout"), s.choice("lora_init_type", LoraInitType.class),
-                s.choice("flux_lora_target", LoraTargets.Preset.class), modules == null ? null : List.copyOf(modules),
+                s.choice("flux_lora_target", LoraTargetPreset.class), modules == null ? null : List.copyOf(modules),
                 s.choice("lora_format", LoraFormat.class));
     }
 

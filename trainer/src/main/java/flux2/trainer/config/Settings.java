@@ -183,13 +183,12 @@ public final class Settings {
     }
 
     /**
-     * An enumeration key's value as the constant of {@code type} its table decodes it to (see {@link KeyDef#as}); null
-     * when the key has no value and no default.
+     * An enumeration key's value as the constant of its enum {@code type} (see {@link KeyDef#choice}); a SimpleTuner
+     * default that runs as one of ours (optimizer adamw_bf16) reads as that one. Null when the key has no value and no default.
      */
     public <E extends Enum<E>> E choice(String name, Class<E> type) {
         String v = string(name);
-        // a default may be a SimpleTuner value that runs as one of ours (optimizer adamw_bf16)
-        return v == null ? null : def(name).decode(def(name).substitutes().getOrDefault(v, v), type);
+        return v == null ? null : def(name).constant(v, type);
     }
 
     @SuppressWarnings("unchecked")

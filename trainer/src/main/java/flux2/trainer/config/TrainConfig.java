@@ -1,9 +1,7 @@
 package flux2.trainer.config;
 
-import flux2.autograd.optim.LrSchedule;
 import flux2.model.flux2.lora.LoraFormat;
 import flux2.model.flux2.lora.LoraTargets;
-import flux2.quant.Precision;
 import flux2.tensor.DType;
 import flux2.tensor.DeviceSpec;
 import java.nio.file.Path;
@@ -11,7 +9,7 @@ import java.util.List;
 
 /**
  * A validated training configuration: config.json, its datasets and its prompt library, with SimpleTuner's defaults.
- * Every closed set of choices is a Java enum, decoded by the key table ({@link ConfigKeys}).
+ * Every closed set of choices is an enum whose constants are the values the key tables allow ({@link ConfigKeys}).
  */
 public record TrainConfig(Path configFile, Path outputDir, Long seed, Model model, Training training, Flow flow, Lora lora,
                           Checkpoints checkpoints, Validation validation, List<DatasetConfig> datasets,
@@ -19,7 +17,7 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
 
     /**
      * Training-only model inputs: TREAD routes ({@code tread_config}, null when off) and how several reference datasets
-     * of one image dataset are used per step ({@code conditioning_multidataset_sampling}: random or combined).
+     * of one image dataset are used per step ({@code conditioning_multidataset_sampling}).
      */
     public record Conditioning(flux2.model.flux2.tread.TreadConfig tread, MultidatasetSampling multidatasetSampling) {}
 
@@ -27,17 +25,17 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
     public enum MultidatasetSampling { RANDOM, COMBINED }
 
     /**
-     * The base model: where its weights are, how they are held, what is trained (type LORA or FULL) and the
+     * The base model: where its weights are, how they are held, what is trained (a LoRA or every weight) and the
      * device (cpu, opencl:N, cuda:N) it runs on.
      */
     public record Model(ModelFamily family, ModelFlavour flavour, ModelLocation location, WeightPrecision baseModelPrecision,
-                        WeightPrecision textEncoderPrecision, DType defaultDtype, MixedPrecision mixedPrecision, ModelType type,
+                        WeightPrecision textEncoderPrecision, DefaultDtype defaultDtype, MixedPrecision mixedPrecision, ModelType type,
                         DeviceSpec device) {
         /** True when every transformer weight is trained (model_type "full") rather than a LoRA. */
         public boolean full() { return type == ModelType.FULL; }
     }
 
-    /** model_family: the models this trainer implements. */
+    /** model_family: the model families this trainer implements. */
     public enum ModelFamily { FLUX2 }
 
     /** model_flavour: the FLUX.2 variants this trainer implements. */
@@ -49,33 +47,13 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
     /** mixed_precision: BF16 compute, or none. */
     public enum MixedPrecision { BF16, NO }
 
-    /**
-     * A precision key (base_model_precision, text_encoder_1_precision): what it does to the weights, and its value
-     * as the config names it ("int8-quanto"), which messages repeat.
-     */
-    public record WeightPrecision(Precision precision, String name) {
-        /** The weights as stored ("no_change"), for runs without a config. */
-        public static final WeightPrecision NO_CHANGE = new WeightPrecision(Precision.NO_CHANGE, "no_change");
+    /** base_model_default_dtype: the type weights are loaded in when the checkpoint does not say. */
+    public enum DefaultDtype {
+        BF16, FP32;
+
+        /** The tensor type of this setting. */
+        public DType dtype() { return this == BF16 ? DType.BF16 : DType.F32; }
     }
-
-    /**
-     * Optimisation settings; maxTrainSteps 0 means "use numTrainEpochs". captionDropout is the probability that a sample
-     * is trained on the empty caption instead of its own, which teaches the unconditional prediction that
-     * classifier-free guidance needs.
-     */
-    public record Training(int batchSize, int gradientAccumulationSteps, boolean gradientCheckpointing, double learningRate,
-                           LrSchedule.Kind lrScheduler, int lrWarmupSteps, double lrEnd, double lrPower, long maxTrainSteps,
-                           int numTrainEpochs, double maxGradNorm, GradClipMethod gradClipMethod, OptimizerName optimizer, double beta1,
-                           double beta2, double weightDecay, double epsilon, LossType lossType, double captionDropout) {}
-
-    /** optimizer: the optimizers this trainer implements (adamw_bf16 and optimi-adamw run as ADAMW). */
-    public enum OptimizerName { ADAMW }
-
-    /** grad_clip_method: each gradient element clamped to max_grad_norm, or all gradients scaled to that global norm. */
-    public enum GradClipMethod { VALUE, NORM }
-
-    /** loss_type: the losses this trainer implements. */
-    public enum LossType { L2 }
 
     /** Flow-matching sigma sampling (spec section 2.2) and the guidance fed to the dev transformer (2.4). */
     public record Flow(double sigmoidScale, double scheduleShift, boolean autoShift, boolean uniformSchedule,
@@ -83,14 +61,30 @@ public record TrainConfig(Path configFile, Path outputDir, Long seed, Model mode
                        double guidanceMin, double guidanceMax) {}
 
     /** flux_guidance_mode: flux_guidance_value for every sample, or uniform in [flux_guidance_min, flux_guidance_max]. */
-    public enum GuidanceMode { CONSTANT, RANDOM_RANGE }
+    public enum GuidanceMode implements ConfigChoice {
+        CONSTANT, RANDOM_RANGE;
+
+        @Override
+        public String configName() { return this == CONSTANT ? "constant" : "random-range"; }
+    }
 
     /** LoRA hyper-parameters; targetModules is null unless peft_lora_target_modules was given. */
-    public record Lora(int rank, double alpha, double dropout, LoraInitType initType, LoraTargets.Preset targetPreset,
+    public record Lora(int rank, double alpha, double dropout, LoraInitType initType, LoraTargetPreset targetPreset,
                        List<String> targetModules, LoraFormat format) {}
+
+    /** lora_type: the adapter kinds this trainer implements. */
+    public enum LoraType { STANDARD }
 
     /** lora_init_type: PEFT's default init (A Kaiming-uniform, B zero), or gaussian (A ~ N(0, 1/r), B zero). */
     public enum LoraInitType { DEFAULT, GAUSSIAN }
+
+    /** flux_lora_target: the presets of the transformer's Linear modules a LoRA adapts. */
+    public enum LoraTargetPreset {
+        ALL, ATTENTION, MLP, TINY;
+
+        /** The preset's module names (see {@link LoraTargets.Preset}). */
+        public List<String> targets() { return LoraTargets.Preset.valueOf(name()).targets(); }
+    }
 
     /** When checkpoints are written and which one a run resumes from ("latest", a path, or "" for none). */
     public record Checkpoints(int stepInterval, int totalLimit, String resumeFrom) {}

@@ -7,7 +7,7 @@ import flux2.model.vae.VaeConfig;
 import flux2.quant.Precision;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.TrainConfig;
-import flux2.trainer.config.TrainConfig.WeightPrecision;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.data.ImageEntry;
 import flux2.trainer.data.ReferenceSet;
 import flux2.trainer.data.TrainingData;
@@ -132,7 +132,7 @@ public final class MemoryCheck {
         Precision p = precision.precision();
         if (!p.quantized()) return null;
         long bytes = p == Precision.INT8 ? linearParams : linearParams / 2;
-        return new Part(String.format(Locale.ROOT, "quantized transformer weights (%s, %s parameters)", precision.name(), count(linearParams)),
+        return new Part(String.format(Locale.ROOT, "quantized transformer weights (%s, %s parameters)", precision.configName(), count(linearParams)),
                 bytes, "use a smaller quantization (int4) or no quantization, which keeps the weights mapped");
     }
 
@@ -174,7 +174,7 @@ public final class MemoryCheck {
     public static Estimate training(TrainConfig c, TrainingData data) throws IOException {
         ModelShape m = ModelShape.of(c.model().location());
         long samples = data.datasets().stream().mapToLong(d -> (long) d.entries().size() * (d.config().repeats() + 1)).sum();
-        return training(c, m, imageTokens(c, data, m), (int) Math.max(1, Math.min(c.training().batchSize(), samples)));
+        return training(c, m, imageTokens(c, data, m), (int) Math.max(1, Math.min(c.training().batches().size(), samples)));
     }
 
     /** Checks sampling before the model is loaded. */

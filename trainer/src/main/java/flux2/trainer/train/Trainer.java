@@ -23,6 +23,7 @@ import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.trainer.cache.Caches;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.Training;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
@@ -75,9 +76,9 @@ public final class Trainer {
 
     /** The optimizer steps of a run: max_train_steps, else num_train_epochs full passes. */
     public static long totalSteps(TrainConfig c, int batchesPerEpoch) {
-        if (c.training().maxTrainSteps() > 0) return c.training().maxTrainSteps();
-        long perEpoch = Math.max(1, (batchesPerEpoch + c.training().gradientAccumulationSteps() - 1) / c.training().gradientAccumulationSteps());
-        return perEpoch * c.training().numTrainEpochs();
+        if (c.training().length().maxTrainSteps() > 0) return c.training().length().maxTrainSteps();
+        long perEpoch = Math.max(1, (batchesPerEpoch + c.training().batches().accumulationSteps() - 1) / c.training().batches().accumulationSteps());
+        return perEpoch * c.training().length().numTrainEpochs();
     }
 
     /**
@@ -100,7 +101,7 @@ public final class Trainer {
     }
 
     private Result train(Path outDir, TrainingEvents events, StopRequest stop) throws IOException {
-        TrainConfig.Training t = config.training();
+        Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
@@ -115,7 +116,7 @@ public final class Trainer {
         Caches caches = Caches.of(config, scanned);
         TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out, events); // less images that cannot be decoded
         events.phase(Phase.TRAINING);
-        CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
+        CaptionDropout dropout = new CaptionDropout(t.loss().captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
@@ -130,7 +131,7 @@ public final class Trainer {
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
             int quantized = tr.quantized().size();
-            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision().name() + ")");
+            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision().configName() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
             if (full) model.setTrainable(true);
@@ -142,9 +143,9 @@ public final class Trainer {
                 out.println("model on " + device.name() + ": " + mib(device.deviceBytesInUse()) + " of device memory");
             }
             Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
-            AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
-            LrSchedule schedule = LrSchedule.of(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
-                    t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
+            Training.Optimizer o = t.optimizer();
+            AdamW opt = new AdamW(params, o.learningRate(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), optArena);
+            LrSchedule schedule = schedule(t, total);
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
             LoraWriter.Options loraOptions = LoraWriter.Options.of(config.lora().format(), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
@@ -183,7 +184,7 @@ public final class Trainer {
                 return cp;
             };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
-                    + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
+                    + " steps, batch " + t.batches().size() + " x " + t.batches().accumulationSteps() + " accumulation");
 
             // the base model's images at step 0, to compare the trained ones with
             if (step == 0 && config.validation().onStartup()) images.addAll(validator.run(0, model, lora));
@@ -191,15 +192,15 @@ public final class Trainer {
             double lastLoss = Double.NaN;
             while (step < total) {
                 long started = System.nanoTime();
-                double lr = t.learningRate() * schedule.factor(step);
+                double lr = o.learningRate() * schedule.factor(step);
                 opt.setLr(lr);
                 double loss = 0;
-                for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
-                    if (lora != null) lora.setStep(step * t.gradientAccumulationSteps() + micro);
+                for (int micro = 0; micro < t.batches().accumulationSteps(); micro++) {
+                    if (lora != null) lora.setStep(step * t.batches().accumulationSteps() + micro);
                     Batch batch = data.sampler().next();
                     // one plan per micro-step: a backend that captures launches records the step once and replays it
                     try (var a = TensorArena.open("step"); var plan = device.plan("micro_step")) {
-                        long microIndex = step * t.gradientAccumulationSteps() + micro;
+                        long microIndex = step * t.batches().accumulationSteps() + micro;
                         Var l = microStep(model, caches, batch, dropout.captions(batch, microIndex), sigmas, noiseRng, sigmaRng,
                                 ReferenceTokens.of(batch, data.referencesOf(batch.datasetId()), caches, config.conditioning().multidatasetSampling(), seed),
                                 tread == null ? null : tread.router(microIndex), device);
@@ -207,8 +208,8 @@ public final class Trainer {
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
                                     + batch.epoch() + "); stopped without saving. " + resumeAdvice(store, paramsFile));
-                        l.mul(1.0 / t.gradientAccumulationSteps()).backward();
-                        loss += v / t.gradientAccumulationSteps();
+                        l.mul(1.0 / t.batches().accumulationSteps()).backward();
+                        loss += v / t.batches().accumulationSteps();
                     }
                 }
                 double norm;
@@ -218,7 +219,7 @@ public final class Trainer {
                     if (!Double.isFinite(norm))
                         throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
                                 + "; stopped without saving. " + resumeAdvice(store, paramsFile));
-                    clip(params, t);
+                    clip(params, t.clipping());
                     opt.step();
                     opt.zeroGrad();
                 }
@@ -270,7 +271,7 @@ public final class Trainer {
      */
     public static List<String> textsBesideCaptions(TrainConfig config) {
         List<String> texts = new ArrayList<>(Validator.texts(config));
-        if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
+        if (config.training().loss().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
         return texts;
     }
 
@@ -338,11 +339,18 @@ public final class Trainer {
                 FlowMatching.target(x0, noise).to(device), refs, router);
     }
 
+    /** lr_scheduler over {@code total} steps; polynomial decays to lr_end (as a share of learning_rate). */
+    private static LrSchedule schedule(Training t, long total) {
+        Training.Schedule s = t.schedule();
+        double lr = t.optimizer().learningRate();
+        return LrSchedule.of(s.scheduler().kind(), s.warmupSteps(), total, 0.5, s.power(), lr > 0 ? s.lrEnd() / lr : 0);
+    }
+
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
-    private static void clip(Map<String, Parameter> params, TrainConfig.Training t) {
-        double max = t.maxGradNorm();
+    private static void clip(Map<String, Parameter> params, Training.Clipping c) {
+        double max = c.maxGradNorm();
         if (!(max > 0)) return;
-        if (t.gradClipMethod() == TrainConfig.GradClipMethod.NORM) {
+        if (c.method() == Training.ClipMethod.NORM) {
             GradClip.clipGlobalNorm(params.values(), max);
             return;
         }
