@@ -139,7 +139,7 @@ public final class ConfigLoader {
         ModelType type = s.choice("model_type", ModelType.class);
         WeightPrecision base = s.choice("base_model_precision", WeightPrecision.class);
         if (type == ModelType.FULL && base.precision() != Precision.NO_CHANGE)
-            problems.error(file, "base_model_precision", "'" + s.string("base_model_precision")
+            problems.error(file, "base_model_precision", "'" + base.configName()
                     + "' quantizes the weights that model_type \"full\" trains: use \"no_change\" for full training");
         DeviceSpec device = DeviceSpec.parse("cpu");
         try {
@@ -322,11 +322,10 @@ public final class ConfigLoader {
             problems.error(where, "minimum_aspect_ratio", minAr + " is above maximum_aspect_ratio " + maxAr);
         Path vae = d.string("cache_dir_vae") != null ? ConfigPaths.output(workDir, d.string("cache_dir_vae"))
                 : outputDir == null ? null : outputDir.resolve("cache").resolve("vae").resolve("flux2").resolve(id);
-        DatasetConfig.ConditioningType ct = null;
+        DatasetConfig.ConditioningType ct = type == DatasetType.CONDITIONING ? d.choice("conditioning_type", DatasetConfig.ConditioningType.class) : null;
         if (type == DatasetType.CONDITIONING) {
-            if (d.string("conditioning_type") == null)
+            if (ct == null)
                 problems.error(where, "conditioning_type", "required for a conditioning dataset: reference_strict (cropped exactly as the paired image) or reference_loose (own aspect bucket)");
-            else ct = d.choice("conditioning_type", DatasetConfig.ConditioningType.class);
         } else if (d.isSet("conditioning_type"))
             problems.error(where, "conditioning_type", "only for dataset_type conditioning; pair this dataset with conditioning_data instead");
         List<String> paired = d.list("conditioning_data") == null ? List.of() : List.copyOf(d.list("conditioning_data"));
