@@ -31,7 +31,6 @@ CUresult cuDeviceGetAttribute(int* v, int attr, int dev) {
 CUresult cuDevicePrimaryCtxRetain(void** ctx, int dev) { *ctx = (void*) 0xc0; return 0; }
 CUresult cuDevicePrimaryCtxRelease_v2(int dev) { return 0; }
 CUresult cuCtxSetCurrent(void* ctx) { return ctx == (void*) 0xc0 ? 0 : 201; }
-CUresult cuCtxSynchronize(void) { return 0; }
 CUresult cuModuleLoadDataEx(void** mod, const void* image, unsigned int n, int* opts, void** vals) {
     const char* ptx = image;
     if (strstr(ptx, ".version") == NULL || strstr(ptx, "bogus") != NULL) {
@@ -47,7 +46,6 @@ CUresult cuModuleGetFunction(void** fn, void* mod, const char* name) {
     return 500; /* CUDA_ERROR_NOT_FOUND */
 }
 CUresult cuModuleUnload(void* mod) { return 0; }
-CUresult cuFuncSetAttribute(void* fn, int attr, int value) { return 0; }
 CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned shared, void* stream, void** params, void** extra) {
     last_grid[0] = gx; last_grid[1] = gy; last_grid[2] = gz;
@@ -64,10 +62,6 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void* h, size_t n, void* s) {
 CUresult cuMemcpyDtoHAsync_v2(void* h, CUdeviceptr d, size_t n, void* s) { memcpy(h, (void*) (uintptr_t) d, n); return 0; }
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr d, CUdeviceptr s, size_t n, void* st) { memmove((void*) (uintptr_t) d, (void*) (uintptr_t) s, n); return 0; }
 CUresult cuMemsetD8Async(CUdeviceptr d, unsigned char v, size_t n, void* s) { memset((void*) (uintptr_t) d, v, n); return 0; }
-CUresult cuMemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, void* s) {
-    for (size_t i = 0; i < n; i++) ((unsigned int*) (uintptr_t) d)[i] = v;
-    return 0;
-}
 CUresult cuMemGetInfo_v2(size_t* f, size_t* t) { *t = (size_t) 3 << 30; *f = *t - (size_t) live_allocations; return 0; }
 CUresult cuStreamCreate(void** s, unsigned int flags) { *s = (void*) 0x5; return flags == 1 ? 0 : 1; }
 CUresult cuStreamSynchronize(void* s) { return s == (void*) 0x5 ? 0 : 400; }

@@ -113,7 +113,7 @@ final class LayoutOps {
 
         @Override protected Tensor[] backward(Tensor g) {
             Tensor dx = g.newEmpty(DType.F32, inputs[0].shape());
-            g.backend().indexAdd(dx, Shapes.axis(dim, dx.rank()), index, g);
+            Layouts.indexAdd(dx, dim, index, g);
             return new Tensor[]{dx};
         }
 

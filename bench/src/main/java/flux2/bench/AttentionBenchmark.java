@@ -8,6 +8,7 @@ import flux2.tensor.MemoryStats;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.AttentionDims;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,7 @@ public class AttentionBenchmark {
 
     private TensorArena arena;
     private Backend cpu;
-    private AttentionSpec spec;
+    private AttentionDims forwardDims, backwardDims;
     private Tensor q, k, v, out, lse, dOut, dq, dk, dv;
     private long liveAfterSetup;
     private long calls, cpuAtIterationStart, cpuNanos, measuredCalls; // CPU time of measurement iterations
@@ -62,7 +63,6 @@ public class AttentionBenchmark {
     public void setUp() {
         Parallel.setThreads(threads);
         cpu = Backends.cpu();
-        spec = AttentionSpec.of(HEAD_DIM);
         arena = TensorArena.create("attention-bench");
         Random rnd = new Random(42);
         try (TensorArena.Scope s = arena.enter()) {
@@ -76,7 +76,10 @@ public class AttentionBenchmark {
             dk = Tensor.zeros(DType.F32, 1, 1, seqLen, HEAD_DIM);
             dv = Tensor.zeros(DType.F32, 1, 1, seqLen, HEAD_DIM);
         }
-        cpu.attention(spec, q, k, v, null, out, lse);
+        AttentionSpec spec = AttentionSpec.of(HEAD_DIM);
+        forwardDims = AttentionDims.forward(spec, q, k, v, null);
+        backwardDims = AttentionDims.backward(spec, q, k, v, null, out, lse, dOut);
+        cpu.attention(forwardDims, q, k, v, null, out, lse);
         liveAfterSetup = MemoryStats.liveBytes();
         MemoryStats.resetPeak();
     }
@@ -116,14 +119,14 @@ public class AttentionBenchmark {
     @Benchmark
     public Tensor forward() {
         calls++;
-        cpu.attention(spec, q, k, v, null, out, lse);
+        cpu.attention(forwardDims, q, k, v, null, out, lse);
         return out;
     }
 
     @Benchmark
     public Tensor backward() {
         calls++;
-        cpu.attentionBackward(spec, q, k, v, null, out, lse, dOut, dq, dk, dv);
+        cpu.attentionBackward(backwardDims, q, k, v, null, out, lse, dOut, dq, dk, dv);
         return dq;
     }
 }

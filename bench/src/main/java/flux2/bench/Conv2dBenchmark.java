@@ -5,6 +5,7 @@ import flux2.tensor.Backends;
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.ConvGeometry;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,6 +39,7 @@ public class Conv2dBenchmark {
     private TensorArena arena;
     private Backend backend;
     private Tensor x, w, bias, out, dOut, dx, dw;
+    private ConvGeometry forward, backwardInput, backwardWeight;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -51,6 +53,9 @@ public class Conv2dBenchmark {
         dOut = random(rnd, 1, C, SIZE, SIZE);
         dx = Tensor.allocate(backend, DType.F32, new int[]{1, C, SIZE, SIZE}, arena);
         dw = Tensor.allocate(backend, DType.F32, new int[]{C, C, 3, 3}, arena);
+        forward = ConvGeometry.forward(x, w, bias, STRIDE, PADDING).checkOutput(out);
+        backwardInput = ConvGeometry.backwardInput(dOut, w, STRIDE, PADDING, dx.shape());
+        backwardWeight = ConvGeometry.backwardWeight(x, dOut, STRIDE, PADDING, dw.shape());
     }
 
     private Tensor random(Random rnd, int... shape) {
@@ -68,19 +73,19 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public Tensor conv3x3() {
-        backend.conv2d(x, w, bias, STRIDE, PADDING, out);
+        backend.conv2d(forward, x, w, bias, out);
         return out;
     }
 
     @Benchmark
     public Tensor conv3x3BackwardInput() {
-        backend.conv2dBackwardInput(dOut, w, STRIDE, PADDING, dx);
+        backend.conv2dBackwardInput(backwardInput, dOut, w, dx);
         return dx;
     }
 
     @Benchmark
     public Tensor conv3x3BackwardWeight() {
-        backend.conv2dBackwardWeight(x, dOut, STRIDE, PADDING, dw);
+        backend.conv2dBackwardWeight(backwardWeight, x, dOut, dw);
         return dw;
     }
 }

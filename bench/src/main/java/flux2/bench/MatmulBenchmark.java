@@ -5,6 +5,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.MatmulDims;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,6 +48,7 @@ public class MatmulBenchmark {
     private Tensor a;
     private Tensor b;
     private Tensor out;
+    private MatmulDims dims;
     private int savedThreads;
 
     @Setup(Level.Trial)
@@ -61,6 +63,7 @@ public class MatmulBenchmark {
             out = Tensor.zeros(DType.F32, size, size);
         }
         backend = a.backend();
+        dims = MatmulDims.of(a, b);
     }
 
     @TearDown(Level.Trial)
@@ -71,7 +74,7 @@ public class MatmulBenchmark {
 
     @Benchmark
     public Tensor sgemm() {
-        backend.matmul(a, b, out, false);
+        backend.matmul(dims, a, b, out, false);
         return out;
     }
 

@@ -1,20 +1,25 @@
 package flux2.gpu;
 
-import flux2.tensor.AttentionSpec;
 import flux2.tensor.Backend;
 import flux2.tensor.Backends;
 import flux2.tensor.BinaryOp;
-import flux2.tensor.DType;
-import flux2.tensor.ReduceOp;
-import flux2.tensor.RopeLayout;
+import flux2.tensor.Shapes;
+import flux2.tensor.Storage;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
-import flux2.tensor.Shapes;
-import flux2.tensor.Storage;
+import flux2.tensor.ops.AdamWStep;
+import flux2.tensor.ops.AttentionDims;
+import flux2.tensor.ops.ConvGeometry;
+import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.IndexAxis;
+import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.Operands;
+import flux2.tensor.ops.Reduction;
+import flux2.tensor.ops.RopeTable;
+import flux2.tensor.ops.RowNormDims;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -37,7 +42,7 @@ public class GpuBackend implements Backend {
     private final GpuDevice device;
     private final Variant variant;
     private final AtomicLong liveBytes = new AtomicLong();
-    final GpuOps ops;
+    private final GpuLaunch launch;
 
     /**
      * A backend on {@code device} with the kernel variants of system property {@code flux2.gpu.variant}
@@ -60,7 +65,7 @@ public class GpuBackend implements Backend {
     public GpuBackend(GpuDevice device, Variant variant) {
         this.device = device;
         this.variant = variant;
-        this.ops = new GpuOps(this);
+        this.launch = new GpuLaunch(this);
     }
 
     /** The kernel variants this backend launches, AUTO resolved against the device. */
@@ -116,7 +121,7 @@ public class GpuBackend implements Backend {
     @Override
     public synchronized void upload(Tensor hostSrc, Tensor dst) {
         if (!hostSrc.backend().isHost()) throw new IllegalArgumentException("upload: source " + hostSrc + " is not in host memory");
-        requireSameShape("upload", hostSrc, dst);
+        Operands.requireSameShape("upload", dst, hostSrc);
         if (hostSrc.dtype() != dst.dtype()) {
             upload(hostSrc.to(dst.dtype()), dst);
             return;
@@ -127,7 +132,7 @@ public class GpuBackend implements Backend {
         if (dst.isContiguous()) {
             device.upload(src.segment(), src.byteOffset(), buffer("upload", dst), dst.byteOffset(), bytes);
         } else {
-            try (GpuScratch s = ops.scratch()) {
+            try (GpuScratch s = launch.scratch()) {
                 Tensor staged = s.tensor(dst.dtype(), dst.shape());
                 device.upload(src.segment(), src.byteOffset(), buffer("upload", staged), 0, bytes);
                 copy(staged, dst);
@@ -138,8 +143,8 @@ public class GpuBackend implements Backend {
     @Override
     public synchronized void download(Tensor src, Tensor hostDst) {
         if (!hostDst.backend().isHost()) throw new IllegalArgumentException("download: target " + hostDst + " is not in host memory");
-        requireSameShape("download", src, hostDst);
-        try (GpuScratch scratch = ops.scratch(); Arena host = Arena.ofConfined()) {
+        Operands.requireSameShape("download", hostDst, src);
+        try (GpuScratch scratch = launch.scratch(); Arena host = Arena.ofConfined()) {
             Tensor s = src;
             if (src.dtype() != hostDst.dtype() || !src.isContiguous()) {
                 s = scratch.tensor(hostDst.dtype(), src.shape());
@@ -159,71 +164,107 @@ public class GpuBackend implements Backend {
         }
     }
 
-    private static void requireSameShape(String op, Tensor a, Tensor b) {
-        if (!Arrays.equals(a.shape(), b.shape()))
-            throw new IllegalArgumentException(op + ": shapes differ, " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
-    }
-
     @Override public void finish() { device.finish(); }
 
-    // ---------------------------------------------------------------- operations
+    // ---------------------------------------------------------------- operations (one class per kind, as the CPU backend's Cpu* files)
 
-    @Override public synchronized void copy(Tensor src, Tensor dst) { ops.copy(src, dst); }
+    @Override public synchronized void copy(Tensor src, Tensor dst) { mine("copy", src, dst); GpuCopy.copy(launch, src, dst); }
 
-    @Override public synchronized void fill(Tensor dst, double value) { ops.fill(dst, value); }
-
-    @Override public synchronized void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out) { ops.unary(op, x, p0, p1, out); }
-
-    @Override public synchronized void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { ops.binary(op, a, b, out); }
-
-    @Override public synchronized void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) { ops.reduce(op, x, axes, out); }
-
-    @Override public synchronized void softmax(Tensor x, Tensor out) { ops.softmax(x, out); }
-
-    @Override public synchronized void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) { ops.layerNorm(x, w, b, eps, out); }
-
-    @Override public synchronized void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) { ops.rmsNorm(x, w, eps, out); }
-
-    @Override public synchronized void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) { ops.groupNorm(x, groups, w, b, eps, out); }
-
-    @Override public synchronized void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) { ops.rope(layout, x, cos, sin, out); }
-
-    @Override public synchronized void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) { ops.matmul(a, b, out, accumulate); }
+    @Override public synchronized void fill(Tensor dst, double value) { mine("fill", dst); GpuCopy.fill(launch, dst, value); }
 
     @Override
-    public synchronized void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
-        ops.attention(spec, q, k, v, keyMask, out, lse);
+    public synchronized void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out) {
+        mine("unary " + op, x, out);
+        GpuElementwise.unary(launch, op, x, p0, p1, out);
     }
 
     @Override
-    public synchronized void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+    public synchronized void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        mine("binary " + op, a, b, out);
+        GpuElementwise.binary(launch, op, a, b, out);
+    }
+
+    @Override public synchronized void reduce(Reduction r, Tensor x, Tensor out) { mine("reduce", x, out); GpuReduce.reduce(launch, r, x, out); }
+
+    @Override public synchronized void softmax(Tensor x, Tensor out) { mine("softmax", x, out); GpuReduce.softmax(launch, x, out); }
+
+    @Override
+    public synchronized void layerNorm(RowNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) {
+        mine("layerNorm", x, w, b, out);
+        GpuNorms.layerNorm(launch, dims, x, w, b, out);
+    }
+
+    @Override
+    public synchronized void rmsNorm(RowNormDims dims, Tensor x, Tensor w, Tensor out) {
+        mine("rmsNorm", x, w, out);
+        GpuNorms.rmsNorm(launch, dims, x, w, out);
+    }
+
+    @Override
+    public synchronized void groupNorm(GroupNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) {
+        mine("groupNorm", x, w, b, out);
+        GpuNorms.groupNorm(launch, dims, x, w, b, out);
+    }
+
+    @Override
+    public synchronized void rope(RopeTable table, Tensor x, Tensor out) {
+        mine("rope", x, table.cos(), table.sin(), out);
+        GpuRope.rope(launch, table, x, out);
+    }
+
+    @Override
+    public synchronized void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        mine("matmul", a, b, out);
+        GpuMatmul.matmul(launch, dims, a, b, out, accumulate);
+    }
+
+    @Override
+    public synchronized void attention(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
+        mine("attention", q, k, v, keyMask, out, lse);
+        GpuAttention.forward(launch, dims, q, k, v, keyMask, out, lse);
+    }
+
+    @Override
+    public synchronized void attentionBackward(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
                                                Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
-        ops.attentionBackward(spec, q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
+        mine("attentionBackward", q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
+        GpuAttention.backward(launch, dims, q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
     }
 
     @Override
-    public synchronized void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out) {
-        ops.conv2d(x, w, bias, stride, padding, out);
+    public synchronized void conv2d(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor out) {
+        mine("conv2d", x, w, bias, out);
+        GpuConv.conv2d(launch, g, x, w, bias, out);
     }
 
     @Override
-    public synchronized void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx) {
-        ops.conv2dBackwardInput(dOut, w, stride, padding, dx);
+    public synchronized void conv2dBackwardInput(ConvGeometry g, Tensor dOut, Tensor w, Tensor dx) {
+        mine("conv2dBackwardInput", dOut, w, dx);
+        GpuConv.backwardInput(launch, g, dOut, w, dx);
     }
 
     @Override
-    public synchronized void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw) {
-        ops.conv2dBackwardWeight(x, dOut, stride, padding, dw);
+    public synchronized void conv2dBackwardWeight(ConvGeometry g, Tensor x, Tensor dOut, Tensor dw) {
+        mine("conv2dBackwardWeight", x, dOut, dw);
+        GpuConv.backwardWeight(launch, g, x, dOut, dw);
     }
 
-    @Override public synchronized void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { ops.indexSelect(x, dim, index, out); }
-
-    @Override public synchronized void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) { ops.indexAdd(dst, dim, index, src); }
+    @Override
+    public synchronized void indexSelect(IndexAxis ix, Tensor x, Tensor index, Tensor out) {
+        mine("indexSelect", x, index, out);
+        GpuIndex.indexSelect(launch, ix, x, index, out);
+    }
 
     @Override
-    public synchronized void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                                       double eps, double weightDecay, long step) {
-        ops.adamwStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+    public synchronized void indexAdd(IndexAxis ix, Tensor dst, Tensor index, Tensor src) {
+        mine("indexAdd", dst, index, src);
+        GpuIndex.indexAdd(launch, ix, dst, index, src);
+    }
+
+    @Override
+    public synchronized void adamwStep(AdamWStep step, Tensor param, Tensor grad, Tensor m, Tensor v) {
+        mine("adamwStep", param, grad, m, v);
+        GpuAdamW.step(launch, step, param, grad, m, v);
     }
 
     @Override public String toString() { return "GpuBackend[" + device.description() + "]"; }

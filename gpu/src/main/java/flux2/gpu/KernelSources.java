@@ -7,17 +7,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The OpenCL C 1.2 kernel program shared by every GPU driver: the files under {@code flux2/gpu/kernels/}
- * concatenated in a fixed order (common helpers first). The same text compiles for OpenCL devices and, with
- * clang's nvptx64 target and libclc, to PTX.
+ * The OpenCL C 1.2 kernel program shared by every GPU driver: the files of {@code gpu/src/main/cl}, found in
+ * the jar under {@code flux2/gpu/kernels/}, concatenated in the order {@code program.txt} lists them (common
+ * helpers first). The same text compiles for OpenCL devices and, with clang's nvptx64 target and libclc, to
+ * PTX (scripts/build-ptx.sh reads the same list).
  */
 public final class KernelSources {
+    /** The list of the program's files, one a line, {@code #} starting a comment line. */
+    public static final String PROGRAM_LIST = "program.txt";
+
     /** The files, in program order. */
-    public static final List<String> FILES = List.of(
-            "common.cl", "copy.cl", "elementwise.cl", "reduce.cl", "norms.cl", "matmul.cl",
-            "attention.cl", "conv.cl", "index.cl", "adamw.cl");
+    public static final List<String> FILES = files(read(PROGRAM_LIST));
 
     private KernelSources() {}
+
+    /** The file names of a program list: its lines without blanks and comments. */
+    static List<String> files(String list) {
+        return list.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
 
     /** The whole program text. */
     public static String program() {
@@ -26,7 +33,7 @@ public final class KernelSources {
         return sb.toString();
     }
 
-    /** The text of one kernel file. */
+    /** The text of one file under {@code flux2/gpu/kernels/} (a kernel source, or the program list). */
     public static String read(String file) {
         String path = "/flux2/gpu/kernels/" + file;
         try (InputStream in = KernelSources.class.getResourceAsStream(path)) {

@@ -9,12 +9,20 @@ import flux2.tensor.Backend;
 import flux2.tensor.Backends;
 import flux2.tensor.BinaryOp;
 import flux2.tensor.DType;
-import flux2.tensor.ReduceOp;
+import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
+import flux2.tensor.ops.AdamWStep;
+import flux2.tensor.ops.AttentionDims;
+import flux2.tensor.ops.ConvGeometry;
+import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.IndexAxis;
+import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.RopeTable;
+import flux2.tensor.ops.RowNormDims;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -222,21 +230,24 @@ class BackendParityTest {
             assertClose("softmax strided", x.t().softmax(), dx.t().softmax(), 1e-5);
             for (boolean withW : new boolean[]{false, true}) {
                 Tensor want = Tensor.zeros(DType.F32, 7, 13, 37), got = Tensor.allocate(be, DType.F32, new int[]{7, 13, 37}, arena);
-                CPU.layerNorm(x, withW ? w : null, withW ? b : null, 1e-5, want);
-                be.layerNorm(dx, withW ? dw : null, withW ? db : null, 1e-5, got);
+                CPU.layerNorm(RowNormDims.of("layerNorm", x, withW ? w : null, withW ? b : null, 1e-5), x, withW ? w : null, withW ? b : null, want);
+                be.layerNorm(RowNormDims.of("layerNorm", dx, withW ? dw : null, withW ? db : null, 1e-5), dx, withW ? dw : null, withW ? db : null, got);
                 assertClose("layerNorm " + withW, want, got, 1e-5);
-                CPU.rmsNorm(x, withW ? w : null, 1e-6, want);
-                be.rmsNorm(dx, withW ? dw : null, 1e-6, got);
+                CPU.rmsNorm(RowNormDims.of("rmsNorm", x, withW ? w : null, null, 1e-6), x, withW ? w : null, want);
+                be.rmsNorm(RowNormDims.of("rmsNorm", dx, withW ? dw : null, null, 1e-6), dx, withW ? dw : null, got);
                 assertClose("rmsNorm " + withW, want, got, 1e-5);
             }
             Tensor wantB = Tensor.zeros(DType.BF16, 13, 7, 37), gotB = Tensor.allocate(be, DType.BF16, new int[]{13, 7, 37}, arena);
-            CPU.rmsNorm(x.to(DType.BF16).permute(1, 0, 2), w.to(DType.BF16), 1e-6, wantB);
-            be.rmsNorm(dx.to(DType.BF16).permute(1, 0, 2), dw.to(DType.BF16), 1e-6, gotB);
+            Tensor xB = x.to(DType.BF16).permute(1, 0, 2), dxB = dx.to(DType.BF16).permute(1, 0, 2);
+            Tensor wB = w.to(DType.BF16), dwB = dw.to(DType.BF16);
+            CPU.rmsNorm(RowNormDims.of("rmsNorm", xB, wB, null, 1e-6), xB, wB, wantB);
+            be.rmsNorm(RowNormDims.of("rmsNorm", dxB, dwB, null, 1e-6), dxB, dwB, gotB);
             assertClose("rmsNorm bf16 strided", wantB, gotB, tol(DType.BF16));
             Tensor img = randn(3, 12, 5, 7), gw = randn(12), gb = randn(12);
             Tensor want = Tensor.zeros(DType.F32, 3, 12, 5, 7), got = Tensor.allocate(be, DType.F32, new int[]{3, 12, 5, 7}, arena);
-            CPU.groupNorm(img, 4, gw, gb, 1e-6, want);
-            be.groupNorm(img.to(be), 4, gw.to(be), gb.to(be), 1e-6, got);
+            CPU.groupNorm(GroupNormDims.of(img, 4, gw, gb, 1e-6), img, gw, gb, want);
+            Tensor dimg = img.to(be), dgw = gw.to(be), dgb = gb.to(be);
+            be.groupNorm(GroupNormDims.of(dimg, 4, dgw, dgb, 1e-6), dimg, dgw, dgb, got);
             assertClose("groupNorm", want, got, 1e-5);
         });
     }
@@ -247,14 +258,16 @@ class BackendParityTest {
             Tensor x = randn(2, 3, 11, 14), cos = randn(1, 11, 7), sin = randn(1, 11, 7);
             for (RopeLayout layout : RopeLayout.values()) {
                 Tensor want = Tensor.zeros(DType.F32, 2, 3, 11, 14), got = Tensor.allocate(be, DType.F32, new int[]{2, 3, 11, 14}, arena);
-                CPU.rope(layout, x, cos, sin, want);
-                be.rope(layout, x.to(be), cos.to(be), sin.to(be), got);
+                CPU.rope(RopeTable.of(layout, x, cos, sin), x, want);
+                Tensor dxr = x.to(be);
+                be.rope(RopeTable.of(layout, dxr, cos.to(be), sin.to(be)), dxr, got);
                 assertClose("rope " + layout, want, got, 1e-5);
                 Tensor xs = x.transpose(1, 2);
                 Tensor want2 = Tensor.zeros(DType.F32, 2, 11, 3, 14), got2 = Tensor.allocate(be, DType.F32, new int[]{2, 11, 3, 14}, arena);
                 Tensor c2 = randn(3, 11, 7).transpose(0, 1), s2 = randn(11, 3, 7);
-                CPU.rope(layout, xs, c2, s2, want2);
-                be.rope(layout, xs.to(be).contiguous().transpose(1, 2).transpose(1, 2), c2.to(be), s2.to(be), got2);
+                CPU.rope(RopeTable.of(layout, xs, c2, s2), xs, want2);
+                Tensor dxs = xs.to(be).contiguous().transpose(1, 2).transpose(1, 2);
+                be.rope(RopeTable.of(layout, dxs, c2.to(be), s2.to(be)), dxs, got2);
                 assertClose("rope strided " + layout, want2, got2, 1e-5);
             }
         });
@@ -274,11 +287,12 @@ class BackendParityTest {
             Tensor big = randn(67, 29), bigB = randn(29, 131);
             assertClose("several tiles", big.matmul(bigB), big.to(be).matmul(bigB.to(be)), 1e-5);
             Tensor want = randn(3, 7, 5), got = want.to(be);
-            CPU.matmul(a, b, want, true);
-            be.matmul(da, db, got, true);
+            CPU.matmul(MatmulDims.of(a, b), a, b, want, true);
+            be.matmul(MatmulDims.of(da, db), da, db, got, true);
             assertClose("accumulate", want, got, 1e-5);
             Tensor outT = Tensor.allocate(be, DType.F32, new int[]{3, 5, 7}, arena).transpose(1, 2);
-            be.matmul(da.transpose(1, 2).contiguous().transpose(1, 2), db, outT, false);
+            Tensor daT = da.transpose(1, 2).contiguous().transpose(1, 2);
+            be.matmul(MatmulDims.of(daT, db), daT, db, outT, false);
             assertClose("strided a and out", a.matmul(b), outT, 1e-5);
         });
     }
@@ -297,19 +311,20 @@ class BackendParityTest {
                     AttentionSpec spec = AttentionSpec.of(d).withCausal(causal);
                     String what = "attention causal=" + causal + " mask=" + (m != null);
                     Tensor out = Tensor.zeros(DType.F32, b, h, lq, d), lse = Tensor.zeros(DType.F32, b, h, lq);
-                    CPU.attention(spec, q, k, v, m, out, lse);
+                    CPU.attention(AttentionDims.forward(spec, q, k, v, m), q, k, v, m, out, lse);
                     Tensor dOut = Tensor.allocate(be, DType.F32, new int[]{b, h, lq, d}, arena);
                     Tensor dLse = Tensor.allocate(be, DType.F32, new int[]{b, h, lq}, arena);
                     Tensor dq_ = q.to(be), dk_ = k.to(be), dv_ = v.to(be), dm = m == null ? null : m.to(be);
-                    be.attention(spec, dq_, dk_, dv_, dm, dOut, dLse);
+                    be.attention(AttentionDims.forward(spec, dq_, dk_, dv_, dm), dq_, dk_, dv_, dm, dOut, dLse);
                     assertClose(what + " out", out, dOut, 1e-5);
                     assertClose(what + " lse", lse, dLse, 1e-5);
                     Tensor gq = Tensor.zeros(DType.F32, b, h, lq, d), gk = Tensor.zeros(DType.F32, b, hkv, lk, d), gv = Tensor.zeros(DType.F32, b, hkv, lk, d);
-                    CPU.attentionBackward(spec, q, k, v, m, out, lse, g, gq, gk, gv);
+                    CPU.attentionBackward(AttentionDims.backward(spec, q, k, v, m, out, lse, g), q, k, v, m, out, lse, g, gq, gk, gv);
                     Tensor hq = Tensor.allocate(be, DType.F32, new int[]{b, h, lq, d}, arena);
                     Tensor hk = Tensor.allocate(be, DType.F32, new int[]{b, hkv, lk, d}, arena);
                     Tensor hv = Tensor.allocate(be, DType.F32, new int[]{b, hkv, lk, d}, arena);
-                    be.attentionBackward(spec, dq_, dk_, dv_, dm, dOut, dLse, g.to(be), hq, hk, hv);
+                    Tensor dg = g.to(be);
+                    be.attentionBackward(AttentionDims.backward(spec, dq_, dk_, dv_, dm, dOut, dLse, dg), dq_, dk_, dv_, dm, dOut, dLse, dg, hq, hk, hv);
                     assertClose(what + " dq", gq, hq, 1e-4);
                     assertClose(what + " dk", gk, hk, 1e-4);
                     assertClose(what + " dv", gv, hv, 1e-4);
@@ -319,16 +334,19 @@ class BackendParityTest {
             Tensor qt = randn(b, lq, h, d), kt = randn(b, lk, hkv, d);
             AttentionSpec spec = AttentionSpec.of(d);
             Tensor out = Tensor.zeros(DType.F32, b, h, lq, d), lse = Tensor.zeros(DType.F32, b, h, lq);
-            CPU.attention(spec, qt.transpose(1, 2), kt.transpose(1, 2), kt.transpose(1, 2), null, out, lse);
+            CPU.attention(AttentionDims.forward(spec, qt.transpose(1, 2), kt.transpose(1, 2), kt.transpose(1, 2), null), qt.transpose(1, 2),
+                    kt.transpose(1, 2), kt.transpose(1, 2), null, out, lse);
             Tensor gOut = Tensor.allocate(be, DType.F32, new int[]{b, lq, h, d}, arena).transpose(1, 2);
             Tensor dkt = kt.to(be).transpose(1, 2);
-            be.attention(spec, qt.to(be).transpose(1, 2), dkt, dkt, null, gOut, null);
+            Tensor dqt = qt.to(be).transpose(1, 2);
+            be.attention(AttentionDims.forward(spec, dqt, dkt, dkt, null), dqt, dkt, dkt, null, gOut, null);
             assertClose("attention strided views", out, gOut, 1e-5);
             // a fully masked row: zero output, -inf lse, zero gradients
             Tensor none = Tensor.zeros(DType.U8, 1, 3);
             Tensor q1 = randn(1, 1, 2, 4), k1 = randn(1, 1, 3, 4);
             Tensor o1 = Tensor.allocate(be, DType.F32, new int[]{1, 1, 2, 4}, arena), l1 = Tensor.allocate(be, DType.F32, new int[]{1, 1, 2}, arena);
-            be.attention(AttentionSpec.of(4), q1.to(be), k1.to(be), k1.to(be), none.to(be), o1, l1);
+            Tensor dq1 = q1.to(be), dk1 = k1.to(be), dnone = none.to(be);
+            be.attention(AttentionDims.forward(AttentionSpec.of(4), dq1, dk1, dk1, dnone), dq1, dk1, dk1, dnone, o1, l1);
             assertEquals(0.0, o1.abs().sum().item());
             assertEquals(Double.NEGATIVE_INFINITY, l1.get(0, 0, 1));
         });
@@ -348,18 +366,21 @@ class BackendParityTest {
                 for (DType wdt : new DType[]{DType.F32, DType.BF16}) {
                     Tensor wc = w.to(wdt);
                     Tensor want = Tensor.zeros(DType.F32, 2, 5, ho, wo), got = Tensor.allocate(be, DType.F32, new int[]{2, 5, ho, wo}, arena);
-                    CPU.conv2d(x, wc, bias, st, pd, want);
-                    be.conv2d(x.to(be), wc.to(be), bias.to(be), st, pd, got);
+                    CPU.conv2d(ConvGeometry.forward(x, wc, bias, st, pd), x, wc, bias, want);
+                    Tensor dx = x.to(be), dwc = wc.to(be), dbias = bias.to(be);
+                    be.conv2d(ConvGeometry.forward(dx, dwc, dbias, st, pd), dx, dwc, dbias, got);
                     assertClose(what + " " + wdt, want, got, 1e-5);
                 }
                 Tensor g = randn(2, 5, ho, wo);
                 Tensor dx = Tensor.zeros(DType.F32, 2, 3, 9, 7), gdx = Tensor.allocate(be, DType.F32, new int[]{2, 3, 9, 7}, arena);
-                CPU.conv2dBackwardInput(g, w, st, pd, dx);
-                be.conv2dBackwardInput(g.to(be), w.to(be), st, pd, gdx);
+                CPU.conv2dBackwardInput(ConvGeometry.backwardInput(g, w, st, pd, dx.shape()), g, w, dx);
+                Tensor dg = g.to(be), dw_ = w.to(be);
+                be.conv2dBackwardInput(ConvGeometry.backwardInput(dg, dw_, st, pd, gdx.shape()), dg, dw_, gdx);
                 assertClose(what + " dx", dx, gdx, 1e-5);
                 Tensor dw = Tensor.zeros(DType.F32, 5, 3, 3, 2), gdw = Tensor.allocate(be, DType.F32, new int[]{5, 3, 3, 2}, arena);
-                CPU.conv2dBackwardWeight(x, g, st, pd, dw);
-                be.conv2dBackwardWeight(x.to(be), g.to(be), st, pd, gdw);
+                CPU.conv2dBackwardWeight(ConvGeometry.backwardWeight(x, g, st, pd, dw.shape()), x, g, dw);
+                Tensor dxw = x.to(be);
+                be.conv2dBackwardWeight(ConvGeometry.backwardWeight(dxw, dg, st, pd, gdw.shape()), dxw, dg, gdw);
                 assertClose(what + " dw", dw, gdw, 1e-5);
             }
         });
@@ -377,23 +398,27 @@ class BackendParityTest {
                 int[] shp = x.shape();
                 shp[dim] = 4;
                 Tensor want = Tensor.zeros(DType.F32, shp), got = Tensor.allocate(be, DType.F32, shp, arena);
-                CPU.indexSelect(x, dim, ix, want);
-                be.indexSelect(x.to(be), dim, ix.to(be), got);
+                CPU.indexSelect(IndexAxis.select(x, dim, ix), x, ix, want);
+                Tensor dxi = x.to(be), dix = ix.to(be);
+                be.indexSelect(IndexAxis.select(dxi, dim, dix), dxi, dix, got);
                 assertClose("indexSelect dim " + dim, want, got, 0);
                 Tensor src = randn(shp);
                 Tensor dst = randn(x.shape());
                 Tensor gdst = dst.to(be);
-                CPU.indexAdd(dst, dim, ix, src);
-                be.indexAdd(gdst, dim, ix.to(be), src.to(be));
+                CPU.indexAdd(IndexAxis.add(dst, dim, ix, src), dst, ix, src);
+                Tensor dsrc = src.to(be);
+                be.indexAdd(IndexAxis.add(gdst, dim, dix, dsrc), gdst, dix, dsrc);
                 assertClose("indexAdd dim " + dim, dst, gdst, 1e-6);
             }
             Tensor emb = Tensor.zeros(DType.BF16, 5, 7, 5);
-            CPU.indexSelect(x.to(DType.BF16).transpose(0, 1), 0, idx32, emb);
+            Tensor xT = x.to(DType.BF16).transpose(0, 1);
+            CPU.indexSelect(IndexAxis.select(xT, 0, idx32), xT, idx32, emb);
             Tensor gemb = Tensor.allocate(be, DType.BF16, new int[]{5, 7, 5}, arena);
-            be.indexSelect(x.to(DType.BF16).to(be).transpose(0, 1), 0, idx32.to(be), gemb);
+            Tensor dxT = x.to(DType.BF16).to(be).transpose(0, 1), didx32 = idx32.to(be);
+            be.indexSelect(IndexAxis.select(dxT, 0, didx32), dxT, didx32, gemb);
             assertClose("indexSelect bf16 strided I32 index", emb, gemb, 0);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> be.indexSelect(x.to(be), 0, Tensor.ofLongs(new long[]{7}, 1).to(be), Tensor.allocate(be, DType.F32, new int[]{1, 13, 5}, arena)));
+                    () -> Layouts.indexSelect(x.to(be), 0, Tensor.ofLongs(new long[]{7}, 1).to(be)));
             assertTrue(e.getMessage().contains("out of range"), e.getMessage());
         });
     }
@@ -404,8 +429,8 @@ class BackendParityTest {
             Tensor p = randn(7, 13), g = randn(7, 13), m = randn(7, 13).mul(0.1), v = randn(7, 13).abs().mul(0.01);
             Tensor gp = p.to(be), gg = g.to(be), gm = m.to(be), gv = v.to(be);
             for (long step = 1; step <= 3; step++) {
-                CPU.adamwStep(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 0.01, step);
-                be.adamwStep(gp, gg, gm, gv, 1e-2, 0.9, 0.999, 1e-8, 0.01, step);
+                CPU.adamwStep(AdamWStep.of(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 0.01, step), p, g, m, v);
+                be.adamwStep(AdamWStep.of(gp, gg, gm, gv, 1e-2, 0.9, 0.999, 1e-8, 0.01, step), gp, gg, gm, gv);
             }
             assertClose("adamw param", p, gp, 1e-6);
             assertClose("adamw m", m, gm, 1e-6);

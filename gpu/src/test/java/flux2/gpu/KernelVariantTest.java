@@ -6,6 +6,8 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.AttentionDims;
+import flux2.tensor.ops.MatmulDims;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +32,9 @@ class KernelVariantTest {
                     Tensor xColumnMajor = x.to(be).transpose(1, 2).contiguous().transpose(1, 2);
                     BackendParityTest.assertClose(what + " column-major a", x.matmul(y), xColumnMajor.matmul(y.to(be)), 1e-5);
                     Tensor acc = rng.normal(0, 1, 2, 67, 131), dacc = acc.to(be);
-                    flux2.tensor.Backends.cpu().matmul(x, y, acc, true);
-                    be.matmul(x.to(be), y.to(be), dacc, true);
+                    flux2.tensor.Backends.cpu().matmul(MatmulDims.of(x, y), x, y, acc, true);
+                    Tensor dx = x.to(be), dy = y.to(be);
+                    be.matmul(MatmulDims.of(dx, dy), dx, dy, dacc, true);
                     BackendParityTest.assertClose(what + " accumulate", acc, dacc, 1e-5);
                     for (int d : new int[]{16, 12}) {
                         Tensor q = rng.normal(0, 1, 2, 4, 21, d), kv = rng.normal(0, 1, 2, 2, 19, d);
@@ -40,19 +43,21 @@ class KernelVariantTest {
                         for (boolean causal : new boolean[]{false, true}) {
                             AttentionSpec spec = AttentionSpec.of(d).withCausal(causal);
                             Tensor out = Tensor.zeros(DType.F32, 2, 4, 21, d), lse = Tensor.zeros(DType.F32, 2, 4, 21);
-                            flux2.tensor.Backends.cpu().attention(spec, q, kv, kv, mask, out, lse);
+                            flux2.tensor.Backends.cpu().attention(AttentionDims.forward(spec, q, kv, kv, mask), q, kv, kv, mask, out, lse);
                             Tensor gOut = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21, d}, a);
                             Tensor gLse = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21}, a);
                             Tensor gkv = kv.to(be);
-                            be.attention(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse);
+                            Tensor gq = q.to(be), gmask = mask.to(be);
+                            be.attention(AttentionDims.forward(spec, gq, gkv, gkv, gmask), gq, gkv, gkv, gmask, gOut, gLse);
                             BackendParityTest.assertClose(what + " attention d=" + d + " causal=" + causal, out, gOut, 1e-5);
                             BackendParityTest.assertClose(what + " attention lse d=" + d + " causal=" + causal, lse, gLse, 1e-5);
                             Tensor g = rng.normal(0, 1, 2, 4, 21, d);
                             Tensor dq = Tensor.zeros(DType.F32, 2, 4, 21, d), dk = Tensor.zeros(DType.F32, 2, 2, 19, d), dv = Tensor.zeros(DType.F32, 2, 2, 19, d);
-                            flux2.tensor.Backends.cpu().attentionBackward(spec, q, kv, kv, mask, out, lse, g, dq, dk, dv);
+                            flux2.tensor.Backends.cpu().attentionBackward(AttentionDims.backward(spec, q, kv, kv, mask, out, lse, g), q, kv, kv, mask, out, lse, g, dq, dk, dv);
                             Tensor gdq = Tensor.allocate(be, DType.F32, new int[]{2, 4, 21, d}, a);
                             Tensor gdk = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a), gdv = Tensor.allocate(be, DType.F32, new int[]{2, 2, 19, d}, a);
-                            be.attentionBackward(spec, q.to(be), gkv, gkv, mask.to(be), gOut, gLse, g.to(be), gdq, gdk, gdv);
+                            Tensor gg = g.to(be);
+                            be.attentionBackward(AttentionDims.backward(spec, gq, gkv, gkv, gmask, gOut, gLse, gg), gq, gkv, gkv, gmask, gOut, gLse, gg, gdq, gdk, gdv);
                             BackendParityTest.assertClose(what + " attention dq d=" + d + " causal=" + causal, dq, gdq, 1e-4);
                             BackendParityTest.assertClose(what + " attention dk d=" + d + " causal=" + causal, dk, gdk, 1e-4);
                             BackendParityTest.assertClose(what + " attention dv d=" + d + " causal=" + causal, dv, gdv, 1e-4);

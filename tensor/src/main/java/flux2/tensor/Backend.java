@@ -1,11 +1,26 @@
 package flux2.tensor;
 
+import flux2.tensor.ops.AdamWStep;
+import flux2.tensor.ops.AttentionDims;
+import flux2.tensor.ops.ConvGeometry;
+import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.IndexAxis;
+import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.Reduction;
+import flux2.tensor.ops.RopeTable;
+import flux2.tensor.ops.RowNormDims;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The kernels a device provides. Every method writes into an output tensor that the caller allocated with
  * the right shape and dtype; inputs may be strided views. Operations not listed here are composed from these.
  * A new backend implements this interface and passes the same parity tests as the CPU backend.
+ *
+ * <p>Operand contracts are checked once, before a backend is called: by the fronts that allocate the outputs
+ * ({@link Ops}, {@link NN}, {@link Layouts}, {@link Tensor}), which pass what they checked as a record of
+ * {@code flux2.tensor.ops} (sizes, axes, geometry). A backend trusts that record and the operands it describes
+ * and does not check them again; it only refuses what it cannot run (a tensor of another backend, a size
+ * beyond its kernels). docs/ops.md lists every operation with its front, record, kernels and tests.
  */
 public interface Backend {
     /** Short name, such as "cpu" or "opencl:0". */
@@ -48,79 +63,76 @@ public interface Backend {
     /** Every element of dst = value. */
     void fill(Tensor dst, double value);
 
-    /** out = op(x, p0, p1); x has out's shape (broadcast views allowed). */
+    /** out = op(x, p0, p1); x has out's shape (broadcast views allowed), out is floating point. */
     void unary(UnaryOp op, Tensor x, double p0, double p1, Tensor out);
 
-    /** out = op(a, b); a and b have out's shape (expanded views with zero strides allowed). */
+    /** out = op(a, b); a and b have out's shape (expanded views with zero strides allowed), out is floating point. */
     void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
 
-    /** out = op over {@code axes} of x; out has x's rank with size 1 on the reduced axes. */
-    void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out);
+    /** out (shape {@link Reduction#keptShape}, I64 for ARGMAX, else floating) = the reduction r of x. */
+    void reduce(Reduction r, Tensor x, Tensor out);
 
-    /** Softmax over the last axis. */
+    /** Softmax over the last axis; out has x's shape and is floating point. */
     void softmax(Tensor x, Tensor out);
 
-    /** LayerNorm over the last axis; weight and bias may be null. */
-    void layerNorm(Tensor x, Tensor weight, Tensor bias, double eps, Tensor out);
+    /** LayerNorm over the last axis; weight and bias [width] or null; out has x's shape. */
+    void layerNorm(RowNormDims dims, Tensor x, Tensor weight, Tensor bias, Tensor out);
 
-    /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * weight; weight may be null. */
-    void rmsNorm(Tensor x, Tensor weight, double eps, Tensor out);
+    /** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * weight; weight [width] or null; out has x's shape. */
+    void rmsNorm(RowNormDims dims, Tensor x, Tensor weight, Tensor out);
 
     /** GroupNorm of x [N, C, *] over C/groups channels and all spatial positions; weight and bias [C] or null. */
-    void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps, Tensor out);
+    void groupNorm(GroupNormDims dims, Tensor x, Tensor weight, Tensor bias, Tensor out);
 
     /**
-     * Rotary embedding of x [..., L, D]: each channel pair (a, b) becomes (a cos - b sin, a sin + b cos).
-     * cos and sin are [..., L, D/2] broadcastable against x's leading axes.
+     * Rotary embedding of x [..., L, D]: each channel pair (a, b) becomes (a cos - b sin, a sin + b cos), with
+     * the table's cos and sin [..., L, D/2] already expanded to x's leading axes; out has x's shape.
      */
-    void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out);
+    void rope(RopeTable table, Tensor x, Tensor out);
 
     /**
-     * out[..., M, N] = a[..., M, K] x b[..., K, N] (+ out if {@code accumulate}). Batch axes broadcast.
-     * a is F32; b is F32 or BF16 (a transposed weight is a strided view, never expanded to a copy).
+     * out[..., M, N] = a[..., M, K] x b[..., K, N] (+ out if {@code accumulate}), shapes as {@code dims} says
+     * (a and b expanded to its batch axes). a is F32; b is F32 or BF16 (a transposed weight is a strided view,
+     * never expanded to a copy); out is F32.
      */
-    void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate);
+    void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate);
 
     /**
-     * Fused attention. q [B, H, Lq, D], k and v [B, Hkv, Lk, D] with H a multiple of Hkv (grouped-query);
-     * keyMask [B, Lk] (BOOL/U8, nonzero = attend) or null. Writes out [B, H, Lq, D] and, if not null,
-     * lse [B, H, Lq] (log-sum-exp of the scaled scores, -inf for fully masked rows, whose output is zero).
+     * Fused attention. q [B, H, Lq, D], k [B, Hkv, Lk, D] and v [B, Hkv, Lk, Dv] with H a multiple of Hkv
+     * (grouped-query); keyMask [B, Lk] (BOOL/U8, nonzero = attend) or null. Writes out [B, H, Lq, Dv] and, if
+     * not null, lse [B, H, Lq] (log-sum-exp of the scaled scores, -inf for fully masked rows, whose output is
+     * zero); both floating point.
      */
-    void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse);
+    void attention(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse);
 
     /** Gradients of {@link #attention}: given out, lse and dOut, writes dq, dk, dv (same shapes as q, k, v). */
-    void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+    void attentionBackward(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
                            Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv);
 
     /**
-     * 2-D convolution. x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or null; stride (sh, sw);
-     * padding (top, bottom, left, right) with zeros. out [N, Cout, Ho, Wo].
+     * 2-D convolution. x [N, Cin, H, W], w [Cout, Cin, kh, kw], bias [Cout] or null; stride and zero padding as
+     * in {@code g}. out [N, Cout, Ho, Wo], F32.
      */
-    void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out);
+    void conv2d(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor out);
 
     /**
-     * Gradient of {@link #conv2d} with respect to x: dx [N, Cin, H, W] (F32; H and W from dx's shape, since a
-     * stride above 1 loses them) from dOut [N, Cout, Ho, Wo] and w [Cout, Cin, kh, kw] (F32, BF16 or F16).
+     * Gradient of {@link #conv2d} with respect to x: dx [N, Cin, H, W] (F32) from dOut [N, Cout, Ho, Wo] and
+     * w [Cout, Cin, kh, kw] (F32, BF16 or F16).
      */
-    void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx);
+    void conv2dBackwardInput(ConvGeometry g, Tensor dOut, Tensor w, Tensor dx);
 
     /**
      * Gradient of {@link #conv2d} with respect to w: dw [Cout, Cin, kh, kw] (F32) = sum over images and output
      * pixels of dOut times the input patch; deterministic whatever the number of threads.
      */
-    void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw);
+    void conv2dBackwardWeight(ConvGeometry g, Tensor x, Tensor dOut, Tensor dw);
 
-    /** out = x.index_select(dim, index) with index I64 or I32 of rank 1. */
-    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+    /** out = x.index_select(axis, index) with index I64 or I32 of rank 1 holding {@link IndexAxis#indices}. */
+    void indexSelect(IndexAxis ix, Tensor x, Tensor index, Tensor out);
 
-    /** dst.index_add_(dim, index, src): dst[.., index[i], ..] += src[.., i, ..]. */
-    void indexAdd(Tensor dst, int dim, Tensor index, Tensor src);
+    /** dst.index_add_(axis, index, src): dst[.., index[i], ..] += src[.., i, ..]; repeated indices accumulate. */
+    void indexAdd(IndexAxis ix, Tensor dst, Tensor index, Tensor src);
 
-    /**
-     * One AdamW update in place, as torch.optim.AdamW: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-     * param = param (1 - lr wd) - lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps).
-     * param, m and v are contiguous F32; grad is F32 of the same shape; step counts from 1.
-     */
-    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                   double eps, double weightDecay, long step);
+    /** One AdamW update in place (see {@link AdamWStep}); param, grad, m and v are contiguous F32 of one shape. */
+    void adamwStep(AdamWStep step, Tensor param, Tensor grad, Tensor m, Tensor v);
 }

@@ -1,11 +1,13 @@
 package flux2.tensor;
 
+import flux2.tensor.ops.IndexAxis;
 import java.util.Arrays;
 
 /**
- * Layout operations composed from views and the backend's copy, fill and indexSelect: concatenation,
- * splitting, padding, nearest upsampling and pixel (un)shuffle. Results are new tensors in the current
- * arena, except split and chunk, which return views.
+ * Layout operations composed from views and the backend's copy, fill, indexSelect and indexAdd:
+ * concatenation, splitting, padding, nearest upsampling, pixel (un)shuffle, gather and scatter-add. Results
+ * are new tensors in the current arena, except split and chunk, which return views, and indexAdd, which adds
+ * into its dst.
  */
 public final class Layouts {
     private Layouts() {}
@@ -152,14 +154,17 @@ public final class Layouts {
 
     /** x.index_select(dim, index) with index I64 or I32 of rank 1. */
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        if (x.rank() == 0) throw new IllegalArgumentException("indexSelect: x must have at least one axis");
-        int d = Shapes.axis(dim, x.rank());
-        if (index.rank() != 1) throw new IllegalArgumentException("indexSelect: index must have rank 1, got " + index);
-        int[] shape = x.shape();
-        shape[d] = index.size(0);
-        Tensor out = x.newEmpty(x.dtype(), shape);
-        x.backend().indexSelect(x, d, index, out);
+        IndexAxis ix = IndexAxis.select(x, dim, index);
+        Tensor out = x.newEmpty(x.dtype(), ix.selectedShape(x));
+        x.backend().indexSelect(ix, x, index, out);
         return out;
+    }
+
+    /** dst.index_add_(dim, index, src) in place: dst[.., index[i], ..] += src[.., i, ..]; returns dst. */
+    public static Tensor indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
+        IndexAxis ix = IndexAxis.add(dst, dim, index, src);
+        dst.backend().indexAdd(ix, dst, index, src);
+        return dst;
     }
 
     /** A contiguous copy of a view (always a new tensor, even if the view is already contiguous). */

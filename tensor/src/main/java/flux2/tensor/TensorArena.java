@@ -86,8 +86,6 @@ public final class TensorArena implements AutoCloseable {
     /** Highest byte count of this arena (equal to {@link #bytes()}: memory is only released on close). */
     public synchronized long peakBytes() { return peak; }
 
-    public synchronized boolean isClosed() { return closed; }
-
     private void checkOpen() {
         if (closed) throw new IllegalStateException("tensor arena '" + name + "' is closed");
     }

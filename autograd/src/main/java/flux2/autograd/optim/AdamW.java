@@ -2,6 +2,7 @@ package flux2.autograd.optim;
 
 import flux2.autograd.nn.Parameter;
 import flux2.tensor.DType;
+import flux2.tensor.Ops;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ public final class AdamW {
             Tensor[] mv = moments.computeIfAbsent(e.getKey(), k -> new Tensor[]{
                     Tensor.allocate(p.value().backend(), DType.F32, p.value().shape(), stateArena),
                     Tensor.allocate(p.value().backend(), DType.F32, p.value().shape(), stateArena)});
-            p.value().backend().adamwStep(p.value(), gc, mv[0], mv[1], lr, beta1, beta2, eps, weightDecay, step);
+            Ops.adamwStep(p.value(), gc, mv[0], mv[1], lr, beta1, beta2, eps, weightDecay, step);
         }
     }
 

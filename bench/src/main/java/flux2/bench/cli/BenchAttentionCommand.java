@@ -8,6 +8,7 @@ import flux2.tensor.Parallel;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.AttentionDims;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;
@@ -53,13 +54,15 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             Tensor dq = Tensor.allocate(dev, DType.F32, shape, arena), dk = Tensor.allocate(dev, DType.F32, shape, arena);
             Tensor dv = Tensor.allocate(dev, DType.F32, shape, arena);
             AttentionSpec spec = AttentionSpec.of(headDim);
+            AttentionDims fwdDims = AttentionDims.forward(spec, q, k, v, null);
+            AttentionDims bwdDims = AttentionDims.backward(spec, q, k, v, null, out, lse, dOut);
             BenchTimer timer = new BenchTimer(warmup, runs, 0.05);
             double fwd = timer.bestSecondsPerCall(() -> {
-                dev.attention(spec, q, k, v, null, out, lse);
+                dev.attention(fwdDims, q, k, v, null, out, lse);
                 DeviceOption.sync(dev);
             });
             double bwd = timer.bestSecondsPerCall(() -> {
-                dev.attentionBackward(spec, q, k, v, null, out, lse, dOut, dq, dk, dv);
+                dev.attentionBackward(bwdDims, q, k, v, null, out, lse, dOut, dq, dk, dv);
                 DeviceOption.sync(dev);
             });
             double unit = (double) batch * heads * tokens * tokens * headDim;

@@ -21,6 +21,7 @@ import flux2.tensor.Parallel;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.MatmulDims;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;
@@ -178,8 +179,9 @@ public final class BenchFlux2Command implements Callable<Integer> {
         Tensor a = r.normal(0, 1, 1024, 1024).to(dev), w = r.normal(0, 1, 1024, 1024).to(dev);
         Tensor out = Tensor.zeros(DType.F32, 1024, 1024).to(dev);
         Tensor b = w.t();
+        MatmulDims dims = MatmulDims.of(a, b);
         double s = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> {
-            dev.matmul(a, b, out, false);
+            dev.matmul(dims, a, b, out, false);
             DeviceOption.sync(dev);
         });
         return 2.0 * 1024 * 1024 * 1024 / s / 1e9;

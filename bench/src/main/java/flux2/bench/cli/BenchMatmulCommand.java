@@ -6,6 +6,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.MatmulDims;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;
@@ -55,8 +56,9 @@ public final class BenchMatmulCommand implements Callable<Integer> {
             Tensor w = random(rnd, nn, kk).to(wt).to(dev);
             Tensor b = w.t();
             Tensor out = Tensor.allocate(dev, DType.F32, new int[] {mm, nn}, arena);
+            MatmulDims dims = MatmulDims.of(a, b);
             seconds = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> {
-                dev.matmul(a, b, out, false);
+                dev.matmul(dims, a, b, out, false);
                 DeviceOption.sync(dev);
             });
         } finally {

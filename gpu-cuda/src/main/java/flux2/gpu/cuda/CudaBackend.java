@@ -2,6 +2,7 @@ package flux2.gpu.cuda;
 
 import flux2.gpu.GpuBackend;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.MatmulDims;
 
 /**
  * The GPU backend on a CUDA device: the shared kernels for every operation, except a matmul with a BF16
@@ -23,7 +24,7 @@ public final class CudaBackend extends GpuBackend {
     }
 
     @Override
-    public synchronized void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
+    public synchronized void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate) {
         if (mode != CudaGemm.Mode.OFF && a.backend() == this && b.backend() == this && out.backend() == this) {
             CudaGemm g = CudaGemm.plan(a, b, out);
             if (g != null) {
@@ -33,6 +34,6 @@ public final class CudaBackend extends GpuBackend {
                 return;
             }
         }
-        super.matmul(a, b, out, accumulate);
+        super.matmul(dims, a, b, out, accumulate);
     }
 }

@@ -27,10 +27,6 @@ public final class CudaDriver {
     public static final int ATTR_CC_MAJOR = 75;
     /** CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR. */
     public static final int ATTR_CC_MINOR = 76;
-    /** CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN. */
-    public static final int ATTR_MAX_SHARED_OPTIN = 97;
-    /** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES. */
-    public static final int FUNC_ATTR_MAX_DYNAMIC_SHARED = 8;
     private static final int CU_JIT_ERROR_LOG_BUFFER = 5;
     private static final int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     private static final int CU_STREAM_NON_BLOCKING = 1;
@@ -39,9 +35,9 @@ public final class CudaDriver {
     private final SymbolLookup lib;
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
             cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease,
-            cuCtxSetCurrent, cuCtxSynchronize, cuModuleLoadDataEx, cuModuleGetFunction, cuModuleUnload,
-            cuFuncSetAttribute, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync,
-            cuMemcpyDtoDAsync, cuMemsetD8Async, cuMemsetD32Async, cuMemGetInfo, cuStreamCreate,
+            cuCtxSetCurrent, cuModuleLoadDataEx, cuModuleGetFunction, cuModuleUnload,
+            cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoDAsync, cuMemcpyDtoHAsync,
+            cuMemcpyDtoDAsync, cuMemsetD8Async, cuMemGetInfo, cuStreamCreate,
             cuStreamSynchronize, cuStreamDestroy, cuEventCreate, cuEventRecord, cuEventSynchronize,
             cuEventElapsedTime, cuEventDestroy, cuGetErrorName;
     /** Stream-ordered allocation (CUDA 11.2+); null on older drivers. */
@@ -60,11 +56,9 @@ public final class CudaDriver {
         cuDevicePrimaryCtxRetain = h("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         cuDevicePrimaryCtxRelease = h("cuDevicePrimaryCtxRelease_v2", JAVA_INT);
         cuCtxSetCurrent = h("cuCtxSetCurrent", ADDRESS);
-        cuCtxSynchronize = h("cuCtxSynchronize");
         cuModuleLoadDataEx = h("cuModuleLoadDataEx", ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
         cuModuleGetFunction = h("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
         cuModuleUnload = h("cuModuleUnload", ADDRESS);
-        cuFuncSetAttribute = h("cuFuncSetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
         cuLaunchKernel = h("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
         cuMemAlloc = h("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
@@ -73,7 +67,6 @@ public final class CudaDriver {
         cuMemcpyDtoHAsync = h("cuMemcpyDtoHAsync_v2", ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS);
         cuMemcpyDtoDAsync = h("cuMemcpyDtoDAsync_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
         cuMemsetD8Async = h("cuMemsetD8Async", JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS);
-        cuMemsetD32Async = h("cuMemsetD32Async", JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
         cuMemGetInfo = h("cuMemGetInfo_v2", ADDRESS, ADDRESS);
         cuStreamCreate = h("cuStreamCreate", ADDRESS, JAVA_INT);
         cuStreamSynchronize = h("cuStreamSynchronize", ADDRESS);
@@ -212,8 +205,6 @@ public final class CudaDriver {
     /** Binds a context to the calling thread (the driver's current context is per thread). */
     public void setCurrent(MemorySegment ctx) { check("cuCtxSetCurrent", cuCtxSetCurrent, ctx); }
 
-    public void synchronizeContext() { check("cuCtxSynchronize", cuCtxSynchronize); }
-
     /** [free, total] bytes of the current context's device. */
     public long[] memoryInfo() {
         try (Arena a = Arena.ofConfined()) {
@@ -256,10 +247,6 @@ public final class CudaDriver {
             check("cuModuleGetFunction(" + name + ")", cuModuleGetFunction, p, module, a.allocateFrom(name));
             return p.get(ADDRESS, 0);
         }
-    }
-
-    public void setFunctionAttribute(MemorySegment fn, int attribute, int value) {
-        check("cuFuncSetAttribute", cuFuncSetAttribute, fn, attribute, value);
     }
 
     /**
@@ -318,10 +305,6 @@ public final class CudaDriver {
 
     public void memsetD8(long dst, byte value, long count, MemorySegment stream) {
         check("cuMemsetD8", cuMemsetD8Async, dst, value, count, stream);
-    }
-
-    public void memsetD32(long dst, int value, long count, MemorySegment stream) {
-        check("cuMemsetD32", cuMemsetD32Async, dst, value, count, stream);
     }
 
     /** A stream that does not synchronize with the legacy default stream. */

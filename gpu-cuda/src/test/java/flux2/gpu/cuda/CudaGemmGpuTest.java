@@ -8,6 +8,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.MatmulDims;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,7 +50,7 @@ class CudaGemmGpuTest {
             Tensor ga = a.to(gpu), gb = transposed ? b.transpose(-2, -1).to(gpu).transpose(-2, -1) : b.to(gpu);
             Tensor gout = init.to(gpu);
             assertTrue(CudaGemm.plan(ga, gb, gout) != null, what + ": the plan must use the GEMM kernels");
-            gpu.matmul(ga, gb, gout, accumulate);
+            gpu.matmul(MatmulDims.of(ga, gb), ga, gb, gout, accumulate);
             GemmBounds.assertWithin(mode, a, b, gout.to(Backends.cpu()), expect, what);
         }
     }
@@ -103,8 +104,9 @@ class CudaGemmGpuTest {
             Tensor a = Tensor.allocate(gpu, DType.F32, new int[] {n, n}, arena);
             Tensor b = Tensor.allocate(gpu, DType.BF16, new int[] {n, n}, arena);
             Tensor c = Tensor.allocate(gpu, DType.F32, new int[] {n, n}, arena);
-            gpu.matmul(a, b.t(), c, false);
-            float ms = device.timeMillis(() -> { for (int i = 0; i < 5; i++) gpu.matmul(a, b.t(), c, false); });
+            MatmulDims dims = MatmulDims.of(a, b.t());
+            gpu.matmul(dims, a, b.t(), c, false);
+            float ms = device.timeMillis(() -> { for (int i = 0; i < 5; i++) gpu.matmul(dims, a, b.t(), c, false); });
             System.out.printf("gemm_bf16_mma %d^3: %.1f TFLOP/s%n", n, 5 * 2.0 * n * n * n / (ms * 1e-3) / 1e12);
         }
     }

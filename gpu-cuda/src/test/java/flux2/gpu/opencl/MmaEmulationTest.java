@@ -2,6 +2,7 @@ package flux2.gpu.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flux2.gpu.KernelSources;
 import flux2.gpu.cuda.CudaGemm;
 import flux2.gpu.cuda.GemmBounds;
 import flux2.tensor.DType;
@@ -9,8 +10,6 @@ import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -27,7 +26,7 @@ class MmaEmulationTest {
     private static OpenClDevice device;
 
     @BeforeAll
-    static void open() throws Exception {
+    static void open() {
         List<OpenClPlatforms.DeviceInfo> devs;
         try {
             devs = OpenClPlatforms.devices();
@@ -35,7 +34,7 @@ class MmaEmulationTest {
             devs = List.of();
         }
         Assumptions.assumeFalse(devs.isEmpty(), "no OpenCL device");
-        String src = Files.readString(Path.of("src/main/cl/gemm_bf16.cl"));
+        String src = KernelSources.read("cuda/gemm_bf16.cl");
         device = new OpenClDevice(0, devs.getFirst(), "#define EMULATE_MMA\n" + src);
     }
 

@@ -7,11 +7,11 @@ import static flux2.tensor.cpu.AttentionForward.BQ;
 
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.AttentionDims;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Attention backward in the FlashAttention-2 form: probabilities are recomputed block by block from q, k and
@@ -34,7 +34,7 @@ final class AttentionBackward {
     private AttentionBackward() {}
 
     /** All tensors F32 with unit stride on the last axis (lse: any strides); dq, dk, dv are overwritten. */
-    static void run(AttnDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse, Tensor dOut,
+    static void run(AttentionDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse, Tensor dOut,
                     Tensor dq, Tensor dk, Tensor dv, Plan plan) {
         if (s.batch() == 0) return;
         Ops ops = new Ops(s, q, k, v, mask, lse, dOut, dq, dk, dv, rowDots(s, dOut, out));
@@ -80,7 +80,7 @@ final class AttentionBackward {
     }
 
     /** D_i = sum_x dOut[b, h, i, x] * out[b, h, i, x] for every query row, flat over (b, h, i). */
-    private static float[] rowDots(AttnDims s, Tensor dOut, Tensor out) {
+    private static float[] rowDots(AttentionDims s, Tensor dOut, Tensor out) {
         float[] di = new float[Math.toIntExact((long) s.batch() * s.heads() * s.lq())];
         HeadRows g = new HeadRows(dOut), o = new HeadRows(out);
         int n = s.dv();
@@ -105,7 +105,7 @@ final class AttentionBackward {
 
     /** The operands of one backward call. */
     private static final class Ops {
-        final AttnDims s;
+        final AttentionDims s;
         final HeadRows q, k, v, dOut, dq, dk, dv;
         final KeyMaskView mask;
         final MemorySegment lseSeg;
@@ -113,7 +113,7 @@ final class AttentionBackward {
         final float[] di;
         final int dp, dvp;
 
-        Ops(AttnDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor lse, Tensor dOut,
+        Ops(AttentionDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor lse, Tensor dOut,
             Tensor dq, Tensor dk, Tensor dv, float[] di) {
             this.s = s;
             this.q = new HeadRows(q);
@@ -147,7 +147,7 @@ final class AttentionBackward {
      */
     private static final class KeyBlockWorker {
         private final Ops o;
-        private final AttnDims s;
+        private final AttentionDims s;
         private final boolean withDq;
         private final float[] kt, vt, kr, qr, gr, sp, ds, dkAcc, dvAcc, dqb, row, lse, di;
         private final boolean[] keep = new boolean[BK];
@@ -249,7 +249,7 @@ final class AttentionBackward {
      */
     private static final class QueryBlockWorker {
         private final Ops o;
-        private final AttnDims s;
+        private final AttentionDims s;
         private final float[] qt, gt, kr, vr, sp, ds, dqAcc, row, lse, di;
         private final boolean[] keep = new boolean[BK];
 

@@ -5,6 +5,7 @@ import static flux2.tensor.cpu.BlockGemm.SPECIES;
 
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.AttentionDims;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ final class AttentionForward {
     private AttentionForward() {}
 
     /** out and lse (lse may be null) must be F32; q, k, v, out must have unit stride on the last axis. */
-    static void run(AttnDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse) {
+    static void run(AttentionDims s, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse) {
         if (s.batch() == 0 || s.heads() == 0 || s.lq() == 0) return;
         HeadRows qr = new HeadRows(q), kr = new HeadRows(k), vr = new HeadRows(v), or = new HeadRows(out);
         KeyMaskView mv = mask == null ? null : new KeyMaskView(mask);
@@ -49,7 +50,7 @@ final class AttentionForward {
 
     /** One thread's scratch and the per-block computation. */
     private static final class Worker {
-        private final AttnDims s;
+        private final AttentionDims s;
         private final HeadRows q, k, v, out;
         private final KeyMaskView mask;
         private final Tensor lse;
@@ -57,7 +58,7 @@ final class AttentionForward {
         private final float[] qt, kb, vb, st, acc, m, l, alpha, row;
         private final boolean[] keep = new boolean[BK];
 
-        Worker(AttnDims s, HeadRows q, HeadRows k, HeadRows v, KeyMaskView mask, HeadRows out, Tensor lse) {
+        Worker(AttentionDims s, HeadRows q, HeadRows k, HeadRows v, KeyMaskView mask, HeadRows out, Tensor lse) {
             this.s = s;
             this.q = q;
             this.k = k;

@@ -7,9 +7,9 @@ import static flux2.tensor.cpu.ConvKernel.V;
 
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.ConvGeometry;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 

@@ -1,11 +1,10 @@
 package flux2.tensor.cpu;
 
-import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.AdamWStep;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /** The AdamW update over host memory, element by element as torch.optim.AdamW. */
 final class CpuAdamW {
@@ -13,20 +12,11 @@ final class CpuAdamW {
 
     private CpuAdamW() {}
 
-    static void step(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2, double eps,
-                     double weightDecay, long step) {
-        for (Tensor t : new Tensor[]{p, g, m, v})
-            if (t.dtype() != DType.F32 || !t.isContiguous() || !Arrays.equals(t.shape(), p.shape()))
-                throw new IllegalArgumentException("adamwStep: param, grad, m and v must be contiguous F32 of shape "
-                        + Arrays.toString(p.shape()) + ", got " + t);
-        if (step < 1) throw new IllegalArgumentException("adamwStep: step counts from 1, got " + step);
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-        double stepSize = lr / bc1;
-        double decay = 1 - lr * weightDecay;
+    static void step(AdamWStep step, Tensor p, Tensor g, Tensor m, Tensor v) {
+        double bc2Sqrt = step.bc2Sqrt(), stepSize = step.stepSize(), decay = step.decay(), eps = step.eps();
         MemorySegment ps = p.segment(), gs = g.segment(), ms = m.segment(), vs = v.segment();
         long po = p.byteOffset(), go = g.byteOffset(), mo = m.byteOffset(), vo = v.byteOffset();
-        float b1 = (float) beta1, b2 = (float) beta2;
+        float b1 = (float) step.beta1(), b2 = (float) step.beta2();
         Parallel.forRange(p.numel(), 1 << 14, (w, s, e) -> {
             for (long i = s; i < e; i++) {
                 float gi = gs.get(F, go + i * 4);

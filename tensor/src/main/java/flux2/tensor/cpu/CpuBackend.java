@@ -1,14 +1,20 @@
 package flux2.tensor.cpu;
 
-import flux2.tensor.AttentionSpec;
 import flux2.tensor.Backend;
 import flux2.tensor.BinaryOp;
 import flux2.tensor.Parallel;
-import flux2.tensor.ReduceOp;
-import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.UnaryOp;
+import flux2.tensor.ops.AdamWStep;
+import flux2.tensor.ops.AttentionDims;
+import flux2.tensor.ops.ConvGeometry;
+import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.IndexAxis;
+import flux2.tensor.ops.MatmulDims;
+import flux2.tensor.ops.Reduction;
+import flux2.tensor.ops.RopeTable;
+import flux2.tensor.ops.RowNormDims;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
@@ -40,59 +46,58 @@ public final class CpuBackend implements Backend {
 
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { host("binary", a, b, out); CpuElementwise.binary(op, a, b, out); }
 
-    @Override public void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) { host("reduce", x, out); CpuReduce.reduce(op, x, axes, out); }
+    @Override public void reduce(Reduction r, Tensor x, Tensor out) { host("reduce", x, out); CpuReduce.reduce(r, x, out); }
 
     @Override public void softmax(Tensor x, Tensor out) { host("softmax", x, out); CpuReduce.softmax(x, out); }
 
-    @Override public void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) { host("layerNorm", x, w, b, out); CpuNorms.layerNorm(x, w, b, eps, out); }
+    @Override public void layerNorm(RowNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) { host("layerNorm", x, w, b, out); CpuNorms.layerNorm(dims, x, w, b, out); }
 
-    @Override public void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) { host("rmsNorm", x, w, out); CpuNorms.rmsNorm(x, w, eps, out); }
+    @Override public void rmsNorm(RowNormDims dims, Tensor x, Tensor w, Tensor out) { host("rmsNorm", x, w, out); CpuNorms.rmsNorm(dims, x, w, out); }
 
-    @Override public void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) { host("groupNorm", x, w, b, out); CpuNorms.groupNorm(x, groups, w, b, eps, out); }
+    @Override public void groupNorm(GroupNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) { host("groupNorm", x, w, b, out); CpuNorms.groupNorm(dims, x, w, b, out); }
 
-    @Override public void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) { host("rope", x, cos, sin, out); CpuNorms.rope(layout, x, cos, sin, out); }
+    @Override public void rope(RopeTable table, Tensor x, Tensor out) { host("rope", x, table.cos(), table.sin(), out); CpuRope.rope(table, x, out); }
 
-    @Override public void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) { host("matmul", a, b, out); CpuMatmul.matmul(a, b, out, accumulate); }
+    @Override public void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate) { host("matmul", a, b, out); CpuMatmul.matmul(dims, a, b, out, accumulate); }
 
     @Override
-    public void attention(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
+    public void attention(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out, Tensor lse) {
         host("attention", q, k, v, keyMask, out, lse);
-        CpuAttention.forward(spec, q, k, v, keyMask, out, lse);
+        CpuAttention.forward(dims, q, k, v, keyMask, out, lse);
     }
 
     @Override
-    public void attentionBackward(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
+    public void attentionBackward(AttentionDims dims, Tensor q, Tensor k, Tensor v, Tensor keyMask, Tensor out,
                                   Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
         host("attentionBackward", q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
-        CpuAttention.backward(spec, q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
+        CpuAttention.backward(dims, q, k, v, keyMask, out, lse, dOut, dq, dk, dv);
     }
 
     @Override
-    public void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out) {
+    public void conv2d(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor out) {
         host("conv2d", x, w, bias, out);
-        CpuConv.conv2d(x, w, bias, stride, padding, out);
+        CpuConv.conv2d(g, x, w, bias, out);
     }
 
     @Override
-    public void conv2dBackwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx) {
+    public void conv2dBackwardInput(ConvGeometry g, Tensor dOut, Tensor w, Tensor dx) {
         host("conv2dBackwardInput", dOut, w, dx);
-        CpuConvBackward.backwardInput(dOut, w, stride, padding, dx);
+        CpuConvBackward.backwardInput(g, dOut, w, dx);
     }
 
     @Override
-    public void conv2dBackwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw) {
+    public void conv2dBackwardWeight(ConvGeometry g, Tensor x, Tensor dOut, Tensor dw) {
         host("conv2dBackwardWeight", x, dOut, dw);
-        CpuConvBackward.backwardWeight(x, dOut, stride, padding, dw);
+        CpuConvBackward.backwardWeight(g, x, dOut, dw);
     }
 
-    @Override public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { host("indexSelect", x, index, out); CpuIndex.indexSelect(x, dim, index, out); }
+    @Override public void indexSelect(IndexAxis ix, Tensor x, Tensor index, Tensor out) { host("indexSelect", x, index, out); CpuIndex.indexSelect(ix, x, out); }
 
-    @Override public void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) { host("indexAdd", dst, index, src); CpuIndex.indexAdd(dst, dim, index, src); }
+    @Override public void indexAdd(IndexAxis ix, Tensor dst, Tensor index, Tensor src) { host("indexAdd", dst, index, src); CpuIndex.indexAdd(ix, dst, src); }
 
     @Override
-    public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                          double eps, double weightDecay, long step) {
+    public void adamwStep(AdamWStep step, Tensor param, Tensor grad, Tensor m, Tensor v) {
         host("adamwStep", param, grad, m, v);
-        CpuAdamW.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        CpuAdamW.step(step, param, grad, m, v);
     }
 }

@@ -6,6 +6,7 @@ import static flux2.tensor.cpu.ConvKernel.NR;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.ConvGeometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,8 +65,7 @@ final class CpuConv {
         }
     }
 
-    static void conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, Tensor out) {
-        ConvGeometry g = ConvGeometry.of(x, w, bias, stride, padding, out);
+    static void conv2d(ConvGeometry g, Tensor x, Tensor w, Tensor bias, Tensor out) {
         if (out.numel() == 0) return;
         if (g.k() == 0) {
             CpuCopy.fill(out, 0);

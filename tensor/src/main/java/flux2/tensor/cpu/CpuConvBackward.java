@@ -8,6 +8,7 @@ import static flux2.tensor.cpu.ConvKernel.V;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.ConvGeometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,11 +57,8 @@ final class CpuConvBackward {
 
     // ---------------------------------------------------------------- input gradient
 
-    static void backwardInput(Tensor dOut, Tensor w, int[] stride, int[] padding, Tensor dx) {
-        String call = "conv2dBackwardInput";
-        if (dx.dtype() != DType.F32) throw new IllegalArgumentException(call + ": dx must be F32, got " + dx.dtype());
-        Tensor dOutF = asF32(call, dOut);
-        ConvGeometry g = geometry(call, dx, w, stride, padding, dOutF);
+    static void backwardInput(ConvGeometry g, Tensor dOut, Tensor w, Tensor dx) {
+        Tensor dOutF = asF32(dOut);
         if (dx.numel() == 0) return;
         if (dOutF.numel() == 0) {
             CpuCopy.fill(dx, 0);
@@ -245,11 +243,8 @@ final class CpuConvBackward {
 
     // ---------------------------------------------------------------- weight gradient
 
-    static void backwardWeight(Tensor x, Tensor dOut, int[] stride, int[] padding, Tensor dw) {
-        String call = "conv2dBackwardWeight";
-        if (dw.dtype() != DType.F32) throw new IllegalArgumentException(call + ": dw must be F32, got " + dw.dtype());
-        Tensor dOutF = asF32(call, dOut);
-        ConvGeometry g = geometry(call, x, dw, stride, padding, dOutF);
+    static void backwardWeight(ConvGeometry g, Tensor x, Tensor dOut, Tensor dw) {
+        Tensor dOutF = asF32(dOut);
         if (dw.numel() == 0) return;
         if (dOutF.numel() == 0) {
             CpuCopy.fill(dw, 0);
@@ -385,20 +380,7 @@ final class CpuConvBackward {
         }
     }
 
-    // ---------------------------------------------------------------- shared checks
-
-    private static Tensor asF32(String call, Tensor dOut) {
-        if (!dOut.dtype().isFloating())
-            throw new IllegalArgumentException(call + ": dOut must be floating point, got " + dOut.dtype());
+    private static Tensor asF32(Tensor dOut) {
         return dOut.dtype() == DType.F32 ? dOut : dOut.to(DType.F32);
-    }
-
-    /** The forward's geometry of the call, with failures naming the gradient call. */
-    private static ConvGeometry geometry(String call, Tensor x, Tensor w, int[] stride, int[] padding, Tensor dOut) {
-        try {
-            return ConvGeometry.of(x, w, null, stride, padding, dOut);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(call + " (x as dx/input, out as dOut): " + e.getMessage(), e);
-        }
     }
 }

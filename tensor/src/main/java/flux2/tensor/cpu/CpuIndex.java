@@ -2,8 +2,8 @@ package flux2.tensor.cpu;
 
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
-import flux2.tensor.Shapes;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.IndexAxis;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -15,16 +15,10 @@ final class CpuIndex {
     private CpuIndex() {}
 
     /** out = x.index_select(dim, index). */
-    static void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
-        if (x.rank() == 0) throw new IllegalArgumentException("indexSelect: x must have at least one axis, got a scalar");
-        int d = Shapes.axis(dim, x.rank());
-        long[] idx = indices("indexSelect", index, x, d);
-        int[] expect = x.shape();
-        expect[d] = idx.length;
-        if (!Arrays.equals(out.shape(), expect))
-            throw new IllegalArgumentException("indexSelect: out has shape " + Arrays.toString(out.shape()) + ", expected "
-                    + Arrays.toString(expect) + " for x " + Arrays.toString(x.shape()) + " and " + idx.length + " indices on axis " + d);
+    static void indexSelect(IndexAxis ix, Tensor x, Tensor out) {
         if (out.numel() == 0) return;
+        int d = ix.axis();
+        long[] idx = ix.indices();
         Parallel.RangeBody body = (w, s, e) -> {
             for (long i = s; i < e; i++) CpuCopy.copy(x.select(d, (int) idx[(int) i]), out.select(d, (int) i));
         };
@@ -34,18 +28,10 @@ final class CpuIndex {
     }
 
     /** dst.index_add_(dim, index, src): dst[.., index[i], ..] += src[.., i, ..]; repeated indices accumulate. */
-    static void indexAdd(Tensor dst, int dim, Tensor index, Tensor src) {
-        if (dst.rank() == 0) throw new IllegalArgumentException("indexAdd: dst must have at least one axis, got a scalar");
-        if (!dst.dtype().isFloating() || !src.dtype().isFloating())
-            throw new IllegalArgumentException("indexAdd: dst and src must be floating point, got " + dst.dtype() + " and " + src.dtype());
-        int d = Shapes.axis(dim, dst.rank());
-        long[] idx = indices("indexAdd", index, dst, d);
-        int[] expect = dst.shape();
-        expect[d] = idx.length;
-        if (!Arrays.equals(src.shape(), expect))
-            throw new IllegalArgumentException("indexAdd: src has shape " + Arrays.toString(src.shape()) + ", expected "
-                    + Arrays.toString(expect) + " for dst " + Arrays.toString(dst.shape()) + " and " + idx.length + " indices on axis " + d);
+    static void indexAdd(IndexAxis ix, Tensor dst, Tensor src) {
         if (src.numel() == 0) return;
+        int d = ix.axis();
+        long[] idx = ix.indices();
         // Group positions by target so that each target slice is updated by one thread, in index order.
         Integer[] order = new Integer[idx.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -64,23 +50,6 @@ final class CpuIndex {
         };
         if (groupCount >= Parallel.threads()) Parallel.forRange(groupCount, 1, body);
         else body.run(0, 0, groupCount);
-    }
-
-    /** Reads a rank-1 I64 or I32 index and checks every entry against the size of axis d of x. */
-    private static long[] indices(String op, Tensor index, Tensor x, int d) {
-        if (index.rank() != 1 || (index.dtype() != DType.I64 && index.dtype() != DType.I32))
-            throw new IllegalArgumentException(op + ": index must be a rank-1 I64 or I32 tensor, got " + index);
-        int n = index.size(0), size = x.size(d);
-        long[] out = new long[n];
-        MemorySegment m = index.segment();
-        for (int i = 0; i < n; i++) {
-            long v = CpuCopy.readLong(m, index.dtype(), index.offset() + i * index.stride(0));
-            if (v < 0 || v >= size)
-                throw new IllegalArgumentException(op + ": index " + v + " at position " + i + " is out of range for axis "
-                        + d + " of size " + size + " (shape " + Arrays.toString(x.shape()) + ")");
-            out[i] = v;
-        }
-        return out;
     }
 
     /** target += src, elementwise over equal shapes, row by row. */

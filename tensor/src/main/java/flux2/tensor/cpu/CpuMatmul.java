@@ -3,6 +3,7 @@ package flux2.tensor.cpu;
 import flux2.tensor.DType;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.MatmulDims;
 import java.util.Arrays;
 
 /**
@@ -24,20 +25,19 @@ final class CpuMatmul {
 
     private CpuMatmul() {}
 
-    static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
-        matmul(a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.DEFAULT);
+    static void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate) {
+        matmul(dims, a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.DEFAULT);
     }
 
-    static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate, Path path, GemmBlocked.Blocking blocking) {
-        check(a, b, out);
+    static void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate, Path path, GemmBlocked.Blocking blocking) {
         int r = out.rank();
-        int m = out.size(-2), n = out.size(-1), k = a.size(-1);
+        int m = dims.m(), n = dims.n(), k = dims.k();
         if (m == 0 || n == 0 || out.numel() == 0) return;
         if (k == 0) {
             if (!accumulate) CpuCopy.fill(out, 0);
             return;
         }
-        int[] batch = Arrays.copyOf(out.shape(), r - 2);
+        int[] batch = dims.batch();
         long[] bStrides = b.rank() == r ? Arrays.copyOf(b.strides(), r - 2) : new long[r - 2];
         boolean sharedB = true;
         for (int d = 0; d < batch.length; d++) if (batch[d] != 1 && bStrides[d] != 0) sharedB = false;
@@ -98,22 +98,5 @@ final class CpuMatmul {
             bi /= batch[d];
         }
         return off;
-    }
-
-    private static void check(Tensor a, Tensor b, Tensor out) {
-        if (a.dtype() != DType.F32) throw new IllegalArgumentException("matmul: a must be F32, got " + a.dtype());
-        if (b.dtype() != DType.F32 && b.dtype() != DType.BF16)
-            throw new IllegalArgumentException("matmul: b must be F32 or BF16, got " + b.dtype());
-        if (out.dtype() != DType.F32) throw new IllegalArgumentException("matmul: out must be F32, got " + out.dtype());
-        int r = out.rank();
-        boolean ok = r >= 2 && a.rank() == r && (b.rank() == r || b.rank() == 2)
-                && a.size(-2) == out.size(-2) && b.size(-1) == out.size(-1) && a.size(-1) == b.size(-2);
-        for (int d = 0; ok && d < r - 2; d++) {
-            ok = a.size(d) == out.size(d) && (b.rank() == 2 || b.size(d) == out.size(d));
-        }
-        if (!ok)
-            throw new IllegalArgumentException("matmul: shapes do not match: a " + Arrays.toString(a.shape()) + " x b "
-                    + Arrays.toString(b.shape()) + " -> out " + Arrays.toString(out.shape())
-                    + " (need a [..., M, K], b [..., K, N] or [K, N], out [..., M, N] with equal batch axes)");
     }
 }

@@ -1,7 +1,8 @@
 package flux2.tensor.cpu;
 
-import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.GroupNormDims;
+import flux2.tensor.ops.RowNormDims;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -15,31 +16,25 @@ final class CpuNorms {
 
     private CpuNorms() {}
 
-    static void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out) {
-        rowNorm("layerNorm", true, x, w, b, eps, out);
+    static void layerNorm(RowNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) {
+        rowNorm(dims, true, x, w, b, out);
     }
 
-    static void rmsNorm(Tensor x, Tensor w, double eps, Tensor out) {
-        rowNorm("rmsNorm", false, x, w, null, eps, out);
-    }
-
-    static void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) {
-        CpuRope.rope(layout, x, cos, sin, out);
+    static void rmsNorm(RowNormDims dims, Tensor x, Tensor w, Tensor out) {
+        rowNorm(dims, false, x, w, null, out);
     }
 
     /**
      * Normalizes each row of the last axis: LayerNorm ((x - mean) / sqrt(var + eps)) when {@code centered},
      * else RMSNorm (x / sqrt(mean(x^2) + eps)); then times weight plus bias where given.
      */
-    private static void rowNorm(String what, boolean centered, Tensor x, Tensor w, Tensor b, double eps, Tensor out) {
-        checkSameShape(what, x, out);
-        if (x.rank() == 0) throw new IllegalArgumentException(what + " needs at least one axis, got a scalar");
-        if (!(eps >= 0)) throw new IllegalArgumentException(what + ": eps must be >= 0, got " + eps);
+    private static void rowNorm(RowNormDims dims, boolean centered, Tensor x, Tensor w, Tensor b, Tensor out) {
         if (x.numel() == 0) return;
         int r = x.rank();
-        int n = x.size(-1);
-        MemorySegment ws = w == null ? null : FloatRows.vector(w, n, what + " weight");
-        MemorySegment bs = b == null ? null : FloatRows.vector(b, n, what + " bias");
+        int n = dims.width();
+        double eps = dims.eps();
+        MemorySegment ws = w == null ? null : FloatRows.vector(w, n);
+        MemorySegment bs = b == null ? null : FloatRows.vector(b, n);
         if (ws != null || bs != null) {
             // The weighted kernel takes both vectors; stand in ones or zeros for the missing one.
             if (ws == null) ws = constant(n, 1f);
@@ -84,16 +79,12 @@ final class CpuNorms {
      * GroupNorm of x [N, C, *spatial]: for each sample and each of {@code groups} groups of C/groups channels,
      * mean and variance over those channels and all positions; then a per-channel weight and bias.
      */
-    static void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, Tensor out) {
-        checkSameShape("groupNorm", x, out);
-        if (x.rank() < 2) throw new IllegalArgumentException("groupNorm needs x [N, C, ...], got " + Arrays.toString(x.shape()));
-        int nb = x.size(0), c = x.size(1);
-        if (groups <= 0 || c % groups != 0)
-            throw new IllegalArgumentException("groupNorm: " + groups + " groups do not divide " + c + " channels of " + Arrays.toString(x.shape()));
-        if (!(eps >= 0)) throw new IllegalArgumentException("groupNorm: eps must be >= 0, got " + eps);
+    static void groupNorm(GroupNormDims dims, Tensor x, Tensor w, Tensor b, Tensor out) {
         if (x.numel() == 0) return;
-        MemorySegment ws = w == null ? null : FloatRows.vector(w, c, "groupNorm weight");
-        MemorySegment bs = b == null ? null : FloatRows.vector(b, c, "groupNorm bias");
+        int nb = dims.batch(), c = dims.channels(), groups = dims.groups();
+        double eps = dims.eps();
+        MemorySegment ws = w == null ? null : FloatRows.vector(w, c);
+        MemorySegment bs = b == null ? null : FloatRows.vector(b, c);
         int r = x.rank();
         Dims plane = Dims.of(Arrays.copyOfRange(x.shape(), 2, r), Arrays.copyOfRange(x.strides(), 2, r), Arrays.copyOfRange(out.strides(), 2, r));
         long spatial = plane.count();
@@ -166,12 +157,5 @@ final class CpuNorms {
                 }
             }
         }
-    }
-
-    static void checkSameShape(String what, Tensor x, Tensor out) {
-        if (!Arrays.equals(x.shape(), out.shape()))
-            throw new IllegalArgumentException(what + ": input " + Arrays.toString(x.shape()) + " and output " + Arrays.toString(out.shape()) + " differ");
-        FloatRows.checkFloating(x, what + " input");
-        if (!out.dtype().isFloating()) throw new IllegalArgumentException(what + " cannot write dtype " + out.dtype());
     }
 }

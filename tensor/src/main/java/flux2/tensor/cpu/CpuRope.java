@@ -2,6 +2,7 @@ package flux2.tensor.cpu;
 
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
+import flux2.tensor.ops.RopeTable;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -22,16 +23,11 @@ final class CpuRope {
 
     private CpuRope() {}
 
-    static void rope(RopeLayout layout, Tensor x, Tensor cos, Tensor sin, Tensor out) {
-        CpuNorms.checkSameShape("rope", x, out);
-        int r = x.rank();
-        if (r < 2 || x.size(-1) % 2 != 0)
-            throw new IllegalArgumentException("rope needs x [..., L, D] with even D, got " + Arrays.toString(x.shape()));
-        int d = x.size(-1), h = d / 2;
-        int[] tableShape = x.shape();
-        tableShape[r - 1] = h;
-        Tensor c = table("cos", cos, x, tableShape), s = table("sin", sin, x, tableShape);
+    static void rope(RopeTable table, Tensor x, Tensor out) {
         if (x.numel() == 0) return;
+        int r = x.rank(), h = table.half(), d = 2 * h;
+        RopeLayout layout = table.layout();
+        Tensor c = table.cos(), s = table.sin();
         long xi = x.stride(-1), oi = out.stride(-1), ci = c.stride(-1), si = s.stride(-1);
         Dims lead = Dims.of(Arrays.copyOf(x.shape(), r - 1), Arrays.copyOf(x.strides(), r - 1), Arrays.copyOf(out.strides(), r - 1),
                 Arrays.copyOf(c.strides(), r - 1), Arrays.copyOf(s.strides(), r - 1));
@@ -51,21 +47,6 @@ final class CpuRope {
             else rotateHalf(xm, xb, cm, cb, sm, sb, om, ob, h);
             if (!outDirect) FloatRows.scatter(om, out.segment(), out.dtype(), oe, oi, d);
         });
-    }
-
-    /** cos or sin as a view of x's shape with D/2 channels; a clear error when it does not broadcast. */
-    private static Tensor table(String name, Tensor t, Tensor x, int[] shape) {
-        int r = shape.length;
-        FloatRows.checkFloating(t, "rope " + name);
-        boolean ok = t.rank() >= 2 && t.rank() <= r && t.size(-1) == shape[r - 1] && t.size(-2) == shape[r - 2];
-        for (int i = 0; ok && i < t.rank() - 2; i++) {
-            int td = t.shape()[i], xd = shape[r - t.rank() + i];
-            ok = td == xd || td == 1;
-        }
-        if (!ok)
-            throw new IllegalArgumentException("rope: " + name + " " + Arrays.toString(t.shape()) + " does not broadcast to "
-                    + Arrays.toString(shape) + " for x " + Arrays.toString(x.shape()) + " (expected [..., L, D/2])");
-        return t.expand(shape);
     }
 
     /** The run as F32: the tensor's own memory when it is dense F32, else a converted copy in a scratch slot. */

@@ -91,17 +91,10 @@ final class FloatRows {
      * A rank-1 tensor (a norm's weight or bias) as a dense F32 segment: the tensor's own memory when it is
      * contiguous F32, else a converted heap copy shared by all threads.
      */
-    static MemorySegment vector(Tensor t, int expectedLength, String what) {
-        if (t.rank() != 1 || t.size(0) != expectedLength)
-            throw new IllegalArgumentException(what + " must have shape [" + expectedLength + "], got " + java.util.Arrays.toString(t.shape()));
+    static MemorySegment vector(Tensor t, int expectedLength) {
         if (direct(t.dtype(), t.stride(0))) return t.segment().asSlice(t.offset() * 4, expectedLength * 4L);
         MemorySegment m = MemorySegment.ofArray(new byte[expectedLength * 4]);
         gather(t.segment(), t.dtype(), t.offset(), t.stride(0), expectedLength, m);
         return m;
-    }
-
-    static void checkFloating(Tensor t, String what) {
-        if (t.dtype().isPacked())
-            throw new IllegalArgumentException(what + " has packed dtype " + t.dtype() + "; unpack it first");
     }
 }

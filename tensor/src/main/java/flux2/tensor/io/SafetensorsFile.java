@@ -115,9 +115,6 @@ public final class SafetensorsFile implements TensorSource {
         return t;
     }
 
-    /** All tensor headers, by name. */
-    public Map<String, TensorInfo> infos() { return tensors; }
-
     @Override
     public Tensor tensor(String name) throws SafetensorsException {
         TensorInfo t = info(name);

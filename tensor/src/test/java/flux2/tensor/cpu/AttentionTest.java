@@ -12,6 +12,7 @@ import flux2.tensor.NN;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.AttentionDims;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +111,8 @@ class AttentionTest {
             for (AttentionBackward.Plan plan : new AttentionBackward.Plan[]{AttentionBackward.Plan.FUSED, AttentionBackward.Plan.SPLIT}) {
                 Tensor dq = Tensor.full(DType.F32, 7, q.shape()), dk = Tensor.full(DType.F32, 7, k.shape());
                 Tensor dv = Tensor.full(DType.F32, 7, v.shape());
-                CpuAttention.backward(spec, q, k, v, mask, fwd.out(), fwd.lse(), dOut, dq, dk, dv, plan);
+                CpuAttention.backward(AttentionDims.backward(spec, q, k, v, mask, fwd.out(), fwd.lse(), dOut), q, k, v, mask,
+                        fwd.out(), fwd.lse(), dOut, dq, dk, dv, plan);
                 assertClose(ref.dq, dq, "dq " + what + " " + plan);
                 assertClose(ref.dk, dk, "dk " + what + " " + plan);
                 assertClose(ref.dv, dv, "dv " + what + " " + plan);
@@ -135,12 +137,12 @@ class AttentionTest {
         Tensor outBuf = Tensor.zeros(DType.F32, c.b, c.lq, c.h, c.dv);
         Tensor out = outBuf.permute(0, 2, 1, 3);
         Tensor lse = Tensor.zeros(DType.F32, c.b, c.lq, c.h).permute(0, 2, 1);
-        Backends.cpu().attention(spec, q, k, v, mask, out, lse);
+        Backends.cpu().attention(AttentionDims.forward(spec, q, k, v, mask), q, k, v, mask, out, lse);
         assertClose(ref.out, out, "permuted out");
         assertLse(ref.lse, lse, "permuted lse");
         // out with a non-unit last stride goes through a temporary and is copied back.
         Tensor outT = Tensor.zeros(DType.F32, c.b, c.h, c.dv, c.lq).transpose(2, 3);
-        Backends.cpu().attention(spec, q, k, v, mask, outT, null);
+        Backends.cpu().attention(AttentionDims.forward(spec, q, k, v, mask), q, k, v, mask, outT, null);
         assertClose(ref.out, outT, "transposed out");
     }
 
@@ -149,26 +151,25 @@ class AttentionTest {
         AttentionSpec spec = AttentionSpec.of(8);
         Tensor q = Tensor.zeros(DType.F32, 1, 3, 4, 8), k = Tensor.zeros(DType.F32, 1, 2, 5, 8);
         Tensor v = Tensor.zeros(DType.F32, 1, 2, 5, 8);
-        Tensor out = Tensor.zeros(DType.F32, 1, 3, 4, 8);
-        var e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attention(spec, q, k, v, null, out, null));
+        var e = assertThrows(IllegalArgumentException.class, () -> NN.attention(spec, q, k, v, null));
         assertTrue(e.getMessage().contains("multiple"), e.getMessage());
         Tensor q2 = Tensor.zeros(DType.F32, 1, 2, 4, 8);
-        Tensor out2 = Tensor.zeros(DType.F32, 1, 2, 4, 8);
+        Tensor out2 = Tensor.zeros(DType.F32, 1, 2, 4, 8), lse2 = Tensor.zeros(DType.F32, 1, 2, 4);
         Tensor kBad = Tensor.zeros(DType.F32, 1, 2, 5, 7);
-        e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attention(spec, q2, kBad, v, null, out2, null));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.attention(spec, q2, kBad, v, null));
         assertTrue(e.getMessage().contains("[1, 2, 5, 7]"), e.getMessage());
         Tensor maskF = Tensor.zeros(DType.F32, 1, 5);
-        e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attention(spec, q2, k, v, maskF, out2, null));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.attention(spec, q2, k, v, maskF));
         assertTrue(e.getMessage().contains("BOOL"), e.getMessage());
         Tensor maskShort = Tensor.zeros(DType.BOOL, 1, 4);
-        e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attention(spec, q2, k, v, maskShort, out2, null));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.attention(spec, q2, k, v, maskShort));
         assertTrue(e.getMessage().contains("[1, 4]"), e.getMessage());
         Tensor outBad = Tensor.zeros(DType.F32, 1, 2, 5, 8);
-        e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attention(spec, q2, k, v, null, outBad, null));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.attentionBackward(spec, q2, k, v, null,
+                new NN.AttentionResult(outBad, lse2), out2));
         assertTrue(e.getMessage().contains("out must be [1, 2, 4, 8]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Backends.cpu().attentionBackward(spec, q2, k, v, null,
-                out2, null, out2, Tensor.zeros(DType.F32, 1, 2, 4, 8), Tensor.zeros(DType.F32, 1, 2, 5, 8),
-                Tensor.zeros(DType.F32, 1, 2, 5, 8)));
+        e = assertThrows(IllegalArgumentException.class, () -> NN.attentionBackward(spec, q2, k, v, null,
+                new NN.AttentionResult(out2, null), out2));
         assertTrue(e.getMessage().contains("lse"), e.getMessage());
     }
 

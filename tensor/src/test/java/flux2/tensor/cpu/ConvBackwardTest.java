@@ -10,6 +10,7 @@ import flux2.tensor.NN;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.ConvGeometry;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -82,10 +83,10 @@ class ConvBackwardTest {
                 + Arrays.toString(stride) + " pad " + Arrays.toString(pad);
         double[][] ref = reference(x, w, dOut, stride, pad);
         Tensor dx = Tensor.zeros(DType.F32, x.shape()).add(Double.NaN);
-        x.backend().conv2dBackwardInput(dOut, w, stride, pad, dx);
+        x.backend().conv2dBackwardInput(ConvGeometry.backwardInput(dOut, w, stride, pad, dx.shape()).checkInputGradient(dx), dOut, w, dx);
         compare(what + " dx", dx, ref[0], ref[1]);
         Tensor dw = Tensor.zeros(DType.F32, w.shape()).add(Double.NaN);
-        x.backend().conv2dBackwardWeight(x, dOut, stride, pad, dw);
+        x.backend().conv2dBackwardWeight(ConvGeometry.backwardWeight(x, dOut, stride, pad, dw.shape()).checkWeightGradient(dw), x, dOut, dw);
         compare(what + " dw", dw, ref[2], ref[3]);
     }
 
@@ -139,10 +140,10 @@ class ConvBackwardTest {
         // Channels-last dx and a transposed dw are written element by element.
         double[][] ref = reference(x, w, dOut, stride, pad);
         Tensor dx = Tensor.zeros(DType.F32, 2, 9, 11, 6).add(Double.NaN).permute(0, 3, 1, 2);
-        x.backend().conv2dBackwardInput(dOut, w, stride, pad, dx);
+        x.backend().conv2dBackwardInput(ConvGeometry.backwardInput(dOut, w, stride, pad, dx.shape()).checkInputGradient(dx), dOut, w, dx);
         compare("channels-last dx", dx, ref[0], ref[1]);
         Tensor dw = Tensor.zeros(DType.F32, 6, 10, 3, 3).add(Double.NaN).transpose(0, 1);
-        x.backend().conv2dBackwardWeight(x, dOut, stride, pad, dw);
+        x.backend().conv2dBackwardWeight(ConvGeometry.backwardWeight(x, dOut, stride, pad, dw.shape()).checkWeightGradient(dw), x, dOut, dw);
         compare("transposed dw", dw, ref[2], ref[3]);
     }
 
@@ -215,7 +216,7 @@ class ConvBackwardTest {
         e = assertThrows(IllegalArgumentException.class, () -> NN.conv2dBackwardInput(g, w, s, p, new int[]{1, 4, 6, 5}));
         assertTrue(e.getMessage().contains("[1, 2, 6, 5]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().conv2dBackwardWeight(x, g, s, p, Tensor.zeros(DType.BF16, 2, 4, 3, 3)));
+                () -> ConvGeometry.backwardWeight(x, g, s, p, w.shape()).checkWeightGradient(Tensor.zeros(DType.BF16, 2, 4, 3, 3)));
         assertTrue(e.getMessage().contains("dw must be F32"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> NN.conv2dBackwardWeight(x, g, s, p, new int[]{2, 4, 3}));
         assertTrue(e.getMessage().contains("[Cout, Cin, kh, kw]"), e.getMessage());

@@ -9,6 +9,7 @@ import flux2.tensor.NN;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.ConvGeometry;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -138,7 +139,7 @@ class ConvTest {
         Tensor x = TestData.uniform(rnd, DType.F32, -1, 1, 1, 6, 7, 9);
         int[] s2 = {1, 1}, p2 = {1, 1, 1, 1};
         Tensor out = Tensor.zeros(DType.F32, 1, 7, 9, 10).permute(0, 3, 1, 2);
-        x.backend().conv2d(x, w, b, s2, p2, out);
+        x.backend().conv2d(ConvGeometry.forward(x, w, b, s2, p2).checkOutput(out), x, w, b, out);
         compare(out, reference(x, w, b, s2, p2), x, w, s2, p2);
     }
 
@@ -159,7 +160,7 @@ class ConvTest {
             Tensor x = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(1, 512, size, size);
             Tensor w = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(512, 512, 3, 3);
             Tensor out = Tensor.zeros(DType.F32, 1, 1, 1, 1).expand(1, 512, size, size);
-            ConvGeometry g = ConvGeometry.of(x, w, null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, out);
+            ConvGeometry g = ConvGeometry.forward(x, w, null, new int[]{1, 1}, new int[]{1, 1, 1, 1}).checkOutput(out);
             CpuConv.Plan plan = CpuConv.Plan.of(g, 2);
             // Only the padded input row grows with the width; the packed band stays the same.
             bytes[i++] = plan.scratchBytesPerThread(g) - (long) ConvPacking.paddedRowLength(g) * Float.BYTES;
@@ -177,7 +178,8 @@ class ConvTest {
         e = assertThrows(IllegalArgumentException.class, () -> NN.conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 7, 7), null, 1, 0));
         assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, Tensor.zeros(DType.F32, 1, 2, 4, 5)));
+                () -> ConvGeometry.forward(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), null, new int[]{1, 1}, new int[]{1, 1, 1, 1})
+                        .checkOutput(Tensor.zeros(DType.F32, 1, 2, 4, 5)));
         assertTrue(e.getMessage().contains("[1, 2, 5, 5]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> NN.conv2d(x, TestData.uniform(rnd, DType.F32, -1, 1, 2, 4, 3, 3), TestData.uniform(rnd, DType.F32, -1, 1, 3), 1, 1));

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import flux2.tensor.DType;
+import flux2.tensor.Layouts;
 import flux2.tensor.Parallel;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.IndexAxis;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +46,8 @@ class IndexTest {
                     int[] shape = x.shape();
                     shape[d] = idx.length;
                     Tensor out = Tensor.zeros(DType.F32, shape);
-                    x.backend().indexSelect(x, d, index(idx, dt), out);
+                    Tensor ix = index(idx, dt);
+                    x.backend().indexSelect(IndexAxis.select(x, d, ix).checkOutput(x, out), x, ix, out);
                     for (long e = 0; e < out.numel(); e++) {
                         int[] o = Strided.unravel(shape, e), s = o.clone();
                         s[d] = (int) idx[o[d]];
@@ -59,7 +62,7 @@ class IndexTest {
         Tensor table = TestData.uniform(rnd, DType.F32, -1, 1, 50, 12).to(DType.BF16);
         Tensor idx = Tensor.ofLongs(new long[]{7, -1, 49, -1, 0, -1, 7, -1}, 8).slice(0, 0, 8, 2);
         Tensor out = Tensor.zeros(DType.F32, 4, 12);
-        table.backend().indexSelect(table, 0, idx, out);
+        table.backend().indexSelect(IndexAxis.select(table, 0, idx).checkOutput(table, out), table, idx, out);
         long[] rows = {7, 49, 0, 7};
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 12; j++) assertEquals(table.get((int) rows[i], j), out.get(i, j));
@@ -86,7 +89,7 @@ class IndexTest {
                     int flat = (o[0] * dstShape[1] + o[1]) * dstShape[2] + o[2];
                     expect[flat] += (float) src.get(s);
                 }
-                dst.backend().indexAdd(dst, d, index(idx, DType.I32), src);
+                Layouts.indexAdd(dst, d, index(idx, DType.I32), src);
                 for (int e = 0; e < expect.length; e++)
                     assertEquals(expect[e], dst.get(Strided.unravel(dstShape, e)), 1e-5, "axis " + d + " element " + e);
             }
@@ -102,7 +105,7 @@ class IndexTest {
         for (int t = 1; t <= 2; t++) {
             Parallel.setThreads(t);
             Tensor dst = Tensor.zeros(DType.F32, 40, 8);
-            dst.backend().indexAdd(dst, 0, Tensor.ofLongs(idx, idx.length), src);
+            Layouts.indexAdd(dst, 0, Tensor.ofLongs(idx, idx.length), src);
             results[t - 1] = dst.toFloatArray();
         }
         assertArrayEquals(results[0], results[1], "sums are added in index order whatever the thread count");
@@ -117,19 +120,19 @@ class IndexTest {
     @Test void badIndicesAreClearErrors() {
         Tensor x = Tensor.zeros(DType.F32, 3, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().indexSelect(x, 1, Tensor.ofLongs(new long[]{0, 4}, 2), Tensor.zeros(DType.F32, 3, 2)));
+                () -> IndexAxis.select(x, 1, Tensor.ofLongs(new long[]{0, 4}, 2)).checkOutput(x, Tensor.zeros(DType.F32, 3, 2)));
         assertTrue(e.getMessage().contains("index 4 at position 1") && e.getMessage().contains("size 4"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().indexSelect(x, 0, Tensor.ofLongs(new long[]{-1}, 1), Tensor.zeros(DType.F32, 1, 4)));
+                () -> IndexAxis.select(x, 0, Tensor.ofLongs(new long[]{-1}, 1)).checkOutput(x, Tensor.zeros(DType.F32, 1, 4)));
         assertTrue(e.getMessage().contains("index -1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().indexSelect(x, 0, Tensor.of(new float[]{0}, 1), Tensor.zeros(DType.F32, 1, 4)));
+                () -> IndexAxis.select(x, 0, Tensor.of(new float[]{0}, 1)).checkOutput(x, Tensor.zeros(DType.F32, 1, 4)));
         assertTrue(e.getMessage().contains("I64 or I32"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().indexSelect(x, 0, Tensor.ofLongs(new long[]{0}, 1), Tensor.zeros(DType.F32, 2, 4)));
+                () -> IndexAxis.select(x, 0, Tensor.ofLongs(new long[]{0}, 1)).checkOutput(x, Tensor.zeros(DType.F32, 2, 4)));
         assertTrue(e.getMessage().contains("expected [1, 4]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> x.backend().indexAdd(x, 0, Tensor.ofLongs(new long[]{0, 1}, 2), Tensor.zeros(DType.F32, 2, 3)));
+                () -> Layouts.indexAdd(x, 0, Tensor.ofLongs(new long[]{0, 1}, 2), Tensor.zeros(DType.F32, 2, 3)));
         assertTrue(e.getMessage().contains("expected [2, 4]"), e.getMessage());
     }
 }

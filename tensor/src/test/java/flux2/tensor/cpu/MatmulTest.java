@@ -11,6 +11,7 @@ import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.cpu.CpuMatmul.Path;
 import flux2.tensor.cpu.GemmBlocked.Blocking;
+import flux2.tensor.ops.MatmulDims;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -158,23 +159,24 @@ class MatmulTest {
     @Test
     void emptyAndZeroK() {
         Tensor out = Tensor.full(DType.F32, 3, 4, 5);
-        CpuMatmul.matmul(rand(4, 1).narrow(1, 0, 0), rand(1, 5).narrow(0, 0, 0), out, true);
+        Tensor a0 = rand(4, 1).narrow(1, 0, 0), b0 = rand(1, 5).narrow(0, 0, 0);
+        CpuMatmul.matmul(MatmulDims.of(a0, b0), a0, b0, out, true);
         for (float v : out.toFloatArray()) assertEquals(3f, v);
-        CpuMatmul.matmul(rand(4, 1).narrow(1, 0, 0), rand(1, 5).narrow(0, 0, 0), out, false);
+        CpuMatmul.matmul(MatmulDims.of(a0, b0), a0, b0, out, false);
         for (float v : out.toFloatArray()) assertEquals(0f, v);
         Tensor none = Tensor.zeros(DType.F32, 0, 5);
-        CpuMatmul.matmul(Tensor.zeros(DType.F32, 0, 3), rand(3, 5), none, false);
+        Tensor rows0 = Tensor.zeros(DType.F32, 0, 3), b35 = rand(3, 5);
+        CpuMatmul.matmul(MatmulDims.of(rows0, b35), rows0, b35, none, false);
         assertEquals(0, none.numel());
     }
 
     @Test
     void badInputIsRejectedWithShapes() {
-        Tensor out = Tensor.zeros(DType.F32, 4, 5);
-        var e = assertThrows(IllegalArgumentException.class, () -> CpuMatmul.matmul(rand(4, 3), rand(2, 5), out, false));
+        var e = assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(4, 3), rand(2, 5)));
         assertTrue(e.getMessage().contains("[4, 3]") && e.getMessage().contains("[2, 5]"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> CpuMatmul.matmul(rand(4, 3).to(DType.BF16), rand(3, 5), out, false));
-        assertThrows(IllegalArgumentException.class, () -> CpuMatmul.matmul(rand(4, 3), rand(3, 5).to(DType.F16), out, false));
-        assertThrows(IllegalArgumentException.class, () -> CpuMatmul.matmul(rand(2, 4, 3), rand(3, 3, 5), Tensor.zeros(DType.F32, 2, 4, 5), false));
+        assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(4, 3).to(DType.BF16), rand(3, 5)));
+        assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(4, 3), rand(3, 5).to(DType.F16)));
+        assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(2, 4, 3), rand(3, 3, 5)));
         assertThrows(IllegalArgumentException.class, () -> new Blocking(10, 8, 32));
         assertThrows(IllegalArgumentException.class, () -> new Blocking(12, 8, 30));
     }
@@ -242,7 +244,7 @@ class MatmulTest {
 
         void checkInto(Tensor out, boolean accumulate, Path path, Blocking bl, String label) {
             float[] init = out.toFloatArray();
-            CpuMatmul.matmul(a, b, out, accumulate, path, bl);
+            CpuMatmul.matmul(MatmulDims.of(a, b), a, b, out, accumulate, path, bl);
             float[] got = out.toFloatArray();
             double worst = 0;
             for (int i = 0; i < got.length; i++) {

@@ -13,6 +13,7 @@ import flux2.tensor.Half;
 import flux2.tensor.NN;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.RowNormDims;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,7 +92,7 @@ class NormsTest {
         // BF16 output written through a transposed view.
         Tensor x = uniform(r, DType.F32, -2, 2, 6, 11);
         Tensor out = Tensor.zeros(DType.BF16, 11, 6);
-        Backends.cpu().layerNorm(x, null, null, 1e-6, out.t());
+        Backends.cpu().layerNorm(RowNormDims.of("layerNorm", x, null, null, 1e-6), x, null, null, out.t());
         double[] e = rowNormReference(true, x, null, null, 1e-6);
         for (int i = 0; i < e.length; i++) e[i] = Half.bf16ToFloat(Half.floatToBf16((float) e[i]));
         assertClose(e, out.t(), 1e-6, 1e-6, "bf16 output");

@@ -13,6 +13,7 @@ import flux2.tensor.NN;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.ops.RopeTable;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -122,13 +123,13 @@ class RopeTest {
             assertClose(reference(layout, q, cT, cs[1]), NN.rope(layout, q, cT, cs[1]), RTOL, ATOL, layout + " strided cos");
             // Written into a BF16 output, and in place.
             Tensor out16 = Tensor.zeros(DType.BF16, b, heads, l, d);
-            Backends.cpu().rope(layout, q, cs[0], cs[1], out16);
+            Backends.cpu().rope(RopeTable.of(layout, q, cs[0], cs[1]), q, out16);
             double[] e = reference(layout, q, cs[0], cs[1]);
             for (int i = 0; i < e.length; i++) e[i] = flux2.tensor.Half.bf16ToFloat(flux2.tensor.Half.floatToBf16((float) e[i]));
             assertClose(e, out16, 1e-6, 1e-6, layout + " bf16 output");
             Tensor inPlace = q.contiguous().mul(1);
             double[] expect = reference(layout, inPlace, cs[0], cs[1]);
-            Backends.cpu().rope(layout, inPlace, cs[0], cs[1], inPlace);
+            Backends.cpu().rope(RopeTable.of(layout, inPlace, cs[0], cs[1]), inPlace, inPlace);
             assertClose(expect, inPlace, RTOL, ATOL, layout + " in place");
         }
         // Enough rows for several threads.

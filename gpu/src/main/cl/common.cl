@@ -103,9 +103,6 @@ static inline void st_f(__global uchar* p, int dt, long i, float v) {
 
 static inline int is_int_dt(int dt) { return dt >= DT_I64; }
 
-/* Element pointer helpers: the byte base of an operand at an element offset. */
-static inline int dt_size(int dt) { return dt == DT_F32 || dt == DT_I32 ? 4 : dt == DT_I64 ? 8 : dt <= DT_F16 ? 2 : 1; }
-
 /* Work-group tree sum of one float per work-item over a __local scratch of get_local_size(0) floats
  * (a power of two); every work-item gets the total. */
 static inline float group_sum(float v, __local float* scratch) {

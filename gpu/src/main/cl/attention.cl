@@ -12,9 +12,9 @@ static inline int key_allowed(__global const uchar* mask, long mo, int hasMask, 
     return 1;
 }
 
-/* Stages rows r0 .. r0 + AT_T - 1 of a [L, D] matrix (zero past L) into local memory. */
-static inline void stage_rows(__local float* dst, __global const float* src, long base, int r0, int L, int D) {
-    for (int idx = get_local_id(0); idx < AT_T * D; idx += get_local_size(0)) {
+/* Stages rows r0 .. r0 + rows - 1 of a [L, D] matrix (zero past L) into local memory. */
+static inline void stage_rows(__local float* dst, __global const float* src, long base, int r0, int rows, int L, int D) {
+    for (int idx = get_local_id(0); idx < rows * D; idx += get_local_size(0)) {
         int j = idx / D, d = idx % D;
         dst[idx] = r0 + j < L ? src[base + (long) (r0 + j) * D + d] : 0.0f;
     }
@@ -36,8 +36,8 @@ __kernel void attention_fwd(int H, int Hkv, int Lq, int Lk, int D, float scale, 
     for (int d = 0; d < D; d++) { qv[d] = q[qBase + d]; acc[d] = 0.0f; }
     float m = -INFINITY, l = 0.0f;
     for (int k0 = 0; k0 < Lk; k0 += AT_T) {
-        stage_rows(Ks, k, kBase, k0, Lk, D);
-        stage_rows(Vs, v, vBase, k0, Lk, D);
+        stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
+        stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (active) {
             int n = min(AT_T, Lk - k0);
@@ -94,8 +94,8 @@ __kernel void attention_bwd_dq(int H, int Hkv, int Lq, int Lk, int D, float scal
     float L = lse[lo + row], dl = delta[dlo + row];
     int live = active && L > -INFINITY;
     for (int k0 = 0; k0 < Lk; k0 += AT_T) {
-        stage_rows(Ks, k, kBase, k0, Lk, D);
-        stage_rows(Vs, v, vBase, k0, Lk, D);
+        stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
+        stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (live) {
             int n = min(AT_T, Lk - k0);
@@ -139,8 +139,8 @@ __kernel void attention_bwd_dkv(int H, int Hkv, int Lq, int Lk, int D, float sca
         int h = hk * group + hh;
         long qBase = ((long) b * H + h) * Lq;
         for (int q0 = 0; q0 < Lq; q0 += AT_T) {
-            stage_rows(Qs, q, qo + qBase * D, q0, Lq, D);
-            stage_rows(Gs, dO, doo + qBase * D, q0, Lq, D);
+            stage_rows(Qs, q, qo + qBase * D, q0, AT_T, Lq, D);
+            stage_rows(Gs, dO, doo + qBase * D, q0, AT_T, Lq, D);
             for (int j = get_local_id(0); j < AT_T; j += get_local_size(0)) {
                 Ls[j] = q0 + j < Lq ? lse[lo + qBase + q0 + j] : -INFINITY;
                 Ds[j] = q0 + j < Lq ? delta[dlo + qBase + q0 + j] : 0.0f;
@@ -205,8 +205,8 @@ __kernel void attention_fwd_split(int H, int Hkv, int Lq, int Lk, int D, float s
     }
     float m = -INFINITY, l = 0.0f;
     for (int k0 = 0; k0 < Lk; k0 += AT_T) {
-        stage_rows(Ks, k, kBase, k0, Lk, D);
-        stage_rows(Vs, v, vBase, k0, Lk, D);
+        stage_rows(Ks, k, kBase, k0, AT_T, Lk, D);
+        stage_rows(Vs, v, vBase, k0, AT_T, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int j = 0; j < AT_T; j++) {
             float s = 0.0f;
@@ -246,13 +246,6 @@ __kernel void attention_fwd_split(int H, int Hkv, int Lq, int Lk, int D, float s
  * staged AT_TB rows at a time and partial dot products meet in local memory. */
 #define AT_TB 8
 
-static inline void stage_rows_tb(__local float* dst, __global const float* src, long base, int r0, int L, int D) {
-    for (int idx = get_local_id(0); idx < AT_TB * D; idx += get_local_size(0)) {
-        int j = idx / D, d = idx % D;
-        dst[idx] = r0 + j < L ? src[base + (long) (r0 + j) * D + d] : 0.0f;
-    }
-}
-
 __kernel void attention_bwd_dq_split(int H, int Hkv, int Lq, int Lk, int D, float scale, int causal,
                                      __global const float* q, long qo, __global const float* k, long ko,
                                      __global const float* v, long vo, __global const uchar* mask, long mo, int hasMask,
@@ -280,8 +273,8 @@ __kernel void attention_bwd_dq_split(int H, int Hkv, int Lq, int Lk, int D, floa
     float L = lse[lo + row], dl = delta[dlo + row];
     int live = active && L > -INFINITY;
     for (int k0 = 0; k0 < Lk; k0 += AT_TB) {
-        stage_rows_tb(Ks, k, kBase, k0, Lk, D);
-        stage_rows_tb(Vs, v, vBase, k0, Lk, D);
+        stage_rows(Ks, k, kBase, k0, AT_TB, Lk, D);
+        stage_rows(Vs, v, vBase, k0, AT_TB, Lk, D);
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int j = 0; j < AT_TB; j++) {
             float s = 0.0f, dp = 0.0f;
@@ -342,8 +335,8 @@ __kernel void attention_bwd_dkv_split(int H, int Hkv, int Lq, int Lk, int D, flo
     for (int hh = 0; hh < group; hh++) {
         long qBase = ((long) b * H + hk * group + hh) * Lq;
         for (int q0 = 0; q0 < Lq; q0 += AT_TB) {
-            stage_rows_tb(Qs, q, qo + qBase * D, q0, Lq, D);
-            stage_rows_tb(Gs, dO, doo + qBase * D, q0, Lq, D);
+            stage_rows(Qs, q, qo + qBase * D, q0, AT_TB, Lq, D);
+            stage_rows(Gs, dO, doo + qBase * D, q0, AT_TB, Lq, D);
             for (int j = t; j < AT_TB; j += get_local_size(0)) {
                 Ls[j] = q0 + j < Lq ? lse[lo + qBase + q0 + j] : -INFINITY;
                 Ds[j] = q0 + j < Lq ? delta[dlo + qBase + q0 + j] : 0.0f;
