@@ -48,7 +48,8 @@ public record KeyDef(String name, Kind kind, Object defaultValue, boolean requir
 
     /**
      * An enumeration whose implemented values are the constants of {@code choices}; {@code defaultValue} is
-     * SimpleTuner's default as a config file writes it (one of those values or a {@link #substitute}), or null.
+     * SimpleTuner's default as a config file writes it (one of those values or a {@link #substitute}; a value not
+     * implemented here, such as model_flavour's klein-9b, only documents SimpleTuner's default), or null.
      */
     public static KeyDef choice(String name, String defaultValue, Class<? extends Enum<?>> choices) {
         return new KeyDef(name, Kind.ENUM, defaultValue, false, ConfigChoice.spellings(choices), Map.of(), List.of(), null, null, null, choices);
