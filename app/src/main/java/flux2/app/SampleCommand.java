@@ -7,6 +7,7 @@ import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.ModelLocator;
 import flux2.trainer.config.Problems;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.sample.ImageSampler;
 import flux2.trainer.sample.SampleNames;
 import flux2.trainer.train.MemoryCheck;
@@ -96,10 +97,10 @@ public final class SampleCommand implements Callable<Integer> {
         List<String> encoded = ImageSampler.texts(prompts, settings);
         long first = seed != null ? seed : v != null && v.seed() != null ? v.seed() : 0;
         ModelLocation loc = location(cfg);
-        String basePrecision = cfg == null ? "no_change" : cfg.model().baseModelPrecision();
-        String textPrecision = cfg == null ? "no_change" : cfg.model().textEncoderPrecision();
+        WeightPrecision basePrecision = cfg == null ? WeightPrecision.NO_CHANGE : cfg.model().baseModelPrecision();
+        WeightPrecision textPrecision = cfg == null ? WeightPrecision.NO_CHANGE : cfg.model().textEncoderPrecision();
         MemoryCheck.beforeSampling(loc, basePrecision, settings.width(), settings.height());
-        try (ImageSampler sampler = ImageSampler.open(loc, encoded, loras, loraScale, basePrecision, textPrecision)) {
+        try (ImageSampler sampler = ImageSampler.open(loc, encoded, loras, loraScale, basePrecision.precision(), textPrecision.precision())) {
             for (String p : prompts) {
                 for (int k = 0; k < count; k++) {
                     long s = first + k;

@@ -46,7 +46,7 @@ public final class TrainCommand implements Callable<Integer> {
         RankEnv env = RankEnv.detect();
         TrainConfig c = options.load(all, false);
         if (c == null) return 2;
-        int n = c.training().numProcesses();
+        int n = c.training().batches().processes();
         boolean starter = !env.distributed() && n > 1;
         // the config's warnings once: by rank 0 (the ranks that a starter starts load it again)
         if (!starter && env.rank() == 0) ConfigOptions.warn(c);

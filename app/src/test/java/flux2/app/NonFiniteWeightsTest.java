@@ -10,6 +10,7 @@ import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraFiles;
 import flux2.model.flux2.lora.LoraFormat;
 import flux2.model.flux2.lora.LoraTargets;
+import flux2.quant.Precision;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
@@ -155,17 +156,17 @@ class NonFiniteWeightsTest {
         poison(tr, "single_transformer_blocks.0.attn.to_out.weight", 7, Float.NaN, null);
         poison(te, "language_model.model.layers.1.self_attn.o_proj.weight", 7, Float.POSITIVE_INFINITY, null);
         ModelLocation loc = new ModelLocation(model.toString(), model.resolve("transformer"), model.resolve("vae"), model.resolve("text_encoder"), model.resolve("tokenizer"));
-        for (String precision : List.of("no_change", "int8")) {
-            var e = assertThrows(IllegalArgumentException.class, () -> ModelParts.transformer(loc, false, precision).close(), precision);
+        for (Precision precision : List.of(Precision.NO_CHANGE, Precision.INT8)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> ModelParts.transformer(loc, false, precision).close(), precision.name());
             assertTrue(e.getMessage().startsWith(tr.toString()), e.getMessage());
-            assertTrue(e.getMessage().contains(precision.equals("no_change") ? "single_transformer_blocks.0.attn.to_out.weight" : "single_blocks.0.linear2.weight"),
+            assertTrue(e.getMessage().contains(precision == Precision.NO_CHANGE ? "single_transformer_blocks.0.attn.to_out.weight" : "single_blocks.0.linear2.weight"),
                     e.getMessage());
-            var t = assertThrows(IllegalArgumentException.class, () -> ModelParts.textEncoder(loc, precision).close(), precision);
+            var t = assertThrows(IllegalArgumentException.class, () -> ModelParts.textEncoder(loc, precision).close(), precision.name());
             assertTrue(t.getMessage().startsWith(model.resolve("text_encoder").toString()), t.getMessage());
             assertTrue(t.getMessage().contains("layers.1.self_attn.o_proj.weight"), t.getMessage());
         }
         // full training copies the weights into F32 parameters: checked after the copy
-        var full = assertThrows(IllegalArgumentException.class, () -> ModelParts.transformer(loc, true, "no_change").close());
+        var full = assertThrows(IllegalArgumentException.class, () -> ModelParts.transformer(loc, true, Precision.NO_CHANGE).close());
         assertTrue(full.getMessage().contains("single_transformer_blocks.0.attn.to_out.weight"), full.getMessage());
     }
 

@@ -52,7 +52,11 @@ public enum Precision {
      * BF16 checkpoint weights in BF16). Returns the scheme used per quantized layer, empty when none.
      */
     public static Map<String, QuantScheme> apply(String value, Module model, Predicate<String> which, TensorArena arena) {
-        Precision p = parse(value);
-        return p.quantized() ? Quantizer.quantize(model, p.scheme(), which, arena) : Map.of();
+        return parse(value).applyTo(model, which, arena);
+    }
+
+    /** As {@link #apply(String, Module, Predicate, TensorArena)} for this precision. */
+    public Map<String, QuantScheme> applyTo(Module model, Predicate<String> which, TensorArena arena) {
+        return quantized() ? Quantizer.quantize(model, scheme(), which, arena) : Map.of();
     }
 }

@@ -25,7 +25,7 @@ public final class FakeTrainer {
         TrainConfig c = new ConfigLoader(Path.of(""), System.getenv()).load(Path.of(rest.get(2)), rest.subList(3, rest.size()));
         Path out = Files.createDirectories(c.outputDir());
         StopRequest stop = StopRequest.in(out);
-        long total = c.training().maxTrainSteps();
+        long total = c.training().length().maxTrainSteps();
         try (EventLog events = EventLog.open(out, System.out::println)) {
             events.phase(Phase.CACHING_TEXT);
             events.phase(Phase.CACHING_LATENTS);

@@ -86,8 +86,8 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
         for (String variant : variants) {
             List<Path> loras = variant.equals("lora") ? List.of(lora) : List.of();
             Evaluation.Result r;
-            try (ImageSampler sampler = ImageSampler.open(cfg.model().location(), encoded, loras, 1.0, cfg.model().baseModelPrecision(),
-                    cfg.model().textEncoderPrecision())) {
+            try (ImageSampler sampler = ImageSampler.open(cfg.model().location(), encoded, loras, 1.0, cfg.model().baseModelPrecision().precision(),
+                    cfg.model().textEncoderPrecision().precision())) {
                 r = Evaluation.run(sampler, ps, settings, seed, count, out.resolve(variant));
             }
             results.add(r);

@@ -36,7 +36,7 @@ class ConditioningConfigTest {
         DatasetConfig ref = c.conditioningDatasets().getFirst();
         assertEquals(ConditioningType.REFERENCE_STRICT, ref.conditioningType());
         assertEquals(dir.resolve("data/reference"), ref.instanceDataDir());
-        assertEquals("combined", c.conditioning().multidatasetSampling());
+        assertEquals(TrainConfig.MultidatasetSampling.COMBINED, c.conditioning().multidatasetSampling());
         assertEquals(List.of("magentasq", "magentacirc"), c.promptLibrary().stream().map(PromptEntry::shortname).toList());
         assertEquals(List.of(dir.resolve("validation/magenta-square.png")), c.promptLibrary().getFirst().referenceImages());
     }
@@ -72,7 +72,7 @@ class ConditioningConfigTest {
     @Test
     void multidatasetSamplingIsRandomOrCombined() throws Exception {
         Path cfg = TinyEditProject.write(dir, Map.of());
-        assertEquals("random", load(cfg, "--conditioning_multidataset_sampling", "random").conditioning().multidatasetSampling());
+        assertEquals(TrainConfig.MultidatasetSampling.RANDOM, load(cfg, "--conditioning_multidataset_sampling", "random").conditioning().multidatasetSampling());
         String m = assertThrows(ConfigException.class, () -> load(cfg, "--conditioning_multidataset_sampling", "all")).getMessage();
         assertTrue(m.contains("conditioning_multidataset_sampling: 'all' is not allowed; allowed: random, combined"), m);
     }

@@ -28,7 +28,7 @@ class TreadConfigReaderTest {
         TrainConfig c = load("{\"routes\": [{\"selection_ratio\": 0.5, \"start_layer_idx\": 2, \"end_layer_idx\": -2},"
                 + " {\"selection_ratio\": 0.25, \"start_layer_idx\": -1, \"end_layer_idx\": -1}]}");
         assertEquals(List.of(new TreadConfig.Route(0.5, 2, -2), new TreadConfig.Route(0.25, -1, -1)), c.conditioning().tread().routes());
-        assertEquals("random", c.conditioning().multidatasetSampling());
+        assertEquals(TrainConfig.MultidatasetSampling.RANDOM, c.conditioning().multidatasetSampling());
         Path cfg = TinyProject.write(dir, Map.of());
         assertNull(new ConfigLoader(dir, Map.of()).load(cfg, List.of()).conditioning().tread());
         assertTrue(new ConfigLoader(dir, Map.of()).load(cfg, List.of()).warnings().stream().noneMatch(w -> w.key().equals("tread_config")),

@@ -66,7 +66,7 @@ class CaptionDropoutTest {
     private byte[] run(Path cfg, String name, String probability) throws Exception {
         TrainConfig c = new ConfigLoader(dir, Map.of()).load(cfg, List.of("--output_dir", dir.resolve(name).toString(),
                 "--caption_dropout_probability", probability));
-        assertEquals(Double.parseDouble(probability), c.training().captionDropout());
+        assertEquals(Double.parseDouble(probability), c.training().loss().captionDropout());
         Trainer.Result r = new Trainer(c, new PrintStream(new ByteArrayOutputStream())).run();
         return Files.readAllBytes(r.loraFile());
     }

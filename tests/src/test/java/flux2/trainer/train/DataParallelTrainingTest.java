@@ -48,7 +48,7 @@ class DataParallelTrainingTest {
                 int rank = r;
                 f.add(pool.submit(() -> {
                     RankEnv env = new RankEnv(rank, n, rank, n, RankEnv.Launcher.TORCHRUN, "127.0.0.1", 1, Duration.ofSeconds(120), Duration.ofSeconds(120));
-                    DataParallel dp = DataParallel.of(group.get(rank), env, Backends.cpu(), c.training().batchSize());
+                    DataParallel dp = DataParallel.of(group.get(rank), env, Backends.cpu(), c.training().batches().size());
                     PrintStream out = new PrintStream(rank == 0 && rankZeroLog != null ? rankZeroLog : new ByteArrayOutputStream(), true);
                     try {
                         return new Trainer(c, out).parallel(dp).run();

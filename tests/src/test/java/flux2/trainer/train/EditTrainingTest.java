@@ -96,7 +96,7 @@ class EditTrainingTest {
         caches.build(combined, data, List.of(), quiet());
         try (TensorArena a = TensorArena.open("test")) {
             Batch batch = data.sampler().next();
-            ReferenceTokens both = ReferenceTokens.of(batch, data.referencesOf("edits"), caches, "combined", 42).getFirst();
+            ReferenceTokens both = ReferenceTokens.of(batch, data.referencesOf("edits"), caches, TrainConfig.MultidatasetSampling.COMBINED, 42).getFirst();
             // a 32 px strict reference (2 x 2 tokens) at T = 10, then a 16 px loose one (1 x 1) at T = 20
             int channels = caches.latents("edits").get(batch.samples().getFirst().image()).size(0);
             assertArrayEquals(new int[]{1, 4 + 1, channels}, both.tokens().shape());
@@ -111,7 +111,7 @@ class EditTrainingTest {
             for (int i = 0; i < 8; i++) {
                 Batch b = data.sampler().next();
                 ReferenceTokens one = ReferenceTokens.of(b, data.referencesOf("edits"), caches, random.conditioning().multidatasetSampling(), 42).getFirst();
-                assertEquals(one.shape(), ReferenceTokens.of(b, data.referencesOf("edits"), caches, "random", 42).getFirst().shape(), "seeded by the batch");
+                assertEquals(one.shape(), ReferenceTokens.of(b, data.referencesOf("edits"), caches, TrainConfig.MultidatasetSampling.RANDOM, 42).getFirst().shape(), "seeded by the batch");
                 assertEquals(10, one.ids().toFloatArray()[0], "the one reference is reference 0");
                 drawn.add(one.shape());
             }
@@ -128,7 +128,7 @@ class EditTrainingTest {
         caches.build(c, data, List.of(), quiet());
         try (ModelParts.Transformer tr = ModelParts.transformer(c.model().location()); TensorArena a = TensorArena.open("test")) {
             Batch batch = data.sampler().next();
-            ReferenceTokens ref = ReferenceTokens.of(batch, data.referencesOf("edits"), caches, "combined", 42).getFirst();
+            ReferenceTokens ref = ReferenceTokens.of(batch, data.referencesOf("edits"), caches, TrainConfig.MultidatasetSampling.COMBINED, 42).getFirst();
             Tensor x0 = Latents.pack(caches.latents("edits").get(batch.samples().getFirst().image()).unsqueeze(0));
             Tensor ctx = caches.text().get(batch.samples().getFirst().caption()).unsqueeze(0);
             Rng rng = new Rng(1);

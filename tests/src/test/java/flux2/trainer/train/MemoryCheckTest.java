@@ -9,12 +9,12 @@ import flux2.autograd.nn.Parameter;
 import flux2.model.flux2.Flux2Config;
 import flux2.model.flux2.Flux2Transformer;
 import flux2.model.flux2.lora.Lora;
-import flux2.model.flux2.lora.LoraTargets;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.TensorArena;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.data.TrainingData;
 import flux2.examples.TinyModel;
 import flux2.examples.TinyProject;
@@ -57,7 +57,7 @@ class MemoryCheckTest {
             long want;
             try (TensorArena a = TensorArena.open("lora")) {
                 Flux2Transformer model = new Flux2Transformer(TinyModel.transformerConfig(), DType.F32, a);
-                List<String> targets = c.lora().targetModules() != null ? c.lora().targetModules() : LoraTargets.preset(c.lora().targetPreset());
+                List<String> targets = c.lora().targetModules() != null ? c.lora().targetModules() : c.lora().targetPreset().targets();
                 want = trainable(Lora.attach(model, targets, new Lora.Config(c.lora().rank(), 1, 0, 1), new Rng(1), a).namedParameters());
             }
             MemoryCheck.Part lora = MemoryCheck.training(c, m, 64, 1).parts().getFirst();
@@ -115,8 +115,8 @@ class MemoryCheckTest {
         assertContains(r.getMessage(), "lower validation_resolution");
         // FLUX.2-dev: 16 pixels a token, 512 prompt tokens; one 1024x1024 image: 4608 tokens x 6144 x 8 floats + the image
         MemoryCheck.ModelShape dev = new MemoryCheck.ModelShape(Flux2Config.dev(), 16, 512);
-        assertEquals(4L * 4608 * 6144 * 8 + 12L * 1024 * 1024, MemoryCheck.sampling(dev, 1024, 1024, "no_change").total());
-        assertThrows(RunRefused.class, () -> MemoryCheck.require(MemoryCheck.sampling(dev, 8192, 8192, "int8"), 64 * GIB, "sampling"));
+        assertEquals(4L * 4608 * 6144 * 8 + 12L * 1024 * 1024, MemoryCheck.sampling(dev, 1024, 1024, WeightPrecision.NO_CHANGE).total());
+        assertThrows(RunRefused.class, () -> MemoryCheck.require(MemoryCheck.sampling(dev, 8192, 8192, WeightPrecision.INT8), 64 * GIB, "sampling"));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package flux2.trainer.cache;
 
-import flux2.quant.Precision;
 import flux2.model.image.AlphaPolicy;
 import flux2.model.image.ImageFiles;
 import flux2.model.image.ImageLoadException;
@@ -12,6 +11,7 @@ import flux2.tensor.TensorArena;
 import flux2.trainer.config.DatasetConfig;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.data.CropPlan;
 import flux2.trainer.data.ImageDataset;
 import flux2.trainer.data.ImageEntry;
@@ -51,7 +51,7 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
         ModelLocation loc = config.model().location();
         String vaeId = Hashing.modelIdentity(loc.vae());
         // a quantized text encoder gives other embeddings: its precision is part of the cache identity
-        String textId = Hashing.modelIdentity(loc.textEncoder(), loc.tokenizer()) + "+" + Precision.parse(config.model().textEncoderPrecision()).name();
+        String textId = Hashing.modelIdentity(loc.textEncoder(), loc.tokenizer()) + "+" + config.model().textEncoderPrecision().precision().name();
         DatasetConfig t = config.textEmbedDataset();
         Path textDir = t != null && t.cacheDir() != null ? t.cacheDir() : config.outputDir().resolve("cache").resolve("text");
         Map<String, LatentCache> lat = new LinkedHashMap<>();
@@ -196,13 +196,13 @@ public record Caches(TextEmbedCache text, Map<String, LatentCache> latents, Map<
         return CacheFolders.claim(complete, out);
     }
 
-    private void buildText(ModelLocation loc, String precision, List<String> captions, int batch, PrintStream out) throws IOException {
+    private void buildText(ModelLocation loc, WeightPrecision precision, List<String> captions, int batch, PrintStream out) throws IOException {
         List<String> missing = captions.stream().filter(c -> !text.has(c)).toList();
         out.println("text cache " + text.dir() + ": " + (captions.size() - missing.size()) + " of " + captions.size() + " captions cached");
         if (missing.isEmpty()) return;
-        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, precision)) {
+        try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, precision.precision())) {
             int layers = te.quantized().size();
-            if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision + ")");
+            if (layers > 0) out.println("text encoder: " + layers + " Linear layers quantized (" + precision.configName() + ")");
             FluxTextEmbedder emb = te.embedder();
             ProgressLine bar = new ProgressLine(out, "text embeds", captions.size(), captions.size() - missing.size(), 500);
             int done = captions.size() - missing.size();

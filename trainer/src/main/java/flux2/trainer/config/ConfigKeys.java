@@ -6,10 +6,32 @@ import static flux2.trainer.config.KeyDef.integer;
 import static flux2.trainer.config.KeyDef.number;
 import static flux2.trainer.config.KeyDef.string;
 
+import flux2.model.flux2.lora.LoraFormat;
+import flux2.trainer.config.DatasetConfig.CaptionStrategy;
+import flux2.trainer.config.DatasetConfig.CropAspect;
+import flux2.trainer.config.DatasetConfig.CropStyle;
+import flux2.trainer.config.DatasetConfig.ResolutionType;
+import flux2.trainer.config.TrainConfig.DefaultDtype;
+import flux2.trainer.config.TrainConfig.GuidanceMode;
+import flux2.trainer.config.TrainConfig.LoraInitType;
+import flux2.trainer.config.TrainConfig.LoraTargetPreset;
+import flux2.trainer.config.TrainConfig.LoraType;
+import flux2.trainer.config.TrainConfig.MixedPrecision;
+import flux2.trainer.config.TrainConfig.ModelFamily;
+import flux2.trainer.config.TrainConfig.ModelFlavour;
+import flux2.trainer.config.TrainConfig.ModelType;
+import flux2.trainer.config.TrainConfig.MultidatasetSampling;
+import flux2.trainer.config.Training.ClipMethod;
+import flux2.trainer.config.Training.LossType;
+import flux2.trainer.config.Training.OptimizerName;
+import flux2.trainer.config.Training.Scheduler;
 import java.util.List;
 import java.util.Set;
 
-/** The config.json keys: SimpleTuner's names and defaults (spec flux2-training.md sections 2, 4, 7-11). */
+/**
+ * The config.json keys: SimpleTuner's names and defaults. Every
+ * enumeration key allows the constants of one enum ({@link KeyDef#choice}).
+ */
 public final class ConfigKeys {
     private ConfigKeys() {}
 
@@ -20,18 +42,18 @@ public final class ConfigKeys {
 
     public static final KeyTable TABLE = new KeyTable(List.of(
             // model
-            choice("model_type", null, "lora", "full").require(),
-            choice("model_family", null, "flux2").notImplemented("flux", "sdxl", "sd3", "sd1x", "sd2x", "pixart_sigma",
+            choice("model_type", null, ModelType.class).require(),
+            choice("model_family", null, ModelFamily.class).notImplemented("flux", "sdxl", "sd3", "sd1x", "sd2x", "pixart_sigma",
                     "kolors", "legacy", "hidream", "auraflow", "sana", "wan", "ltxvideo", "lumina2", "qwen_image", "chroma").require(),
-            choice("model_flavour", "klein-9b", "dev").notImplemented("klein-9b", "klein-4b"),
+            choice("model_flavour", "klein-9b", ModelFlavour.class).notImplemented("klein-9b", "klein-4b"),
             string("pretrained_model_name_or_path", null),
             string("pretrained_transformer_model_name_or_path", null),
             string("pretrained_vae_model_name_or_path", null),
             string("pretrained_text_encoder_model_name_or_path", null),
             precision("base_model_precision"),
             precision("text_encoder_1_precision"),
-            choice("base_model_default_dtype", "bf16", "bf16", "fp32"),
-            choice("mixed_precision", "bf16", "bf16", "no").notImplemented("fp16", "fp8"),
+            choice("base_model_default_dtype", "bf16", DefaultDtype.class),
+            choice("mixed_precision", "bf16", MixedPrecision.class).notImplemented("fp16", "fp8"),
             string("device", "cpu"),
             // files
             string("output_dir", null).require(),
@@ -40,12 +62,12 @@ public final class ConfigKeys {
             string("cache_dir_text", "cache"),
             // data defaults for every dataset
             number("resolution", 1024.0).range(0, Limits.MAX_EDGE),
-            choice("resolution_type", "pixel_area", "pixel", "area", "pixel_area"),
+            choice("resolution_type", "pixel_area", ResolutionType.class),
             number("minimum_image_size", null).range(0, Limits.MAX_EDGE),
             bool("crop", false),
-            choice("crop_style", "random", "random", "center", "centre", "corner").substitute("face", "random"),
-            choice("crop_aspect", "square", "square", "preserve").notImplemented("closest", "random"),
-            choice("caption_strategy", "filename", "filename", "textfile", "instanceprompt").notImplemented("parquet", "webshart", "huggingface", "csv"),
+            choice("crop_style", "random", CropStyle.class).substitute("face", "random"),
+            choice("crop_aspect", "square", CropAspect.class).notImplemented("closest", "random"),
+            choice("caption_strategy", "filename", CaptionStrategy.class).notImplemented("parquet", "webshart", "huggingface", "csv"),
             integer("aspect_bucket_rounding", 2L).range(0, 9),
             // ours, not SimpleTuner's: images whose header declares more pixels are skipped undecoded (Pillow's bomb limit)
             integer("max_image_pixels", 178_956_970L).range(1, 4_294_967_295L),
@@ -58,21 +80,20 @@ public final class ConfigKeys {
             integer("num_processes", 1L).range(1, 1024),
             bool("gradient_checkpointing", true),
             number("learning_rate", 4e-7).min(0),
-            choice("lr_scheduler", "constant_with_warmup", "constant", "constant_with_warmup", "linear", "cosine", "polynomial")
-                    .notImplemented("sine", "cosine_with_restarts"),
+            choice("lr_scheduler", "constant_with_warmup", Scheduler.class).notImplemented("sine", "cosine_with_restarts"),
             integer("lr_warmup_steps", 0L).range(0, Limits.MAX_STEPS),
             number("lr_end", 4e-7).min(0),
             number("lr_power", 0.8),
             integer("max_train_steps", null).range(0, Limits.MAX_STEPS),
             integer("num_train_epochs", 1L).range(0, 1_000_000),
             number("max_grad_norm", 2.0).min(0),
-            choice("grad_clip_method", "value", "value", "norm"),
-            choice("optimizer", "adamw_bf16", "adamw").substitute("adamw_bf16", "adamw").substitute("optimi-adamw", "adamw")
+            choice("grad_clip_method", "value", ClipMethod.class),
+            choice("optimizer", "adamw_bf16", OptimizerName.class).substitute("adamw_bf16", "adamw").substitute("optimi-adamw", "adamw")
                     .notImplemented("optimi-stableadamw", "optimi-lion", "optimi-adan", "prodigy", "soap", "muon", "bnb-adamw8bit",
                             "bnb-adamw", "bnb-lion", "bnb-lion8bit", "ao-adamw8bit", "ao-adamw4bit", "ao-adamfp8", "torch-adamw"),
             number("optimizer_beta1", null),
             number("optimizer_beta2", null),
-            choice("loss_type", "l2", "l2").notImplemented("huber", "smooth_l1"),
+            choice("loss_type", "l2", LossType.class).notImplemented("huber", "smooth_l1"),
             number("caption_dropout_probability", 0.0).range(0, 1),
             // flow matching (section 2.2) and guidance (2.4)
             number("flow_sigmoid_scale", 1.0),
@@ -82,7 +103,7 @@ public final class ConfigKeys {
             bool("flow_use_beta_schedule", false),
             number("flow_beta_schedule_alpha", 2.0).min(0),
             number("flow_beta_schedule_beta", 2.0).min(0),
-            choice("flux_guidance_mode", "constant", "constant", "random-range"),
+            choice("flux_guidance_mode", "constant", GuidanceMode.class),
             number("flux_guidance_value", 1.0),
             number("flux_guidance_min", 0.0),
             number("flux_guidance_max", 4.0),
@@ -90,12 +111,12 @@ public final class ConfigKeys {
             integer("lora_rank", 16L).range(1, Limits.MAX_LORA_RANK),
             number("lora_alpha", null).min(0),
             number("lora_dropout", 0.1).range(0, 1),
-            choice("lora_type", "standard", "standard").notImplemented("lycoris"),
-            choice("lora_init_type", "default", "default", "gaussian").notImplemented("loftq", "olora", "pissa"),
-            choice("flux_lora_target", "all", "all", "attention", "mlp", "tiny")
+            choice("lora_type", "standard", LoraType.class).notImplemented("lycoris"),
+            choice("lora_init_type", "default", LoraInitType.class).notImplemented("loftq", "olora", "pissa"),
+            choice("flux_lora_target", "all", LoraTargetPreset.class)
                     .notImplemented("mmdit", "context", "context+ffs", "all+ffs", "all+ffs+embedder", "ai-toolkit", "nofeedforward"),
             KeyDef.of("peft_lora_target_modules", KeyDef.Kind.STRING_LIST, null),
-            choice("lora_format", "diffusers", "diffusers", "comfyui"),
+            choice("lora_format", "diffusers", LoraFormat.class),
             // checkpoints (section 10)
             integer("checkpoint_step_interval", 500L).range(1, Limits.MAX_STEPS).alias("checkpointing_steps"),
             integer("checkpoints_total_limit", 5L).range(1, 10_000),
@@ -113,7 +134,7 @@ public final class ConfigKeys {
             integer("num_validation_images", 1L).range(1, 100),
             // TREAD token routing (section 5) and reference conditioning (section 3)
             KeyDef.of("tread_config", KeyDef.Kind.JSON, null),
-            choice("conditioning_multidataset_sampling", "random", "random", "combined"),
+            choice("conditioning_multidataset_sampling", "random", MultidatasetSampling.class),
             bool("validation_on_startup", false)
     ), Set.of(
             // SimpleTuner keys with no implementation here (reported by name, then ignored)
@@ -137,7 +158,7 @@ public final class ConfigKeys {
     ), List.of("scheduled_sampling_", "sdnq_"));
 
     private static KeyDef precision(String name) {
-        return choice(name, "no_change", "no_change", "int8-quanto", "int4-quanto", "int8", "int4", "bf16")
+        return choice(name, "no_change", WeightPrecision.class)
                 .substitute("int8-sdnq", "int8").notImplemented(OTHER_PRECISIONS);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.model.flux2.lora.LoraFormat;
+import flux2.quant.Precision;
 import flux2.tensor.DeviceSpec;
 import flux2.tensor.io.NotUtf8Exception;
 import flux2.tensor.io.Utf8Files;
@@ -12,6 +14,19 @@ import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
 import flux2.trainer.config.DatasetConfig.DatasetType;
 import flux2.trainer.config.DatasetConfig.ResolutionType;
+import flux2.trainer.config.TrainConfig.DefaultDtype;
+import flux2.trainer.config.TrainConfig.GuidanceMode;
+import flux2.trainer.config.TrainConfig.LoraInitType;
+import flux2.trainer.config.TrainConfig.LoraTargetPreset;
+import flux2.trainer.config.TrainConfig.MixedPrecision;
+import flux2.trainer.config.TrainConfig.ModelFamily;
+import flux2.trainer.config.TrainConfig.ModelFlavour;
+import flux2.trainer.config.TrainConfig.ModelType;
+import flux2.trainer.config.TrainConfig.MultidatasetSampling;
+import flux2.trainer.config.Training.ClipMethod;
+import flux2.trainer.config.Training.LossType;
+import flux2.trainer.config.Training.OptimizerName;
+import flux2.trainer.config.Training.Scheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +110,7 @@ public final class ConfigLoader {
                 if (libRoot != null) prompts = PromptLibrary.read(lib.toString(), libRoot, workDir, lib.getParent(), problems);
             }
         }
-        TrainConfig.Training training = training(name, s, problems);
+        Training training = training(name, s, problems);
         TrainConfig.Flow flow = flow(name, s, problems);
         TrainConfig.Lora lora = lora(name, s, configDir, problems);
         TrainConfig.Checkpoints checkpoints = new TrainConfig.Checkpoints(
@@ -106,7 +121,7 @@ public final class ConfigLoader {
                 s.string("validation_negative_prompt"), s.int32("num_validation_images"),
                 s.bool("validation_on_startup"), s.number("validation_guidance_real"), s.int32("validation_no_cfg_until_timestep"));
         TrainConfig.Conditioning conditioning = new TrainConfig.Conditioning(TreadConfigReader.read(name, s.json("tread_config"), problems),
-                s.string("conditioning_multidataset_sampling"));
+                s.choice("conditioning_multidataset_sampling", MultidatasetSampling.class));
         problems.throwIfErrors();
         return new TrainConfig(file, outputDir, s.integer("seed"), model, training, flow, lora, checkpoints, validation,
                 datasets, prompts, problems.warnings(), conditioning);
@@ -115,14 +130,16 @@ public final class ConfigLoader {
     private TrainConfig.Model model(String file, Settings s, Problems problems) {
         if (!s.isSet("model_flavour"))
             problems.error(file, "model_flavour", "not set; SimpleTuner's default for flux2 is klein-9b, which this trainer does not implement: set \"model_flavour\": \"dev\"");
-        String flavour = s.isSet("model_flavour") ? s.string("model_flavour") : null;
+        ModelFlavour flavour = s.isSet("model_flavour") ? s.choice("model_flavour", ModelFlavour.class) : null;
         String source = s.string("pretrained_model_name_or_path");
         if (source == null && flavour != null) source = ModelLocator.DEFAULT_REPOS.get(flavour);
         ModelLocation loc = flavour == null ? null : new ModelLocator(workDir, env).locate(file, source,
                 s.string("pretrained_transformer_model_name_or_path"), s.string("pretrained_vae_model_name_or_path"),
                 s.string("pretrained_text_encoder_model_name_or_path"), problems);
-        if ("full".equals(s.string("model_type")) && !"no_change".equals(s.string("base_model_precision")))
-            problems.error(file, "base_model_precision", "'" + s.string("base_model_precision")
+        ModelType type = s.choice("model_type", ModelType.class);
+        WeightPrecision base = s.choice("base_model_precision", WeightPrecision.class);
+        if (type == ModelType.FULL && base.precision() != Precision.NO_CHANGE)
+            problems.error(file, "base_model_precision", "'" + base.configName()
                     + "' quantizes the weights that model_type \"full\" trains: use \"no_change\" for full training");
         DeviceSpec device = DeviceSpec.parse("cpu");
         try {
@@ -130,42 +147,48 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             problems.error(file, "device", e.getMessage());
         }
-        return new TrainConfig.Model(s.string("model_family"), flavour, loc, s.string("base_model_precision"),
-                s.string("text_encoder_1_precision"), s.string("base_model_default_dtype"), s.string("mixed_precision"),
-                s.string("model_type"), device);
+        return new TrainConfig.Model(s.choice("model_family", ModelFamily.class), flavour, loc, base,
+                s.choice("text_encoder_1_precision", WeightPrecision.class), s.choice("base_model_default_dtype", DefaultDtype.class),
+                s.choice("mixed_precision", MixedPrecision.class), type, device);
     }
 
-    private static TrainConfig.Training training(String file, Settings s, Problems problems) {
+    private static Training training(String file, Settings s, Problems problems) {
         long steps = s.integer("max_train_steps") == null ? 0 : s.integer("max_train_steps");
         int epochs = s.int32("num_train_epochs");
         if (steps == 0 && epochs == 0)
             problems.error(file, "max_train_steps", "max_train_steps and num_train_epochs are both 0: set one of them");
-        // adamw_bf16's registered defaults (spec section 7) unless torch AdamW was asked for by name
+        // adamw_bf16's registered defaults in SimpleTuner unless torch AdamW was asked for by name
         boolean torchAdamW = "adamw".equals(s.written("optimizer"));
         double b1 = s.number("optimizer_beta1") != null ? s.number("optimizer_beta1") : 0.9;
         double b2 = s.number("optimizer_beta2") != null ? s.number("optimizer_beta2") : 0.999;
         for (var e : Map.of("optimizer_beta1", b1, "optimizer_beta2", b2).entrySet())
             if (e.getValue() < 0 || e.getValue() >= 1) problems.error(file, e.getKey(), e.getValue() + " is out of range: expected 0 <= beta < 1");
         double dropout = s.number("caption_dropout_probability");
-        return new TrainConfig.Training(s.int32("train_batch_size"), s.int32("gradient_accumulation_steps"),
-                s.bool("gradient_checkpointing"), s.number("learning_rate"), s.string("lr_scheduler"),
-                s.int32("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, epochs,
-                s.number("max_grad_norm"), s.string("grad_clip_method"), s.string("optimizer"), b1, b2, 1e-2,
-                torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"), dropout, (int) (long) s.integer("num_processes"));
+        return new Training(
+                new Training.Batches(s.int32("train_batch_size"), s.int32("gradient_accumulation_steps"), s.int32("num_processes")),
+                new Training.Length(steps, epochs),
+                new Training.Optimizer(s.choice("optimizer", OptimizerName.class), s.number("learning_rate"), b1, b2, 1e-2,
+                        torchAdamW ? 1e-8 : 1e-6),
+                new Training.Schedule(s.choice("lr_scheduler", Scheduler.class), s.int32("lr_warmup_steps"), s.number("lr_end"),
+                        s.number("lr_power")),
+                new Training.Clipping(s.choice("grad_clip_method", ClipMethod.class), s.number("max_grad_norm")),
+                new Training.Loss(s.choice("loss_type", LossType.class), dropout),
+                s.bool("gradient_checkpointing"));
     }
 
     private static TrainConfig.Flow flow(String file, Settings s, Problems problems) {
         if (s.bool("flow_use_uniform_schedule") && s.bool("flow_use_beta_schedule"))
             problems.error(file, "flow_use_beta_schedule", "flow_use_uniform_schedule and flow_use_beta_schedule are both true: choose one");
         double min = s.number("flux_guidance_min"), max = s.number("flux_guidance_max");
-        if (s.string("flux_guidance_mode").equals("random-range") && min > max)
+        GuidanceMode mode = s.choice("flux_guidance_mode", GuidanceMode.class);
+        if (mode == GuidanceMode.RANDOM_RANGE && min > max)
             problems.error(file, "flux_guidance_min", "flux_guidance_min " + min + " is above flux_guidance_max " + max);
         if (s.isSet("flux_guidance_mode") || s.isSet("flux_guidance_value"))
-            if (s.string("flux_guidance_mode").equals("random-range") || s.number("flux_guidance_value") != 1.0)
+            if (mode == GuidanceMode.RANDOM_RANGE || s.number("flux_guidance_value") != 1.0)
                 problems.warn(file, "flux_guidance_mode", "SimpleTuner rewrites flux2 training guidance to constant 1.0; this trainer honours the configured guidance");
         return new TrainConfig.Flow(s.number("flow_sigmoid_scale"), s.number("flow_schedule_shift"), s.bool("flow_schedule_auto_shift"),
                 s.bool("flow_use_uniform_schedule"), s.bool("flow_use_beta_schedule"), s.number("flow_beta_schedule_alpha"),
-                s.number("flow_beta_schedule_beta"), s.string("flux_guidance_mode"), s.number("flux_guidance_value"), min, max);
+                s.number("flow_beta_schedule_beta"), mode, s.number("flux_guidance_value"), min, max);
     }
 
     private TrainConfig.Lora lora(String file, Settings s, Path configDir, Problems problems) {
@@ -194,8 +217,9 @@ public final class ConfigLoader {
             for (String m : modules) if (m.isBlank()) problems.error(file, "peft_lora_target_modules", "blank module name");
         }
         double alpha = s.number("lora_alpha") != null ? s.number("lora_alpha") : rank;
-        return new TrainConfig.Lora(rank, alpha, s.number("lora_dropout"), s.string("lora_init_type"), s.string("flux_lora_target"),
-                modules == null ? null : List.copyOf(modules), s.string("lora_format"));
+        return new TrainConfig.Lora(rank, alpha, s.number("lora_dropout"), s.choice("lora_init_type", LoraInitType.class),
+                s.choice("flux_lora_target", LoraTargetPreset.class), modules == null ? null : List.copyOf(modules),
+                s.choice("lora_format", LoraFormat.class));
     }
 
     /** validation_resolution: "WxH", "N" (square) or a comma-separated list of those. */
@@ -260,7 +284,7 @@ public final class ConfigLoader {
 
     private DatasetConfig dataset(String where, Settings d, Settings g, Path configDir, Path outputDir, Problems problems) {
         String id = d.string("id");
-        DatasetType type = d.string("dataset_type") == null ? null : DatasetType.valueOf(d.string("dataset_type").toUpperCase(Locale.ROOT));
+        DatasetType type = d.choice("dataset_type", DatasetType.class);
         if (type == null || id == null) return null;
         int writeBatch = d.int32("write_batch_size"), encoderBatch = d.int32("text_encoder_batch_size");
         int rounding = g.int32("aspect_bucket_rounding");
@@ -275,15 +299,14 @@ public final class ConfigLoader {
         else dir = ConfigPaths.existing(workDir, configDir, d.string("instance_data_dir"), true, where, "instance_data_dir", problems);
 
         boolean crop = d.isSet("crop") ? d.bool("crop") : g.bool("crop");
-        String style = d.isSet("crop_style") ? d.string("crop_style") : g.string("crop_style");
-        String aspect = d.isSet("crop_aspect") ? d.string("crop_aspect") : g.string("crop_aspect");
+        CropStyle style = (d.isSet("crop_style") ? d : g).choice("crop_style", CropStyle.class);
+        CropAspect aspect = (d.isSet("crop_aspect") ? d : g).choice("crop_aspect", CropAspect.class);
         double resolution = d.isSet("resolution") ? d.number("resolution") : g.number("resolution");
-        String resType = d.isSet("resolution_type") ? d.string("resolution_type") : g.string("resolution_type");
+        ResolutionType rt = (d.isSet("resolution_type") ? d : g).choice("resolution_type", ResolutionType.class);
         Double minSize = d.isSet("minimum_image_size") ? d.number("minimum_image_size") : g.number("minimum_image_size");
-        String captions = d.isSet("caption_strategy") ? d.string("caption_strategy") : g.string("caption_strategy");
-        if (style == null || aspect == null || resType == null || captions == null) return null; // bad value, already reported
+        CaptionStrategy cs = (d.isSet("caption_strategy") ? d : g).choice("caption_strategy", CaptionStrategy.class);
+        if (style == null || aspect == null || rt == null || cs == null) return null; // bad value, already reported
 
-        ResolutionType rt = ResolutionType.valueOf(resType.toUpperCase(Locale.ROOT));
         if (rt == ResolutionType.AREA && resolution > 100)
             problems.error(where, "resolution", resolution + " megapixels with resolution_type area: did you mean resolution_type pixel_area (an edge in pixels)?");
         else if (rt == ResolutionType.AREA && resolution > MAX_MEGAPIXELS)
@@ -292,7 +315,6 @@ public final class ConfigLoader {
         else if (rt != ResolutionType.AREA && resolution < 16)
             problems.error(where, "resolution", resolution + " pixels is below 16 (for megapixels use resolution_type area)");
         List<String> instance = d.list("instance_prompt") == null ? List.of() : d.list("instance_prompt");
-        CaptionStrategy cs = CaptionStrategy.valueOf(captions.toUpperCase(Locale.ROOT));
         if (type == DatasetType.IMAGE && (cs == CaptionStrategy.INSTANCEPROMPT || d.bool("only_instance_prompt") || d.bool("prepend_instance_prompt")) && instance.isEmpty())
             problems.error(where, "instance_prompt", "required with caption_strategy instanceprompt, only_instance_prompt or prepend_instance_prompt");
         Double minAr = d.number("minimum_aspect_ratio"), maxAr = d.number("maximum_aspect_ratio");
@@ -300,19 +322,16 @@ public final class ConfigLoader {
             problems.error(where, "minimum_aspect_ratio", minAr + " is above maximum_aspect_ratio " + maxAr);
         Path vae = d.string("cache_dir_vae") != null ? ConfigPaths.output(workDir, d.string("cache_dir_vae"))
                 : outputDir == null ? null : outputDir.resolve("cache").resolve("vae").resolve("flux2").resolve(id);
-        DatasetConfig.ConditioningType ct = null;
+        DatasetConfig.ConditioningType ct = type == DatasetType.CONDITIONING ? d.choice("conditioning_type", DatasetConfig.ConditioningType.class) : null;
         if (type == DatasetType.CONDITIONING) {
-            if (d.string("conditioning_type") == null)
+            if (ct == null)
                 problems.error(where, "conditioning_type", "required for a conditioning dataset: reference_strict (cropped exactly as the paired image) or reference_loose (own aspect bucket)");
-            else ct = DatasetConfig.ConditioningType.valueOf(d.string("conditioning_type").toUpperCase(Locale.ROOT));
         } else if (d.isSet("conditioning_type"))
             problems.error(where, "conditioning_type", "only for dataset_type conditioning; pair this dataset with conditioning_data instead");
         List<String> paired = d.list("conditioning_data") == null ? List.of() : List.copyOf(d.list("conditioning_data"));
         if (!paired.isEmpty() && type != DatasetType.IMAGE)
             problems.error(where, "conditioning_data", "only for image datasets (it names the conditioning datasets paired to their images)");
-        return new DatasetConfig(id, type, dir, crop,
-                CropStyle.valueOf(style.equals("centre") ? "CENTER" : style.toUpperCase(Locale.ROOT)),
-                CropAspect.valueOf(aspect.toUpperCase(Locale.ROOT)), resolution, rt, minSize, minAr, maxAr, vae, cs,
+        return new DatasetConfig(id, type, dir, crop, style, aspect, resolution, rt, minSize, minAr, maxAr, vae, cs,
                 List.copyOf(instance), d.bool("prepend_instance_prompt"), d.bool("only_instance_prompt"),
                 d.bool("disable_multiline_split"), d.int32("repeats"), d.string("text_embeds"), false, null,
                 writeBatch, encoderBatch, rounding, noPruning, ct, paired, g.integer("max_image_pixels"));

@@ -2,6 +2,7 @@ package flux2.trainer.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One validated multidatabackend.json entry with config.json's data defaults applied. For text_embeds datasets only
@@ -50,6 +51,12 @@ public record DatasetConfig(String id, DatasetType datasetType, Path instanceDat
                 textEncoderBatchSize, aspectBucketRounding, disableBucketPruning, null, List.of(), DEFAULT_MAX_IMAGE_PIXELS);
     }
 
+    /** type: where a dataset's files are stored; this trainer reads local folders. */
+    public enum BackendType { LOCAL }
+
+    /** metadata_backend: how image sizes are found; this trainer reads each file's header. */
+    public enum MetadataBackend { DISCOVERY }
+
     /** What a dataset holds: training images, text-embedding caches, or reference images paired to training images. */
     public enum DatasetType { IMAGE, TEXT_EMBEDS, CONDITIONING }
 
@@ -63,7 +70,16 @@ public record DatasetConfig(String id, DatasetType datasetType, Path instanceDat
     public enum ResolutionType { PIXEL, AREA, PIXEL_AREA }
 
     /** Where the crop window sits inside the resized image. */
-    public enum CropStyle { RANDOM, CENTER, CORNER }
+    public enum CropStyle implements ConfigChoice {
+        RANDOM, CENTER, CORNER;
+
+        @Override
+        public String configName() { return name().toLowerCase(Locale.ROOT); }
+
+        /** SimpleTuner also accepts the British "centre". */
+        @Override
+        public List<String> otherSpellings() { return this == CENTER ? List.of("centre") : List.of(); }
+    }
 
     /** Whether crops are square or keep the image's aspect bucket. */
     public enum CropAspect { SQUARE, PRESERVE }

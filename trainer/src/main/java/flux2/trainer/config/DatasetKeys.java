@@ -6,41 +6,49 @@ import static flux2.trainer.config.KeyDef.integer;
 import static flux2.trainer.config.KeyDef.number;
 import static flux2.trainer.config.KeyDef.string;
 
+import flux2.trainer.config.DatasetConfig.BackendType;
+import flux2.trainer.config.DatasetConfig.CaptionStrategy;
+import flux2.trainer.config.DatasetConfig.ConditioningType;
+import flux2.trainer.config.DatasetConfig.CropAspect;
+import flux2.trainer.config.DatasetConfig.CropStyle;
+import flux2.trainer.config.DatasetConfig.DatasetType;
+import flux2.trainer.config.DatasetConfig.MetadataBackend;
+import flux2.trainer.config.DatasetConfig.ResolutionType;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The keys of one multidatabackend.json entry (spec flux2-training.md section 6.1). Data keys without a default
- * here (resolution, crop, ...) take config.json's global value.
+ * The keys of one multidatabackend.json entry. Data keys without a default
+ * here (resolution, crop, ...) take config.json's global value. Each enumeration key allows the constants of one of DatasetConfig's enums.
  */
 public final class DatasetKeys {
     private DatasetKeys() {}
 
     public static final KeyTable TABLE = new KeyTable(List.of(
             string("id", null).require(),
-            choice("type", null, "local").notImplemented("aws", "csv", "huggingface", "webshart", "memory"),
-            choice("dataset_type", "image", "image", "text_embeds", "conditioning")
+            choice("type", null, BackendType.class).notImplemented("aws", "csv", "huggingface", "webshart", "memory"),
+            choice("dataset_type", "image", DatasetType.class)
                     .notImplemented("video", "audio", "image_embeds", "conditioning_image_embeds"),
-            choice("conditioning_type", null, "reference_strict", "reference_loose").notImplemented("mask", "controlnet"),
+            choice("conditioning_type", null, ConditioningType.class).notImplemented("mask", "controlnet"),
             KeyDef.of("conditioning_data", KeyDef.Kind.STRING_LIST, null),
             string("source_dataset_id", null),
             bool("disabled", false),
             string("instance_data_dir", null),
             KeyDef.of("crop", KeyDef.Kind.BOOL, null),
-            choice("crop_style", null, "random", "center", "centre", "corner").substitute("face", "random"),
-            choice("crop_aspect", null, "square", "preserve").notImplemented("closest", "random"),
+            choice("crop_style", null, CropStyle.class).substitute("face", "random"),
+            choice("crop_aspect", null, CropAspect.class).notImplemented("closest", "random"),
             number("resolution", null).range(0, Limits.MAX_EDGE),
-            choice("resolution_type", null, "pixel", "area", "pixel_area"),
+            choice("resolution_type", null, ResolutionType.class),
             number("minimum_image_size", null).range(0, Limits.MAX_EDGE),
             number("minimum_aspect_ratio", null).min(0),
             number("maximum_aspect_ratio", null).min(0),
             string("cache_dir_vae", null),
-            choice("caption_strategy", null, "filename", "textfile", "instanceprompt").notImplemented("parquet", "webshart", "huggingface", "csv"),
+            choice("caption_strategy", null, CaptionStrategy.class).notImplemented("parquet", "webshart", "huggingface", "csv"),
             KeyDef.of("instance_prompt", KeyDef.Kind.STRING_LIST, null),
             bool("prepend_instance_prompt", false),
             bool("only_instance_prompt", false),
             bool("disable_multiline_split", false),
-            choice("metadata_backend", "discovery", "discovery").notImplemented("parquet", "huggingface", "webshart"),
+            choice("metadata_backend", "discovery", MetadataBackend.class).notImplemented("parquet", "huggingface", "webshart"),
             integer("repeats", 0L).range(0, 10_000),
             string("text_embeds", null),
             bool("default", false),

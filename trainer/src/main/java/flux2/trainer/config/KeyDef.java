@@ -8,21 +8,24 @@ import java.util.Map;
 /**
  * One configuration key this trainer implements: its JSON kind, SimpleTuner's default, the range of a number
  * ({@code min} and {@code max}, both inclusive; every integer key has both, see {@link KeyTable}), and for
- * enumerations the values implemented here, SimpleTuner values mapped onto one of them, and SimpleTuner values not
- * implemented.
+ * enumerations the enum whose constants are the values implemented here ({@code choices}, spelled as
+ * {@link ConfigChoice} says, listed in {@code allowed}), SimpleTuner values mapped onto one of them, and SimpleTuner
+ * values not implemented.
  */
 public record KeyDef(String name, Kind kind, Object defaultValue, boolean required, List<String> allowed,
-                     Map<String, String> substitutes, List<String> notImplemented, Double min, Double max, String alias) {
+                     Map<String, String> substitutes, List<String> notImplemented, Double min, Double max, String alias,
+                     Class<? extends Enum<?>> choices) {
 
     /** The JSON shapes a key accepts. */
     public enum Kind { BOOL, INT, NUMBER, STRING, ENUM, STRING_LIST, JSON }
 
     public KeyDef {
         if (min != null && max != null && min > max) throw new IllegalArgumentException(name + ": min " + min + " is above max " + max);
+        if ((choices != null) != (kind == Kind.ENUM)) throw new IllegalArgumentException(name + ": an enumeration key, and only one, has an enum of choices");
     }
 
     public static KeyDef of(String name, Kind kind, Object defaultValue) {
-        return new KeyDef(name, kind, defaultValue, false, List.of(), Map.of(), List.of(), null, null, null);
+        return new KeyDef(name, kind, defaultValue, false, List.of(), Map.of(), List.of(), null, null, null, null);
     }
 
     public static KeyDef bool(String name, boolean defaultValue) {
@@ -43,40 +46,57 @@ public record KeyDef(String name, Kind kind, Object defaultValue, boolean requir
         return of(name, Kind.STRING, defaultValue);
     }
 
-    /** An enumeration whose implemented values are {@code allowed}. */
-    public static KeyDef choice(String name, String defaultValue, String... allowed) {
-        return new KeyDef(name, Kind.ENUM, defaultValue, false, List.of(allowed), Map.of(), List.of(), null, null, null);
+    /**
+     * An enumeration whose implemented values are the constants of {@code choices}; {@code defaultValue} is
+     * SimpleTuner's default as a config file writes it (one of those values or a {@link #substitute}; a value not
+     * implemented here, such as model_flavour's klein-9b, only documents SimpleTuner's default), or null.
+     */
+    public static KeyDef choice(String name, String defaultValue, Class<? extends Enum<?>> choices) {
+        return new KeyDef(name, Kind.ENUM, defaultValue, false, ConfigChoice.spellings(choices), Map.of(), List.of(), null, null, null, choices);
     }
 
     public KeyDef require() {
-        return new KeyDef(name, kind, defaultValue, true, allowed, substitutes, notImplemented, min, max, alias);
+        return new KeyDef(name, kind, defaultValue, true, allowed, substitutes, notImplemented, min, max, alias, choices);
     }
 
     /** SimpleTuner values this trainer does not implement (an error that says so, rather than "unknown value"). */
     public KeyDef notImplemented(String... values) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, List.of(values), min, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, List.of(values), min, max, alias, choices);
     }
 
     /** A SimpleTuner value that runs here as {@code ours} (reported as a warning). */
     public KeyDef substitute(String theirs, String ours) {
         var m = new LinkedHashMap<>(substitutes);
         m.put(theirs, ours);
-        return new KeyDef(name, kind, defaultValue, required, allowed, Map.copyOf(m), notImplemented, min, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, Map.copyOf(m), notImplemented, min, max, alias, choices);
     }
 
     /** The smallest value allowed (a number key without an upper bound). */
     public KeyDef min(double minimum) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, max, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, max, alias, choices);
     }
 
     /** The values allowed, from {@code minimum} to {@code maximum} inclusive. */
     public KeyDef range(double minimum, double maximum) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, maximum, alias);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, minimum, maximum, alias, choices);
     }
 
     /** A legacy SimpleTuner name meaning the same key. */
     public KeyDef alias(String legacy) {
-        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, min, max, legacy);
+        return new KeyDef(name, kind, defaultValue, required, allowed, substitutes, notImplemented, min, max, legacy, choices);
+    }
+
+    /**
+     * The constant of {@code type} an allowed value or substitute stands for; an error when this key's choices are
+     * another enum (a programming error: every allowed value is a constant, {@link KeyTable} checks the rest).
+     */
+    <E extends Enum<E>> E constant(String value, Class<E> type) {
+        if (choices != type)
+            throw new IllegalArgumentException("key " + name + " has choices " + (choices == null ? "none" : choices.getSimpleName())
+                    + ", not " + type.getSimpleName());
+        E c = ConfigChoice.of(type, substitutes.getOrDefault(value, value));
+        if (c == null) throw new IllegalArgumentException("key " + name + ": '" + value + "' is none of " + String.join(", ", allowed));
+        return c;
     }
 
     /** Whether a converted value lies in the key's range. */

@@ -7,7 +7,9 @@ import java.util.Set;
 
 /**
  * The keys of one configuration file: those implemented here and those SimpleTuner accepts but this trainer does not.
- * Every integer key must have a lower and an upper bound, so that no value can overflow what reads it.
+ * Every integer key must have a lower and an upper bound, so that no value can overflow what reads it, and every
+ * enumeration key's substitutes must stand for one of its constants, so that reading a validated value as a constant
+ * never fails.
  */
 public final class KeyTable {
     private final Map<String, KeyDef> keys = new LinkedHashMap<>();
@@ -21,11 +23,25 @@ public final class KeyTable {
             if (d.kind() == KeyDef.Kind.INT && (d.min() == null || d.max() == null))
                 throw new IllegalArgumentException("integer key " + d.name() + " needs a range (KeyDef.range)");
             if (d.alias() != null) aliases.put(d.alias(), d.name());
+            if (d.kind() == KeyDef.Kind.ENUM) checkChoices(d);
         }
         for (String u : unsupported)
             if (keys.containsKey(u)) throw new IllegalArgumentException("key both supported and unsupported: " + u);
         this.unsupported = Set.copyOf(unsupported);
         this.unsupportedPrefixes = List.copyOf(unsupportedPrefixes);
+    }
+
+    private static void checkChoices(KeyDef d) {
+        for (var e : d.substitutes().entrySet())
+            if (!d.allowed().contains(e.getValue()))
+                throw new IllegalArgumentException("key " + d.name() + ": substitute '" + e.getKey() + "' runs as '" + e.getValue()
+                        + "', which is none of " + d.allowed());
+        // a default SimpleTuner has and this trainer does not (model_flavour klein-9b) documents it; the loader refuses it
+        Object def = d.defaultValue();
+        if (def != null && !d.allowed().contains(def) && !d.substitutes().containsKey(def) && !d.notImplemented().contains(def))
+            throw new IllegalArgumentException("key " + d.name() + ": default '" + def + "' is none of " + d.allowed());
+        for (String v : d.notImplemented())
+            if (d.allowed().contains(v)) throw new IllegalArgumentException("key " + d.name() + ": '" + v + "' both implemented and not");
     }
 
     /** The definition of a key by its name or legacy alias, or null. */

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  */
 public final class ModelLocator {
     /** The hub repository SimpleTuner uses for each flavour when pretrained_model_name_or_path is unset. */
-    public static final Map<String, String> DEFAULT_REPOS = Map.of("dev", "black-forest-labs/FLUX.2-dev");
+    public static final Map<TrainConfig.ModelFlavour, String> DEFAULT_REPOS = Map.of(TrainConfig.ModelFlavour.DEV, "black-forest-labs/FLUX.2-dev");
 
     private final Path workDir;
     private final Map<String, String> env;

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Reads user_prompt_library.json: {shortname: "prompt"} or {shortname: {"prompt"|"caption"|"tags": "...", ...}}
- * (spec section 9). For edit LoRAs an object entry may name its reference images with "path" (one path or a list),
+ * as SimpleTuner reads it. For edit LoRAs an object entry may name its reference images with "path" (one path or a list),
  * the field SimpleTuner's validation_input entries use; they are appended after the generated image's tokens as
  * references 0, 1, ... Relative paths are read from the working directory, else from the library's folder.
  */

@@ -182,6 +182,15 @@ public final class Settings {
         return (String) get(name);
     }
 
+    /**
+     * An enumeration key's value as the constant of its enum {@code type} (see {@link KeyDef#choice}); a SimpleTuner
+     * default that runs as one of ours (optimizer adamw_bf16) reads as that one. Null when the key has no value and no default.
+     */
+    public <E extends Enum<E>> E choice(String name, Class<E> type) {
+        String v = string(name);
+        return v == null ? null : def(name).constant(v, type);
+    }
+
     @SuppressWarnings("unchecked")
     public List<String> list(String name) {
         return (List<String>) get(name);

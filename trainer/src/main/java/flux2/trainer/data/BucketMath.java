@@ -5,7 +5,7 @@ import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.ResolutionType;
 
 /**
- * SimpleTuner's resolution and aspect-bucket math (spec flux2-training.md section 6.2) with FLUX.2's 16-pixel
+ * SimpleTuner's resolution and aspect-bucket math with FLUX.2's 16-pixel
  * alignment. Python's round() rounds halves to even, hence Math.rint throughout.
  */
 public final class BucketMath {

@@ -48,8 +48,8 @@ public record TrainingData(List<ImageDataset> datasets, DataSampler sampler, Map
                                 .putIfAbsent(e.relativePath(), "its reference in '" + r.config().id() + "' cannot be used");
         List<ImageDataset> datasets = scanned.stream().map(d -> without(d, unpaired.getOrDefault(d.config().id(), Map.of()))).toList();
         requireImages(datasets);
-        int batch = config.training().batchSize() * processes;
-        DataSampler sampler = new DataSampler(datasets, batch, batch * config.training().gradientAccumulationSteps(), seed, log);
+        int batch = config.training().batches().size() * processes;
+        DataSampler sampler = new DataSampler(datasets, batch, batch * config.training().batches().accumulationSteps(), seed, log);
         return new TrainingData(datasets, sampler, Collections.unmodifiableMap(withoutRefs(refs, datasets)));
     }
 

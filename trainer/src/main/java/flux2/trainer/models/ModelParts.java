@@ -73,7 +73,7 @@ public final class ModelParts {
 
     /** Loads the transformer; with {@code copy} its weights are copied into the model's own F32 parameters (for training them). */
     public static Transformer transformer(ModelLocation loc, boolean copy) throws IOException {
-        return transformer(loc, copy, "no_change");
+        return transformer(loc, copy, Precision.NO_CHANGE);
     }
 
     /**
@@ -82,14 +82,14 @@ public final class ModelParts {
      * read anyway (in place when it stays mapped, after copying, or row by row while quantized), so a mapped
      * checkpoint is read once.
      */
-    public static Transformer transformer(ModelLocation loc, boolean copy, String precision) throws IOException {
+    public static Transformer transformer(ModelLocation loc, boolean copy, Precision precision) throws IOException {
         Flux2Config c = transformerConfig(loc.transformer());
         TensorSource src = Checkpoints.open(loc.transformer());
         TensorArena arena = TensorArena.create("transformer");
         try {
             Flux2Transformer m = new Flux2Transformer(c, DType.F32, arena);
             Set<String> quantizedLater = new HashSet<>();
-            if (Precision.parse(precision).quantized())
+            if (precision.quantized())
                 for (String layer : Quantizer.linears(m).keySet()) quantizedLater.add(layer + ".weight");
             Flux2Checkpoint.load(m, src, arena, copy, quantizedLater::contains);
             return new Transformer(m, src, arena, quantize(precision, m, arena, src.describe()));
@@ -101,9 +101,9 @@ public final class ModelParts {
     }
 
     /** Quantizes every Linear layer of {@code model} as {@code precision} says, naming {@code file} in a refusal. */
-    private static Map<String, QuantScheme> quantize(String precision, Module model, TensorArena arena, String file) {
+    private static Map<String, QuantScheme> quantize(Precision precision, Module model, TensorArena arena, String file) {
         try {
-            return Precision.apply(precision, model, name -> true, arena);
+            return precision.applyTo(model, name -> true, arena);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -152,17 +152,17 @@ public final class ModelParts {
 
     /** Loads the layers of the text encoder the FLUX.2 embedding needs, and the tokenizer. */
     public static TextEncoder textEncoder(ModelLocation loc) throws IOException {
-        return textEncoder(loc, "no_change");
+        return textEncoder(loc, Precision.NO_CHANGE);
     }
 
     /**
      * Loads the text encoder with {@code precision} applied (text_encoder_1_precision); weights holding NaN or infinity
      * are refused naming the file and the tensor, each checked where it is read anyway (see {@link #transformer}).
      */
-    public static TextEncoder textEncoder(ModelLocation loc, String precision) throws IOException {
+    public static TextEncoder textEncoder(ModelLocation loc, Precision precision) throws IOException {
         MistralConfig c = textConfig(loc);
         FluxPromptTokenizer tok = new FluxPromptTokenizer(Tokenizers.read(tokenizerFile(loc)), promptLength(loc));
-        boolean quantized = Precision.parse(precision).quantized();
+        boolean quantized = precision.quantized();
         MistralModel m = MistralCheckpoint.load(loc.textEncoder(), c, quantized ? MistralCheckpoint.PROJECTIONS : name -> false);
         TensorArena q = TensorArena.create("text-encoder-quantized");
         try {

@@ -5,6 +5,7 @@ import flux2.model.flux2.lora.LoraReader;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.image.ImageFiles;
 import flux2.model.vae.AutoEncoder;
+import flux2.quant.Precision;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
@@ -82,16 +83,16 @@ public final class ImageSampler implements AutoCloseable {
     /**
      * Encodes {@code prompts} and loads the model at {@code loc} with {@code loras} (each at {@code loraScale});
      * {@code basePrecision} and {@code textPrecision} quantize the transformer and text encoder as training does
-     * ("no_change": as stored). Warnings about LoRA keys that cannot be applied go to standard error.
+     * (NO_CHANGE: as stored). Warnings about LoRA keys that cannot be applied go to standard error.
      */
     public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
-                                    String basePrecision, String textPrecision) throws IOException {
+                                    Precision basePrecision, Precision textPrecision) throws IOException {
         return open(loc, prompts, loras, loraScale, basePrecision, textPrecision, System.err::println);
     }
 
-    /** As {@link #open(ModelLocation, List, List, double, String, String)}, with warnings going to {@code warn}. */
+    /** As {@link #open(ModelLocation, List, List, double, Precision, Precision)}, with warnings going to {@code warn}. */
     public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
-                                    String basePrecision, String textPrecision, Consumer<String> warn) throws IOException {
+                                    Precision basePrecision, Precision textPrecision, Consumer<String> warn) throws IOException {
         for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
         if (!Double.isFinite(loraScale)) throw new IllegalArgumentException("the LoRA strength must be a finite number, got " + loraScale);
         TensorArena keep = TensorArena.create("sample-prompts");

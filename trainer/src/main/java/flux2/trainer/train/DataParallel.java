@@ -77,12 +77,12 @@ public final class DataParallel implements AutoCloseable {
      * rank of how many this is and where it runs.
      */
     public static DataParallel join(TrainConfig config, RankEnv env, PrintStream out) {
-        int wanted = config.training().numProcesses();
+        int wanted = config.training().batches().processes();
         if (env.distributed() && wanted != 1 && wanted != env.worldSize())
             throw new IllegalArgumentException(config.configFile() + ": num_processes is " + wanted + " but " + env.launcherName() + " started "
                     + env.worldSize() + " ranks: set num_processes to " + env.worldSize() + " (or leave it out)");
         DeviceSpec spec = rankDevice(config.model().device(), env);
-        if (!env.distributed()) return single(spec.open(), config.training().batchSize());
+        if (!env.distributed()) return single(spec.open(), config.training().batches().size());
         if (System.getProperty("flux2.threads") == null && System.getenv("FLUX2_THREADS") == null)
             Parallel.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / env.localWorldSize()));
         Backend device;
@@ -94,7 +94,7 @@ public final class DataParallel implements AutoCloseable {
         Collectives c = CollectiveLibraries.join(env, device);
         out.println("rank " + env.rank() + " of " + env.worldSize() + " on " + device.name() + " (pid " + ProcessHandle.current().pid() + ", host "
                 + host() + ", " + Parallel.threads() + " threads): " + c.describe());
-        return new DataParallel(c, env, device, config.training().batchSize());
+        return new DataParallel(c, env, device, config.training().batches().size());
     }
 
     /** The device of a rank: cpu stays cpu; device:N becomes device:(N + local rank). */

@@ -7,6 +7,7 @@ import flux2.model.vae.VaeConfig;
 import flux2.quant.Precision;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.WeightPrecision;
 import flux2.trainer.data.ImageEntry;
 import flux2.trainer.data.ReferenceSet;
 import flux2.trainer.data.TrainingData;
@@ -76,7 +77,7 @@ public final class MemoryCheck {
                     count(linearParams), BYTES_PER_TRAINED_PARAM), linearParams * BYTES_PER_TRAINED_PARAM,
                     "train a LoRA (model_type \"lora\") instead of every weight"));
         } else {
-            List<String> targets = c.lora().targetModules() != null ? c.lora().targetModules() : LoraTargets.preset(c.lora().targetPreset());
+            List<String> targets = c.lora().targetModules() != null ? c.lora().targetModules() : c.lora().targetPreset().targets();
             long loraParams = 0;
             for (String name : LoraTargets.resolve(linears.keySet(), targets)) {
                 Flux2Linears.Size s = linears.get(name);
@@ -110,7 +111,7 @@ public final class MemoryCheck {
     }
 
     /** The estimate of sampling one {@code width} x {@code height} image with base weights in {@code precision}. */
-    public static Estimate sampling(ModelShape m, int width, int height, String precision) {
+    public static Estimate sampling(ModelShape m, int width, int height, WeightPrecision precision) {
         List<Part> parts = new ArrayList<>();
         long linearParams = Flux2Linears.of(m.transformer()).values().stream().mapToLong(Flux2Linears.Size::params).sum();
         Part q = quantized(precision, linearParams);
@@ -127,18 +128,18 @@ public final class MemoryCheck {
                 block + image, lower);
     }
 
-    private static Part quantized(String precision, long linearParams) {
-        Precision p = Precision.parse(precision);
+    private static Part quantized(WeightPrecision precision, long linearParams) {
+        Precision p = precision.precision();
         if (!p.quantized()) return null;
         long bytes = p == Precision.INT8 ? linearParams : linearParams / 2;
-        return new Part(String.format(Locale.ROOT, "quantized transformer weights (%s, %s parameters)", precision, count(linearParams)),
+        return new Part(String.format(Locale.ROOT, "quantized transformer weights (%s, %s parameters)", precision.configName(), count(linearParams)),
                 bytes, "use a smaller quantization (int4) or no quantization, which keeps the weights mapped");
     }
 
     /** The most image tokens one training sample of {@code data} has, its reference images included. */
     public static long imageTokens(TrainConfig c, TrainingData data, ModelShape m) {
         long most = 0;
-        boolean combined = "combined".equals(c.conditioning().multidatasetSampling());
+        boolean combined = c.conditioning().multidatasetSampling() == TrainConfig.MultidatasetSampling.COMBINED;
         for (var d : data.datasets()) {
             long image = d.entries().stream().mapToLong(e -> tokens(e, m)).max().orElse(0), refs = 0;
             for (ReferenceSet r : data.referencesOf(d.config().id())) {
@@ -201,11 +202,11 @@ public final class MemoryCheck {
     public static Estimate training(TrainConfig c, TrainingData data) throws IOException {
         ModelShape m = ModelShape.of(c.model().location());
         long samples = data.datasets().stream().mapToLong(d -> (long) d.entries().size() * (d.config().repeats() + 1)).sum();
-        return training(c, m, imageTokens(c, data, m), (int) Math.max(1, Math.min(c.training().batchSize(), samples)));
+        return training(c, m, imageTokens(c, data, m), (int) Math.max(1, Math.min(c.training().batches().size(), samples)));
     }
 
     /** Checks sampling before the model is loaded. */
-    public static void beforeSampling(ModelLocation loc, String precision, int width, int height) throws IOException {
+    public static void beforeSampling(ModelLocation loc, WeightPrecision precision, int width, int height) throws IOException {
         require(sampling(ModelShape.of(loc), width, height, precision), physicalMemory(), "sampling");
     }
 

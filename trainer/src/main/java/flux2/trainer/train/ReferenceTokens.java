@@ -5,6 +5,7 @@ import flux2.model.flux2.TokenIds;
 import flux2.tensor.Layouts;
 import flux2.tensor.Tensor;
 import flux2.trainer.cache.Caches;
+import flux2.trainer.config.TrainConfig.MultidatasetSampling;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.ReferenceSet;
 import flux2.trainer.data.Sample;
@@ -14,23 +15,21 @@ import java.util.List;
 
 /**
  * The reference tokens of one training sample: the cached latents of its reference images, packed to tokens and
- * concatenated in reference order, with ids (T = 10 + 10 i, h, w, 0) for reference i (spec flux2-training.md
- * section 3). {@code shape} names the reference grids, so that samples whose references have the same sizes can
+ * concatenated in reference order, with ids (T = 10 + 10 i, h, w, 0) for reference i, as the
+ * official pipeline numbers them. {@code shape} names the reference grids, so that samples whose references have the same sizes can
  * share one forward.
  */
 record ReferenceTokens(Tensor tokens, Tensor ids, String shape) {
-    /** conditioning_multidataset_sampling "combined": every reference set of the dataset, T = 10, 20, 30, ... */
-    static final String COMBINED = "combined";
-
     /**
      * Per sample of {@code batch}, its reference tokens in the current arena; null when the batch's dataset has no
-     * conditioning_data (text-to-image). With "random" sampling one reference set is drawn per batch from
-     * (seed, epoch, batch index) alone, so a resumed run draws the same; it becomes reference 0 (T = 10).
+     * conditioning_data (text-to-image). COMBINED sampling uses every reference set of the dataset, T = 10, 20, 30, ...
+     * With RANDOM sampling one reference set is drawn per batch from (seed, epoch, batch index) alone, so a resumed
+     * run draws the same; it becomes reference 0 (T = 10).
      */
-    static List<ReferenceTokens> of(Batch batch, List<ReferenceSet> sets, Caches caches, String sampling, long seed) {
+    static List<ReferenceTokens> of(Batch batch, List<ReferenceSet> sets, Caches caches, MultidatasetSampling sampling, long seed) {
         if (sets.isEmpty()) return null;
         List<ReferenceSet> used = sets;
-        if (!COMBINED.equals(sampling) && sets.size() > 1) {
+        if (sampling != MultidatasetSampling.COMBINED && sets.size() > 1) {
             SeededRandom r = new SeededRandom(SeededRandom.mix(seed, 0x636F6E64L, batch.epoch(), batch.index()));
             used = List.of(sets.get(r.nextInt(sets.size())));
         }

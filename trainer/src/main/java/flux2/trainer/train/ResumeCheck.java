@@ -16,9 +16,9 @@ final class ResumeCheck {
         if (cp == null) return;
         long step = TrainingState.read(cp.resolve(CheckpointStore.STATE)).globalStep();
         if (step <= totalSteps) return;
-        long max = c.training().maxTrainSteps();
+        long max = c.training().length().maxTrainSteps();
         String limit = max > 0 ? "max_train_steps " + max
-                : totalSteps + " steps (num_train_epochs " + c.training().numTrainEpochs() + "; max_train_steps is not set)";
+                : totalSteps + " steps (num_train_epochs " + c.training().length().numTrainEpochs() + "; max_train_steps is not set)";
         throw new RunRefused("resume_from_checkpoint \"" + c.checkpoints().resumeFrom() + "\" picks " + cp + ", saved at step " + step
                 + ", beyond this run's " + limit + ": resuming would end at once and write the final weights over with the checkpoint's. "
                 + "Set max_train_steps above " + step + " to train further, or resume_from_checkpoint \"none\" (or another output_dir) "

@@ -6,7 +6,7 @@ import flux2.trainer.config.TrainConfig;
 import java.util.SplittableRandom;
 
 /**
- * SimpleTuner's flow-matching sigma sampler (spec 2.2): logit-normal sigmoid(scale * z) by default, or uniform, or
+ * SimpleTuner's flow-matching sigma sampler: logit-normal sigmoid(scale * z) by default, or uniform, or
  * Beta(alpha, beta); then the static shift s * sigma / (1 + (s - 1) sigma) with flow_schedule_shift, or, when that is 0
  * and flow_schedule_auto_shift is on, the resolution-dependent shift e^mu with mu interpolated between (256 tokens,
  * 0.5) and (4096 tokens, 1.15) over the true image token count. Also draws the guidance fed to the dev transformer.
@@ -64,7 +64,7 @@ public final class SigmaSampler {
     public double[] guidance(BatchSlice rows, Rng rng) {
         int n = rows.count();
         double[] g = new double[n];
-        if (flow.guidanceMode().equals("random-range")) {
+        if (flow.guidanceMode() == TrainConfig.GuidanceMode.RANDOM_RANGE) {
             float[] u = rng.uniform(0, 1, rows, n).toFloatArray();
             for (int i = 0; i < n; i++) g[i] = flow.guidanceMin() + (flow.guidanceMax() - flow.guidanceMin()) * u[i];
         } else java.util.Arrays.fill(g, flow.guidanceValue());

@@ -11,9 +11,7 @@ import flux2.model.flux2.Latents;
 import flux2.model.flux2.TokenIds;
 import flux2.model.flux2.lora.Lora;
 import flux2.model.flux2.lora.LoraFiles;
-import flux2.model.flux2.lora.LoraFormat;
 import flux2.model.flux2.lora.LoraLayer;
-import flux2.model.flux2.lora.LoraTargets;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.flux2.lora.LoraWriter;
 import flux2.tensor.Backend;
@@ -26,6 +24,7 @@ import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.trainer.cache.Caches;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.config.Training;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
@@ -91,9 +90,9 @@ public final class Trainer {
 
     /** The optimizer steps of a run: max_train_steps, else num_train_epochs full passes. */
     public static long totalSteps(TrainConfig c, int batchesPerEpoch) {
-        if (c.training().maxTrainSteps() > 0) return c.training().maxTrainSteps();
-        long perEpoch = Math.max(1, (batchesPerEpoch + c.training().gradientAccumulationSteps() - 1) / c.training().gradientAccumulationSteps());
-        return perEpoch * c.training().numTrainEpochs();
+        if (c.training().length().maxTrainSteps() > 0) return c.training().length().maxTrainSteps();
+        long perEpoch = Math.max(1, (batchesPerEpoch + c.training().batches().accumulationSteps() - 1) / c.training().batches().accumulationSteps());
+        return perEpoch * c.training().length().numTrainEpochs();
     }
 
     /**
@@ -103,7 +102,7 @@ public final class Trainer {
      * events and reads the stop request for every rank.
      */
     public Result run() throws IOException {
-        DataParallel dp = parallel != null ? parallel : DataParallel.single(null, config.training().batchSize());
+        DataParallel dp = parallel != null ? parallel : DataParallel.single(null, config.training().batches().size());
         if (!dp.isRankZero()) return train(config.outputDir(), dp, TrainingEvents.NONE, StopRequest.in(config.outputDir()));
         try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println);
              EventLog events = EventLog.open(folder.dir(), out::println)) {
@@ -119,7 +118,7 @@ public final class Trainer {
     }
 
     private Result train(Path outDir, DataParallel dp, TrainingEvents events, StopRequest stopRequest) throws IOException {
-        TrainConfig.Training t = config.training();
+        Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
@@ -137,7 +136,7 @@ public final class Trainer {
                 () -> caches.build(config, scanned, textsBesideCaptions(config), out, events));
         TrainingData data = dp.isRankZero() ? built : caches.cached(scanned);
         events.phase(Phase.TRAINING);
-        CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
+        CaptionDropout dropout = new CaptionDropout(t.loss().captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
         Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
@@ -147,12 +146,12 @@ public final class Trainer {
         List<Path> images = new ArrayList<>();
         Backend device = dp.device() != null ? dp.device() : config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision().precision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
             int quantized = tr.quantized().size();
-            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
+            if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision().configName() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
             if (full) model.setTrainable(true);
@@ -164,11 +163,11 @@ public final class Trainer {
                 out.println("model on " + device.name() + ": " + mib(device.deviceBytesInUse()) + " of device memory");
             }
             Map<String, Parameter> params = full ? model.namedParameters() : lora.namedParameters();
-            AdamW opt = new AdamW(params, t.learningRate(), t.beta1(), t.beta2(), t.epsilon(), t.weightDecay(), optArena);
-            LrSchedule schedule = LrSchedule.parse(t.lrScheduler(), t.lrWarmupSteps(), total, 0.5, t.lrPower(),
-                    t.learningRate() > 0 ? t.lrEnd() / t.learningRate() : 0);
+            Training.Optimizer o = t.optimizer();
+            AdamW opt = new AdamW(params, o.learningRate(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), optArena);
+            LrSchedule schedule = schedule(t, total);
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
-            LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
+            LoraWriter.Options loraOptions = LoraWriter.Options.of(config.lora().format(), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
             String paramsFile = full ? CheckpointStore.FULL_PARAMS : CheckpointStore.PARAMS;
 
@@ -211,8 +210,8 @@ public final class Trainer {
                 return cp;
             };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
-                    + " steps, batch " + t.batchSize() + (dp.distributed() ? " on each of " + dp.worldSize() + " processes" : "") + " x "
-                    + t.gradientAccumulationSteps() + " accumulation");
+                    + " steps, batch " + t.batches().size() + (dp.distributed() ? " on each of " + dp.worldSize() + " processes" : "") + " x "
+                    + t.batches().accumulationSteps() + " accumulation");
 
             // the base model's images at step 0, to compare the trained ones with
             if (step == 0 && config.validation().onStartup()) images.addAll(validate(dp, validator, 0, model, lora));
@@ -220,12 +219,12 @@ public final class Trainer {
             double lastLoss = Double.NaN;
             while (step < total) {
                 long started = System.nanoTime();
-                double lr = t.learningRate() * schedule.factor(step);
+                double lr = o.learningRate() * schedule.factor(step);
                 opt.setLr(lr);
                 double loss = 0;
                 Batch batch = null;
-                for (int micro = 0; micro < t.gradientAccumulationSteps(); micro++) {
-                    long microIndex = step * t.gradientAccumulationSteps() + micro;
+                for (int micro = 0; micro < t.batches().accumulationSteps(); micro++) {
+                    long microIndex = step * t.batches().accumulationSteps() + micro;
                     if (lora != null) lora.setStep(microIndex);
                     batch = data.sampler().next();
                     DataParallel.Shard shard = dp.shard(batch, dropout.captions(batch, microIndex));
@@ -245,8 +244,8 @@ public final class Trainer {
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
                                     + batch.epoch() + "); stopped without saving. " + resumeAdvice(store, paramsFile));
                         // a rank's bad loss reaches every rank through the summed loss below
-                        if (Double.isFinite(v)) l.mul(shard.weight() / t.gradientAccumulationSteps()).backward();
-                        loss += v * shard.weight() / t.gradientAccumulationSteps();
+                        if (Double.isFinite(v)) l.mul(shard.weight() / t.batches().accumulationSteps()).backward();
+                        loss += v * shard.weight() / t.batches().accumulationSteps();
                     }
                 }
                 try (var r = TensorArena.open("reduce")) {
@@ -262,7 +261,7 @@ public final class Trainer {
                     if (!Double.isFinite(norm))
                         throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
                                 + "; stopped without saving. " + resumeAdvice(store, paramsFile));
-                    clip(params, t);
+                    clip(params, t.clipping());
                     opt.step();
                     opt.zeroGrad();
                 }
@@ -331,7 +330,7 @@ public final class Trainer {
      */
     public static List<String> textsBesideCaptions(TrainConfig config) {
         List<String> texts = new ArrayList<>(Validator.texts(config));
-        if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
+        if (config.training().loss().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
         return texts;
     }
 
@@ -378,14 +377,14 @@ public final class Trainer {
 
     private LoraWeights weights(Lora lora) {
         LoraWeights w = LoraWeights.of(lora);
-        return "gaussian".equals(config.lora().initType()) ? w.withInit("gaussian") : w;
+        return config.lora().initType() == TrainConfig.LoraInitType.GAUSSIAN ? w.withInit("gaussian") : w;
     }
 
     private Lora attachLora(Flux2Transformer model, long seed, TensorArena arena) {
         TrainConfig.Lora c = config.lora();
-        List<String> targets = c.targetModules() != null ? c.targetModules() : LoraTargets.preset(c.targetPreset());
+        List<String> targets = c.targetModules() != null ? c.targetModules() : c.targetPreset().targets();
         Lora lora = Lora.attach(model, targets, new Lora.Config(c.rank(), c.alpha(), c.dropout(), seed), new Rng(seed), arena);
-        if ("gaussian".equals(c.initType())) {
+        if (c.initType() == TrainConfig.LoraInitType.GAUSSIAN) {
             // PEFT's gaussian init: A ~ N(0, 1/r), B = 0 (B is already zero)
             Rng rng = new Rng(seed ^ 0x6761757373L);
             for (LoraLayer l : lora.layers().values()) rng.fillNormal(l.a.weight.value(), 0, 1.0 / c.rank());
@@ -428,11 +427,18 @@ public final class Trainer {
         sigmas.guidance(empty, sigmaRng);
     }
 
+    /** lr_scheduler over {@code total} steps; polynomial decays to lr_end (as a share of learning_rate). */
+    private static LrSchedule schedule(Training t, long total) {
+        Training.Schedule s = t.schedule();
+        double lr = t.optimizer().learningRate();
+        return LrSchedule.of(s.scheduler().kind(), s.warmupSteps(), total, 0.5, s.power(), lr > 0 ? s.lrEnd() / lr : 0);
+    }
+
     /** max_grad_norm: element-wise clamp (value) or global-norm scaling (norm); 0 disables clipping. */
-    private static void clip(Map<String, Parameter> params, TrainConfig.Training t) {
-        double max = t.maxGradNorm();
+    private static void clip(Map<String, Parameter> params, Training.Clipping c) {
+        double max = c.maxGradNorm();
         if (!(max > 0)) return;
-        if (t.gradClipMethod().equals("norm")) {
+        if (c.method() == Training.ClipMethod.NORM) {
             GradClip.clipGlobalNorm(params.values(), max);
             return;
         }

@@ -18,7 +18,7 @@ class ConfigLoaderTest {
     @TempDir Path work;
     Path hfHome;
 
-    /** The SimpleTuner example config flux2.peft-lora (spec section 11), written with leading "--" as the examples do. */
+    /** The SimpleTuner example config flux2.peft-lora, written with leading "--" as the examples do. */
     static final String PEFT_LORA = """
             {
               "--base_model_precision": "int8-sdnq",
@@ -170,11 +170,11 @@ class ConfigLoaderTest {
     void exampleConfigPeftLoraParsesWithUnsupportedKeysNamed() throws IOException {
         Path cfg = write("config/config.json", PEFT_LORA);
         TrainConfig c = loader().load(cfg, List.of());
-        assertEquals("dev", c.model().flavour());
-        assertEquals("int8", c.model().baseModelPrecision());
-        assertEquals("adamw", c.training().optimizer());
-        assertEquals(1e-6, c.training().epsilon());
-        assertEquals(100, c.training().maxTrainSteps());
+        assertEquals(TrainConfig.ModelFlavour.DEV, c.model().flavour());
+        assertEquals(WeightPrecision.INT8, c.model().baseModelPrecision());
+        assertEquals(Training.OptimizerName.ADAMW, c.training().optimizer().name());
+        assertEquals(1e-6, c.training().optimizer().epsilon());
+        assertEquals(100, c.training().length().maxTrainSteps());
         assertEquals(50, c.validation().stepInterval(), "legacy validation_steps");
         assertEquals(10, c.checkpoints().stepInterval());
         assertEquals(List.of(new TrainConfig.Size(1024, 1024)), c.validation().resolutions());
@@ -204,7 +204,7 @@ class ConfigLoaderTest {
         assertEquals(16, c.lora().rank());
         assertEquals(16.0, c.lora().alpha(), "alpha defaults to rank");
         assertEquals(0.1, c.lora().dropout());
-        assertEquals("int8-quanto", c.model().textEncoderPrecision());
+        assertEquals(WeightPrecision.INT8_QUANTO, c.model().textEncoderPrecision());
     }
 
     @Test
@@ -214,16 +214,16 @@ class ConfigLoaderTest {
                  "data_backend_config": "config/multidatabackend.json"}""");
         TrainConfig c = loader().load(cfg, List.of());
         var t = c.training();
-        assertEquals(4, t.batchSize());
-        assertEquals(4e-7, t.learningRate());
-        assertEquals("constant_with_warmup", t.lrScheduler());
-        assertEquals(2.0, t.maxGradNorm());
-        assertEquals("value", t.gradClipMethod());
-        assertEquals(0, t.maxTrainSteps());
-        assertEquals(1, t.numTrainEpochs());
+        assertEquals(4, t.batches().size());
+        assertEquals(4e-7, t.optimizer().learningRate());
+        assertEquals(Training.Scheduler.CONSTANT_WITH_WARMUP, t.schedule().scheduler());
+        assertEquals(2.0, t.clipping().maxGradNorm());
+        assertEquals(Training.ClipMethod.VALUE, t.clipping().method());
+        assertEquals(0, t.length().maxTrainSteps());
+        assertEquals(1, t.length().numTrainEpochs());
         assertEquals(3.0, c.flow().scheduleShift());
         assertEquals(1.0, c.flow().sigmoidScale());
-        assertEquals("constant", c.flow().guidanceMode());
+        assertEquals(TrainConfig.GuidanceMode.CONSTANT, c.flow().guidanceMode());
         assertEquals(1.0, c.flow().guidanceValue());
         assertEquals(500, c.checkpoints().stepInterval());
         assertEquals(5, c.checkpoints().totalLimit());
@@ -232,7 +232,7 @@ class ConfigLoaderTest {
         assertEquals(30, c.validation().numInferenceSteps());
         assertEquals(List.of(new TrainConfig.Size(256, 256)), c.validation().resolutions());
         assertNull(c.seed());
-        assertEquals("all", c.lora().targetPreset());
+        assertEquals(TrainConfig.LoraTargetPreset.ALL, c.lora().targetPreset());
         assertEquals(work.resolve("cache/vae/flux2/my-dataset"), c.imageDatasets().getFirst().cacheDirVae());
         assertEquals(work.resolve("out"), c.outputDir());
     }
@@ -242,9 +242,9 @@ class ConfigLoaderTest {
         Path cfg = write("config/config.json", """
                 {"model_type": "lora", "model_family": "flux2", "model_flavour": "dev", "output_dir": "out",
                  "data_backend_config": "config/multidatabackend.json"}""");
-        assertEquals(1, loader().load(cfg, List.of()).training().numProcesses());
+        assertEquals(1, loader().load(cfg, List.of()).training().batches().processes());
         TrainConfig three = loader().load(cfg, List.of("--num_processes", "3"));
-        assertEquals(3, three.training().numProcesses());
+        assertEquals(3, three.training().batches().processes());
         var env = flux2.tensor.collective.RankEnv.detect(Map.of("OMPI_COMM_WORLD_SIZE", "2", "OMPI_COMM_WORLD_RANK", "0"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> flux2.trainer.train.DataParallel.join(three, env, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())));
@@ -394,9 +394,9 @@ class ConfigLoaderTest {
         Path cfg = write("config/config.json", PEFT_LORA);
         TrainConfig c = loader().load(cfg, List.of("--learning_rate", "5e-5", "--seed=7", "--lr_scheduler", "cosine",
                 "--validation_resolution", "512x768,256", "--peft_lora_target_modules", "[\"to_q\",\"to_k\"]"));
-        assertEquals(5e-5, c.training().learningRate());
+        assertEquals(5e-5, c.training().optimizer().learningRate());
         assertEquals(7L, c.seed());
-        assertEquals("cosine", c.training().lrScheduler());
+        assertEquals(Training.Scheduler.COSINE, c.training().schedule().scheduler());
         assertEquals(List.of(new TrainConfig.Size(512, 768), new TrainConfig.Size(256, 256)), c.validation().resolutions());
         assertEquals(List.of("to_q", "to_k"), c.lora().targetModules());
         ConfigException e = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of("learning_rate", "1", "--lora_rank", "x")));

@@ -154,7 +154,7 @@ class ConfigNumbersTest {
         }
         write("config/multidatabackend.json", DATASETS.formatted(""));
         assertContains(problems(", \"learning_rate\": 1e400"), "learning_rate: 1E+400 is out of range: expected a finite number >= 0");
-        assertEquals(1e-4, load(", \"learning_rate\": 1e-4").training().learningRate());
+        assertEquals(1e-4, load(", \"learning_rate\": 1e-4").training().optimizer().learningRate());
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class SigmaSamplerTest {
-    private static TrainConfig.Flow flow(double scale, double shift, boolean auto, boolean uniform, boolean beta, String mode) {
+    private static TrainConfig.Flow flow(double scale, double shift, boolean auto, boolean uniform, boolean beta, TrainConfig.GuidanceMode mode) {
         return new TrainConfig.Flow(scale, shift, auto, uniform, beta, 2, 2, mode, 1.0, 1.0, 5.0);
     }
 
@@ -19,9 +19,9 @@ class SigmaSamplerTest {
     }
 
     @Test
-    void logitNormalWithShiftThreeHasTheSpecQuantiles() {
-        double[] s = new SigmaSampler(flow(1, 3, false, false, false, "constant")).sample(200_000, 4096, new Rng(1));
-        // spec 2.2: 10% -> 0.454, 25% -> 0.604, 50% -> 0.75, 75% -> 0.855, 90% -> 0.915
+    void logitNormalWithShiftThreeHasTheShiftedQuantiles() {
+        double[] s = new SigmaSampler(flow(1, 3, false, false, false, TrainConfig.GuidanceMode.CONSTANT)).sample(200_000, 4096, new Rng(1));
+        // quantiles of shift(sigmoid(z)) for z ~ N(0, 1) and shift 3: 10% -> 0.454, 25% -> 0.604, 50% -> 0.75, 75% -> 0.855, 90% -> 0.915
         double[][] expected = {{0.10, 0.454}, {0.25, 0.604}, {0.50, 0.75}, {0.75, 0.855}, {0.90, 0.915}};
         for (double[] e : expected) assertEquals(e[1], quantile(s, e[0]), 0.005, "quantile " + e[0]);
         for (double x : s) assertTrue(x > 0 && x <= 1);
@@ -29,19 +29,19 @@ class SigmaSamplerTest {
 
     @Test
     void autoShiftUsesTheTrueTokenCountOnlyWithoutAStaticShift() {
-        SigmaSampler auto = new SigmaSampler(flow(1, 0, true, false, false, "constant"));
+        SigmaSampler auto = new SigmaSampler(flow(1, 0, true, false, false, TrainConfig.GuidanceMode.CONSTANT));
         assertEquals(Math.exp(1.15), auto.shift(4096), 1e-12);
         assertEquals(Math.exp(0.5), auto.shift(256), 1e-12);
-        assertEquals(3.0, new SigmaSampler(flow(1, 3, true, false, false, "constant")).shift(256), "a static shift wins");
-        assertEquals(1.0, new SigmaSampler(flow(1, 0, false, false, false, "constant")).shift(4096));
+        assertEquals(3.0, new SigmaSampler(flow(1, 3, true, false, false, TrainConfig.GuidanceMode.CONSTANT)).shift(256), "a static shift wins");
+        assertEquals(1.0, new SigmaSampler(flow(1, 0, false, false, false, TrainConfig.GuidanceMode.CONSTANT)).shift(4096));
     }
 
     @Test
     void uniformAndBetaSchedulesBeforeShift() {
-        double[] u = new SigmaSampler(flow(1, 0, false, true, false, "constant")).sample(100_000, 1024, new Rng(2));
+        double[] u = new SigmaSampler(flow(1, 0, false, true, false, TrainConfig.GuidanceMode.CONSTANT)).sample(100_000, 1024, new Rng(2));
         assertEquals(0.5, Arrays.stream(u).average().orElseThrow(), 0.01);
         assertEquals(0.25, quantile(u, 0.25), 0.01);
-        double[] b = new SigmaSampler(flow(1, 0, false, false, true, "constant")).sample(100_000, 1024, new Rng(3));
+        double[] b = new SigmaSampler(flow(1, 0, false, false, true, TrainConfig.GuidanceMode.CONSTANT)).sample(100_000, 1024, new Rng(3));
         double mean = Arrays.stream(b).average().orElseThrow();
         double var = Arrays.stream(b).map(x -> (x - mean) * (x - mean)).average().orElseThrow();
         assertEquals(0.5, mean, 0.01, "Beta(2, 2) mean");
@@ -50,7 +50,7 @@ class SigmaSamplerTest {
 
     @Test
     void samplesAreReproducibleFromTheRngPosition() {
-        SigmaSampler s = new SigmaSampler(flow(1, 0, false, false, true, "constant"));
+        SigmaSampler s = new SigmaSampler(flow(1, 0, false, false, true, TrainConfig.GuidanceMode.CONSTANT));
         Rng a = new Rng(9);
         s.sample(4, 256, a);
         long pos = a.calls();
@@ -62,8 +62,8 @@ class SigmaSamplerTest {
 
     @Test
     void guidanceConstantOrRandomRange() {
-        assertArrayEquals(new double[]{1, 1, 1}, new SigmaSampler(flow(1, 3, false, false, false, "constant")).guidance(3, new Rng(1)));
-        double[] g = new SigmaSampler(flow(1, 3, false, false, false, "random-range")).guidance(10_000, new Rng(1));
+        assertArrayEquals(new double[]{1, 1, 1}, new SigmaSampler(flow(1, 3, false, false, false, TrainConfig.GuidanceMode.CONSTANT)).guidance(3, new Rng(1)));
+        double[] g = new SigmaSampler(flow(1, 3, false, false, false, TrainConfig.GuidanceMode.RANDOM_RANGE)).guidance(10_000, new Rng(1));
         assertTrue(Arrays.stream(g).allMatch(x -> x >= 1 && x <= 5));
         assertEquals(3.0, Arrays.stream(g).average().orElseThrow(), 0.05);
     }

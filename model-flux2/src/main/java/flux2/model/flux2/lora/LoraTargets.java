@@ -3,8 +3,10 @@ package flux2.model.flux2.lora;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Module;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -16,12 +18,24 @@ import java.util.Map;
 public final class LoraTargets {
     private LoraTargets() {}
 
-    private static final Map<String, List<String>> PRESETS = Map.of(
-            "all", List.of("img_attn.qkv", "img_attn.proj", "txt_attn.qkv", "txt_attn.proj", "img_mlp.0", "img_mlp.2", "txt_mlp.0", "txt_mlp.2", "linear1", "linear2"),
-            "attention", List.of("img_attn.qkv", "img_attn.proj", "txt_attn.qkv", "txt_attn.proj", "linear1", "linear2"),
-            "mlp", List.of("img_mlp.0", "img_mlp.2", "txt_mlp.0", "txt_mlp.2"),
-            "tiny", List.of("img_attn.qkv"),
-            "default", List.of("img_attn.qkv", "img_attn.proj", "linear1"));
+    /** The presets, named in lower case as SimpleTuner's flux_lora_target names them. */
+    public enum Preset {
+        ALL("img_attn.qkv", "img_attn.proj", "txt_attn.qkv", "txt_attn.proj", "img_mlp.0", "img_mlp.2", "txt_mlp.0", "txt_mlp.2", "linear1", "linear2"),
+        ATTENTION("img_attn.qkv", "img_attn.proj", "txt_attn.qkv", "txt_attn.proj", "linear1", "linear2"),
+        MLP("img_mlp.0", "img_mlp.2", "txt_mlp.0", "txt_mlp.2"),
+        TINY("img_attn.qkv"),
+        DEFAULT("img_attn.qkv", "img_attn.proj", "linear1");
+
+        private final List<String> targets;
+
+        Preset(String... targets) { this.targets = List.of(targets); }
+
+        /** The preset's target list. */
+        public List<String> targets() { return targets; }
+
+        /** The preset's name in lower case ("all"). */
+        public String configName() { return name().toLowerCase(Locale.ROOT); }
+    }
 
     /** Diffusers module names (after an optional "attn.") to the official fused module they live in. */
     private static final Map<String, String> DIFFUSERS = Map.ofEntries(
@@ -35,9 +49,12 @@ public final class LoraTargets {
 
     /** The target list of a preset; an error naming the presets for an unknown one. */
     public static List<String> preset(String name) {
-        List<String> p = PRESETS.get(name);
-        if (p == null) throw new IllegalArgumentException("unknown LoRA target preset '" + name + "'; known: " + PRESETS.keySet().stream().sorted().toList());
-        return p;
+        for (Preset p : Preset.values()) if (p.configName().equals(name)) return p.targets();
+        throw new IllegalArgumentException("unknown LoRA target preset '" + name + "'; known: " + presetNames());
+    }
+
+    private static List<String> presetNames() {
+        return Arrays.stream(Preset.values()).map(Preset::configName).sorted().toList();
     }
 
     /** Every Linear of the tree by dotted name, in registration order. */
@@ -80,7 +97,7 @@ public final class LoraTargets {
             if (!hit) unmatched.add(target);
         }
         if (!unmatched.isEmpty())
-            throw new IllegalArgumentException("LoRA targets match no Linear module: " + unmatched + " (presets: " + PRESETS.keySet().stream().sorted().toList() + ")");
+            throw new IllegalArgumentException("LoRA targets match no Linear module: " + unmatched + " (presets: " + presetNames() + ")");
         List<String> ordered = new ArrayList<>();
         for (String name : all) if (chosen.contains(name)) ordered.add(name);
         return ordered;
