@@ -25,7 +25,7 @@ final class CpuMatmul {
     private CpuMatmul() {}
 
     static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
-        matmul(a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.DEFAULT);
+        matmul(a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.preferred());
     }
 
     static void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate, Path path, GemmBlocked.Blocking blocking) {

@@ -1,8 +1,5 @@
 package flux2.tensor.cpu;
 
-import static flux2.tensor.cpu.GemmKernel.MR;
-import static flux2.tensor.cpu.GemmKernel.NR;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -13,8 +10,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Packs blocks of A and B into the panel layouts of {@link GemmKernel}: A as MR-row panels stored k-major
- * ({@code kc x MR}), B as NR-column panels stored k-major ({@code kc x NR}), both zero-padded at the edges.
+ * Packs blocks of A and B into the panel layouts of a {@link GemmKernel}: A as mr-row panels stored k-major
+ * ({@code kc x mr}), B as nr-column panels stored k-major ({@code kc x nr}), both zero-padded at the edges.
  * BF16 B is widened to F32 here, panel by panel, so a BF16 weight is never expanded as a whole.
  */
 final class GemmPacking {
@@ -25,18 +22,19 @@ final class GemmPacking {
 
     private GemmPacking() {}
 
-    /** Packs A rows [row0, row0 + mc) x k [pc, pc + kc) into ap as ceil(mc / MR) panels. */
-    static void packA(GemmArgs g, int row0, int mc, int pc, int kc, float[] ap, float[] stage) {
+    /** Packs A rows [row0, row0 + mc) x k [pc, pc + kc) into ap as ceil(mc / tileRows) panels of tileRows rows. */
+    static void packA(GemmArgs g, int row0, int mc, int pc, int kc, int tileRows, float[] ap, float[] stage) {
         MemorySegment a = g.a();
         long[] rows = g.aRows();
         long cs = g.aColStride();
-        for (int p = 0; p * MR < mc; p++) {
-            int r0 = row0 + p * MR, mr = Math.min(MR, mc - p * MR), dst = p * MR * kc;
+        final int t = tileRows;
+        for (int p = 0; p * t < mc; p++) {
+            int r0 = row0 + p * t, mr = Math.min(t, mc - p * t), dst = p * t * kc;
             if (cs == 4) {
                 // Rows are contiguous: bulk-copy them, then interleave from the heap copy.
                 for (int r = 0; r < mr; r++) MemorySegment.copy(a, F, rows[r0 + r] + pc * 4L, stage, r * kc, kc);
-                if (mr == MR) {
-                    for (int k = 0, d = dst; k < kc; k++, d += MR) {
+                if (mr == 6 && t == 6) {
+                    for (int k = 0, d = dst; k < kc; k++, d += 6) {
                         ap[d] = stage[k];
                         ap[d + 1] = stage[kc + k];
                         ap[d + 2] = stage[2 * kc + k];
@@ -44,72 +42,72 @@ final class GemmPacking {
                         ap[d + 4] = stage[4 * kc + k];
                         ap[d + 5] = stage[5 * kc + k];
                     }
+                } else if (mr == t) {
+                    for (int k = 0, d = dst; k < kc; k++, d += t)
+                        for (int r = 0, s = k; r < t; r++, s += kc) ap[d + r] = stage[s];
                 } else {
-                    for (int k = 0, d = dst; k < kc; k++, d += MR)
-                        for (int r = 0; r < MR; r++) ap[d + r] = r < mr ? stage[r * kc + k] : 0f;
+                    for (int k = 0, d = dst; k < kc; k++, d += t)
+                        for (int r = 0; r < t; r++) ap[d + r] = r < mr ? stage[r * kc + k] : 0f;
                 }
             } else {
-                for (int k = 0, d = dst; k < kc; k++, d += MR) {
+                for (int k = 0, d = dst; k < kc; k++, d += t) {
                     long kOff = (pc + k) * cs;
-                    for (int r = 0; r < MR; r++) ap[d + r] = r < mr ? a.get(F, rows[r0 + r] + kOff) : 0f;
+                    for (int r = 0; r < t; r++) ap[d + r] = r < mr ? a.get(F, rows[r0 + r] + kOff) : 0f;
                 }
             }
         }
     }
 
     /**
-     * Packs B k [pc, pc + kc) x columns of panels [p0, p1) of the block starting at column jc with nc columns.
-     * Panel p lands at {@code bp[p * NR * kc]}.
+     * Packs B k [pc, pc + kc) x columns of panels [p0, p1) of the block starting at column jc with nc columns,
+     * in panels of tileCols columns (a multiple of 8). Panel p lands at {@code bp[p * tileCols * kc]}.
      */
-    static void packB(GemmArgs g, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, float[] stage) {
+    static void packB(GemmArgs g, int pc, int kc, int jc, int nc, int p0, int p1, int tileCols, float[] bp, float[] stage) {
+        final int t = tileCols;
         for (int p = p0; p < p1; p++) {
-            int n0 = jc + p * NR, nr = Math.min(NR, jc + nc - n0), dst = p * NR * kc;
-            if (g.bRowsContiguous() && nr == NR) packRowsFull(g, pc, kc, n0, bp, dst);
-            else if (g.bColumnsContiguous()) packColumns(g, pc, kc, n0, nr, bp, dst, stage);
-            else packScalar(g, pc, kc, n0, nr, bp, dst);
+            int n0 = jc + p * t, nr = Math.min(t, jc + nc - n0), dst = p * t * kc;
+            if (g.bRowsContiguous() && nr == t) packRowsFull(g, pc, kc, n0, t, bp, dst);
+            else if (g.bColumnsContiguous()) packColumns(g, pc, kc, n0, nr, t, bp, dst, stage);
+            else packScalar(g, pc, kc, n0, nr, t, bp, dst);
         }
     }
 
-    /** B rows contiguous along n: each k contributes two vectors. */
-    private static void packRowsFull(GemmArgs g, int pc, int kc, int n0, float[] bp, int dst) {
+    /** B rows contiguous along n: each k contributes t / 8 vectors. */
+    private static void packRowsFull(GemmArgs g, int pc, int kc, int n0, int t, float[] bp, int dst) {
         MemorySegment b = g.b();
         long off = g.bAt(pc, n0), step = g.bRowStride();
         if (g.bf16()) {
-            for (int k = 0, d = dst; k < kc; k++, d += NR, off += step) {
-                widen8(b, off, bp, d);
-                widen8(b, off + 16, bp, d + 8);
-            }
+            for (int k = 0, d = dst; k < kc; k++, d += t, off += step)
+                for (int j = 0; j < t; j += 8) widen8(b, off + 2L * j, bp, d + j);
         } else {
-            for (int k = 0, d = dst; k < kc; k++, d += NR, off += step) {
-                FloatVector.fromMemorySegment(S, b, off, LE).intoArray(bp, d);
-                FloatVector.fromMemorySegment(S, b, off + 32, LE).intoArray(bp, d + 8);
-            }
+            for (int k = 0, d = dst; k < kc; k++, d += t, off += step)
+                for (int j = 0; j < t; j += 8) FloatVector.fromMemorySegment(S, b, off + 4L * j, LE).intoArray(bp, d + j);
         }
     }
 
     /** B columns contiguous along k (a transposed weight): stage each column, then transpose into the panel. */
-    private static void packColumns(GemmArgs g, int pc, int kc, int n0, int nr, float[] bp, int dst, float[] stage) {
+    private static void packColumns(GemmArgs g, int pc, int kc, int n0, int nr, int t, float[] bp, int dst, float[] stage) {
         MemorySegment b = g.b();
         for (int j = 0; j < nr; j++) {
             long off = g.bAt(pc, n0 + j);
             if (g.bf16()) widen(b, off, stage, j * kc, kc);
             else MemorySegment.copy(b, F, off, stage, j * kc, kc);
         }
-        if (nr == NR) {
-            for (int k = 0, d = dst; k < kc; k++, d += NR)
-                for (int j = 0, s = k; j < NR; j++, s += kc) bp[d + j] = stage[s];
+        if (nr == t) {
+            for (int k = 0, d = dst; k < kc; k++, d += t)
+                for (int j = 0, s = k; j < t; j++, s += kc) bp[d + j] = stage[s];
         } else {
-            for (int k = 0, d = dst; k < kc; k++, d += NR)
-                for (int j = 0; j < NR; j++) bp[d + j] = j < nr ? stage[j * kc + k] : 0f;
+            for (int k = 0, d = dst; k < kc; k++, d += t)
+                for (int j = 0; j < t; j++) bp[d + j] = j < nr ? stage[j * kc + k] : 0f;
         }
     }
 
     /** Any other layout, and ragged edges of row-contiguous B. */
-    private static void packScalar(GemmArgs g, int pc, int kc, int n0, int nr, float[] bp, int dst) {
+    private static void packScalar(GemmArgs g, int pc, int kc, int n0, int nr, int t, float[] bp, int dst) {
         MemorySegment b = g.b();
         boolean bf16 = g.bf16();
-        for (int k = 0, d = dst; k < kc; k++, d += NR) {
-            for (int j = 0; j < NR; j++) {
+        for (int k = 0, d = dst; k < kc; k++, d += t) {
+            for (int j = 0; j < t; j++) {
                 if (j >= nr) { bp[d + j] = 0f; continue; }
                 long off = g.bAt(pc + k, n0 + j);
                 bp[d + j] = bf16 ? bf16(b.get(H, off)) : b.get(F, off);

@@ -14,8 +14,8 @@ final class GemmScratch {
 
     private static final ThreadLocal<GemmScratch> LOCAL = ThreadLocal.withInitial(GemmScratch::new);
 
-    /** The kernel's 6x16 result tile, row r at r * 16. */
-    final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
+    /** The kernel's result tile, row r at r * nr (large enough for every kernel). */
+    final float[] tile = new float[GemmKernel.MAX_TILE];
     /** Where {@link GemmKernel#touchTile} sums go, so that the JIT keeps the loads. */
     float sink;
     private float[] aPack = new float[0];
