@@ -21,6 +21,8 @@ final class GemmScratch {
     private float[] aPack = new float[0];
     private float[] bPack = new float[0];
     private float[] stage = new float[0];
+    private float[] blockA = new float[0];
+    private float[] blockB = new float[0];
     private float[] row = new float[0];
 
     private GemmScratch() {}
@@ -32,6 +34,12 @@ final class GemmScratch {
 
     /** Buffer for packed B blocks (shared with the other threads by the thread that drives a product). */
     float[] bPack(int n) { return bPack = grow(bPack, n); }
+
+    /** Packed A of a {@link BlockGemm} product. */
+    float[] blockA(int n) { return blockA = grow(blockA, n); }
+
+    /** Packed B of a {@link BlockGemm} product. */
+    float[] blockB(int n) { return blockB = grow(blockB, n); }
 
     /** Staging buffer for rows being packed. */
     float[] stage(int n) { return stage = grow(stage, n); }
