@@ -49,6 +49,14 @@ final class GemmPacking {
                     for (int k = 0, d = dst; k < kc; k++, d += t)
                         for (int r = 0; r < t; r++) ap[d + r] = r < mr ? stage[r * kc + k] : 0f;
                 }
+            } else if (mr == t && adjacent(rows, r0, t) && rows[r0] + (pc + kc - 1) * cs + 4L * roundUp8(t) <= a.byteSize()) {
+                // A transposed (a weight gradient's dY^T): the panel's rows are adjacent floats, so each k is
+                // one or two 8-float copies; lanes past t land in the next k's slots or the buffer's slack.
+                for (int k = 0, d = dst; k < kc; k++, d += t) {
+                    long off = rows[r0] + (pc + k) * cs;
+                    FloatVector.fromMemorySegment(S, a, off, LE).intoArray(ap, d);
+                    if (t > 8) FloatVector.fromMemorySegment(S, a, off + 32, LE).intoArray(ap, d + 8);
+                }
             } else {
                 for (int k = 0, d = dst; k < kc; k++, d += t) {
                     long kOff = (pc + k) * cs;
@@ -57,6 +65,14 @@ final class GemmPacking {
             }
         }
     }
+
+    /** Whether rows r0 .. r0 + t - 1 start one float apart. */
+    private static boolean adjacent(long[] rows, int r0, int t) {
+        for (int r = 1; r < t; r++) if (rows[r0 + r] != rows[r0] + 4L * r) return false;
+        return true;
+    }
+
+    private static int roundUp8(int n) { return (n + 7) / 8 * 8; }
 
     /**
      * Packs B k [pc, pc + kc) x columns of panels [p0, p1) of the block starting at column jc with nc columns,
