@@ -98,7 +98,7 @@ final class GemmBlocked {
         GemmScratch scratch = GemmScratch.get();
         int mcMax = Math.min(bl.mc(), ceilDiv(r1 - r0, tileRows) * tileRows);
         float[] ap = scratch.aPack(mcMax * kc);
-        float[] stage = scratch.stage(tileRows * kc);
+        float[] stage = scratch.stage(GemmPacking.stageRows(tileRows) * kc);
         MemorySegment c = g.c();
         long[] cRows = g.cRows();
         boolean direct = g.cRowsContiguous();

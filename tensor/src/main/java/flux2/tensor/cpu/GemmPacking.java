@@ -32,7 +32,10 @@ final class GemmPacking {
 
     private GemmPacking() {}
 
-    /** Packs A rows [row0, row0 + mc) x k [pc, pc + kc) into ap as ceil(mc / tileRows) panels of tileRows rows. */
+    /**
+     * Packs A rows [row0, row0 + mc) x k [pc, pc + kc) into ap as ceil(mc / tileRows) panels of tileRows rows.
+     * {@code stage} holds at least {@link #stageRows}(tileRows) x kc floats.
+     */
     static void packA(GemmArgs g, int row0, int mc, int pc, int kc, int tileRows, float[] ap, float[] stage) {
         MemorySegment a = g.a();
         long[] rows = g.aRows();
@@ -43,17 +46,14 @@ final class GemmPacking {
             if (cs == 4) {
                 // Rows are contiguous: bulk-copy them, then interleave from the heap copy.
                 for (int r = 0; r < mr; r++) MemorySegment.copy(a, F, rows[r0 + r] + pc * 4L, stage, r * kc, kc);
-                if (mr == 6 && t == 6) {
-                    for (int k = 0, d = dst; k < kc; k++, d += 6) {
-                        ap[d] = stage[k];
-                        ap[d + 1] = stage[kc + k];
-                        ap[d + 2] = stage[2 * kc + k];
-                        ap[d + 3] = stage[3 * kc + k];
-                        ap[d + 4] = stage[4 * kc + k];
-                        ap[d + 5] = stage[5 * kc + k];
-                    }
-                } else if (mr == t) {
-                    for (int k = 0, d = dst; k < kc; k++, d += t)
+                if (mr == t) {
+                    // 8x8 register transposes of 8 staged rows (those past t are scratch): each writes 8 floats
+                    // per k at stride t, and the lanes past t are overwritten by the next k or by the group to
+                    // the left, so the groups go right to left.
+                    int k8 = kc / 8 * 8;
+                    for (int k = 0; k < k8; k += 8)
+                        for (int col = (t - 1) / 8 * 8; col >= 0; col -= 8) transpose8(stage, col * kc + k, kc, ap, dst + k * t + col, t);
+                    for (int k = k8, d = dst + k8 * t; k < kc; k++, d += t)
                         for (int r = 0, s = k; r < t; r++, s += kc) ap[d + r] = stage[s];
                 } else {
                     for (int k = 0, d = dst; k < kc; k++, d += t)
@@ -75,6 +75,9 @@ final class GemmPacking {
             }
         }
     }
+
+    /** Rows of staging that {@link #packA} needs for panels of tileRows rows: whole groups of 8. */
+    static int stageRows(int tileRows) { return roundUp8(tileRows); }
 
     /** Whether rows r0 .. r0 + t - 1 start one float apart. */
     private static boolean adjacent(long[] rows, int r0, int t) {
