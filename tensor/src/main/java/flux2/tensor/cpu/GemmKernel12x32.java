@@ -16,10 +16,10 @@ final class GemmKernel12x32 extends GemmKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * An A block of 144 x 192 floats (108 KiB) in L2 and a B panel of 192 x 32 floats (24 KiB), which leaves
-     * room in a 32 KiB L1 (Zen 4; 48 KiB on Zen 5 and recent Intel cores) for the A panel streaming past.
+     * Blocking by the rule measured for the 256-bit kernel (not measured on 512-bit hardware): a B panel of about
+     * the L1 size (256 x 32 floats, 32 KiB) and an A block of 144 KiB (144 x 256 floats) in L2.
      */
-    GemmKernel12x32() { super(12, 32, 144, 192, 4096); }
+    GemmKernel12x32() { super(12, 32, 144, 256, 4096); }
 
     @Override
     void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {

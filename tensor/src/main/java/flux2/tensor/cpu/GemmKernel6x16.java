@@ -17,8 +17,13 @@ final class GemmKernel6x16 extends GemmKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Measured best on Zen 3: an A block of 144 x 256 floats (144 KiB) in L2, a B panel (16 KiB) in L1. */
-    GemmKernel6x16() { super(6, 16, 144, 256, 4080); }
+    /**
+     * Blocking measured on Zen 3 (32 KiB L1, 512 KiB L2): kc = 512 with an A block of 72 x 512 floats (144 KiB)
+     * in L2 and a B panel of 512 x 16 floats (32 KiB, the size of L1; the hardware streams it from L2 as well).
+     * Against kc = 256 (mc = 144), it halves the passes that load and store C, and gave 1.04-1.2x on 1024^3 and
+     * 2048^3, F32 and BF16 weights, in every interleaved single-thread comparison.
+     */
+    GemmKernel6x16() { super(6, 16, 72, 512, 4080); }
 
     @Override
     void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
