@@ -56,7 +56,7 @@ make_bundle() {
     cp "$repo/$j"/*.jar "$bundle/lib/"
   done
   # the device golden test reads the first FLUX.2 forward and LoRA training cases (the folder is 7 MB)
-  cp -r "$root"/../shared/golden/. "$bundle/golden/"
+  cp -r "$root"/tests/golden/. "$bundle/golden/"
   "$jdk/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.management,jdk.management,java.logging,java.xml,java.sql,jdk.unsupported \
     --compress=zip-9 --strip-debug --no-header-files --no-man-pages \
     --add-options="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
@@ -83,7 +83,7 @@ else
   cp_tests=$root/gpu/target/test-classes:$root/gpu-cuda/target/test-classes:$root/tests/target/test-classes:$root/tensor/target/test-classes
   cp_tests=$cp_tests:$(find "$HOME/.m2/repository/org/junit" "$HOME/.m2/repository/org/opentest4j" "$HOME/.m2/repository/org/apiguardian" \
     -name '*.jar' \( -path '*1.14.4*' -o -path '*5.14.4*' -o -path '*1.3.0*' -o -path '*1.1.2*' \) | tr '\n' ':')$jar
-  golden=$root/../shared/golden
+  golden=$root/tests/golden
 fi
 jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC)
 flux2=("$java" "${jvm[@]}" -jar "$jar")

@@ -26,9 +26,9 @@ public final class CacheCommand implements Callable<Integer> {
         TrainConfig c = options.load(overrides);
         if (c == null) return 2;
         long seed = c.seed() != null ? c.seed() : 0;
-        TrainingData data = TrainingData.open(c, seed, System.out::println);
-        Caches caches = Caches.of(c, data);
-        caches.build(c, data, Trainer.textsBesideCaptions(c), System.out);
+        TrainingData scanned = TrainingData.open(c, seed, System.out::println);
+        Caches caches = Caches.of(c, scanned);
+        caches.build(c, scanned, Trainer.textsBesideCaptions(c), System.out);
         System.out.println("caches complete: text " + caches.text().dir() + ", latents "
                 + java.util.stream.Stream.concat(caches.latents().values().stream(), caches.references().values().stream())
                 .map(l -> l.dir().toString()).distinct().toList());

@@ -9,6 +9,7 @@ import flux2.trainer.config.Problems;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.sample.ImageSampler;
 import flux2.trainer.sample.SampleNames;
+import flux2.trainer.train.MemoryCheck;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,7 @@ public final class SampleCommand implements Callable<Integer> {
         ModelLocation loc = location(cfg);
         String basePrecision = cfg == null ? "no_change" : cfg.model().baseModelPrecision();
         String textPrecision = cfg == null ? "no_change" : cfg.model().textEncoderPrecision();
+        MemoryCheck.beforeSampling(loc, basePrecision, settings.width(), settings.height());
         try (ImageSampler sampler = ImageSampler.open(loc, encoded, loras, loraScale, basePrecision, textPrecision)) {
             for (String p : prompts) {
                 for (int k = 0; k < count; k++) {

@@ -144,16 +144,26 @@ public final class Var {
      * Backpropagates gradOut through the recorded graph, accumulating into the leaves' {@link #grad()}.
      * Each node's saved tensors are dropped as soon as its backward has run.
      */
-    public void backward(Tensor gradOut) {
-        if (!requiresGrad) throw new IllegalStateException("backward() on a value that does not require a gradient");
-        if (!Arrays.equals(gradOut.shape(), data.shape()))
-            throw new IllegalArgumentException("gradient shape " + Arrays.toString(gradOut.shape()) + " does not match " + Arrays.toString(data.shape()));
-        List<Var> order = topologicalOrder(this);
-        Map<Var, Tensor> grads = new IdentityHashMap<>();
-        grads.put(this, gradOut);
+    public void backward(Tensor gradOut) { backward(new Var[]{this}, new Tensor[]{gradOut}); }
+
+    /**
+     * Backpropagates several outputs of one graph at once, each with its own gradient (the backward of
+     * sum_i <roots[i], grads[i]>), so that nodes the outputs share run their backward once.
+     */
+    public static void backward(Var[] roots, Tensor[] grads) {
+        if (roots.length != grads.length) throw new IllegalArgumentException(roots.length + " outputs but " + grads.length + " gradients");
+        Map<Var, Tensor> pending = new IdentityHashMap<>();
+        for (int i = 0; i < roots.length; i++) {
+            Var r = roots[i];
+            if (!r.requiresGrad) throw new IllegalStateException("backward() on a value that does not require a gradient");
+            if (!Arrays.equals(grads[i].shape(), r.data.shape()))
+                throw new IllegalArgumentException("gradient shape " + Arrays.toString(grads[i].shape()) + " does not match " + Arrays.toString(r.data.shape()));
+            pending.merge(r, grads[i], Tensor::add);
+        }
+        List<Var> order = topologicalOrder(roots);
         try (GradMode.Scope ng = GradMode.off()) {
             for (Var v : order) {
-                Tensor g = grads.remove(v);
+                Tensor g = pending.remove(v);
                 if (g == null) continue;
                 if (v.node == null) {
                     v.accumulate(g);
@@ -166,7 +176,7 @@ public final class Var {
                     if (in == null || !in.requiresGrad || gs[i] == null) continue;
                     if (!Arrays.equals(gs[i].shape(), in.data.shape()))
                         throw new IllegalStateException(n.name() + " produced gradient " + Arrays.toString(gs[i].shape()) + " for input " + Arrays.toString(in.data.shape()));
-                    grads.merge(in, gs[i], Tensor::add);
+                    pending.merge(in, gs[i], Tensor::add);
                 }
                 n.release();
                 n.inputs = null;
@@ -186,13 +196,22 @@ public final class Var {
         gradCleared = false;
     }
 
-    /** Nodes reachable from root, outputs before inputs. */
-    private static List<Var> topologicalOrder(Var root) {
+    /** Nodes reachable from the roots, outputs before inputs. */
+    private static List<Var> topologicalOrder(Var... roots) {
         List<Var> post = new ArrayList<>();
         Map<Var, Boolean> seen = new IdentityHashMap<>();
         Deque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[]{root, 0});
-        seen.put(root, true);
+        for (Var root : roots) {
+            if (seen.put(root, true) != null) continue;
+            stack.push(new Object[]{root, 0});
+            walk(stack, seen, post);
+        }
+        java.util.Collections.reverse(post);
+        return post;
+    }
+
+    /** Depth-first post-order from the node on the stack, skipping nodes already seen. */
+    private static void walk(Deque<Object[]> stack, Map<Var, Boolean> seen, List<Var> post) {
         while (!stack.isEmpty()) {
             Object[] top = stack.peek();
             Var v = (Var) top[0];
@@ -207,8 +226,6 @@ public final class Var {
                 post.add(v);
             }
         }
-        java.util.Collections.reverse(post);
-        return post;
     }
 
     @Override

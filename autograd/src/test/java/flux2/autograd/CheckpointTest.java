@@ -73,4 +73,50 @@ class CheckpointTest {
         Run plain = run(false, false), ckpt = run(true, false);
         for (int i = 0; i < plain.grads().size(); i++) assertArrayEquals(plain.grads().get(i), ckpt.grads().get(i));
     }
+
+    /** Two outputs of different shapes from shared inputs: a [4, 3] product and a [3] reduction of it. */
+    private static Var[] twoOutputs(Var[] in) {
+        Var h = in[0].matmul(in[1]).tanh();
+        return new Var[]{h.mul(in[2]), h.mean(0).sigmoid()};
+    }
+
+    @Test
+    void severalOutputsMatchFiniteDifferencesThroughOneRecomputation() {
+        Rng rng = new Rng(5);
+        Tensor a = rng.normal(0, 1, 4, 5), b = rng.normal(0, 0.5, 5, 3), c = rng.normal(0, 1, 4, 3);
+        GradCheck.check("checkpoint with two outputs", v -> {
+            Var[] ys = Checkpoint.applyAll(CheckpointTest::twoOutputs, v);
+            return F.concat(0, ys[0].reshape(-1), ys[1].reshape(-1));
+        }, a, b, c);
+        // only the second output feeds the loss: the first one's part of the gradient is zero
+        GradCheck.check("checkpoint with an unused output", v -> Checkpoint.applyAll(CheckpointTest::twoOutputs, v)[1], a, b, c);
+    }
+
+    @Test
+    void severalOutputsGiveTheGradientsOfTheUncheckpointedComputation() {
+        Rng rng = new Rng(6);
+        Tensor a = rng.normal(0, 1, 4, 5), b = rng.normal(0, 0.5, 5, 3), c = rng.normal(0, 1, 4, 3);
+        Tensor r0 = rng.normal(0, 1, 4, 3), r1 = rng.normal(0, 1, 3);
+        float[][] plain = gradients(a, b, c, r0, r1, false), ckpt = gradients(a, b, c, r0, r1, true);
+        for (int i = 0; i < plain.length; i++) assertArrayEquals(plain[i], ckpt[i], "gradient " + i);
+    }
+
+    private static float[][] gradients(Tensor a, Tensor b, Tensor c, Tensor r0, Tensor r1, boolean checkpoint) {
+        try (TensorArena t = TensorArena.open("grads")) {
+            Var[] in = {Var.leaf(a.copyTo(t), t), Var.leaf(b.copyTo(t), t), Var.leaf(c.copyTo(t), t)};
+            Var[] ys = checkpoint ? Checkpoint.applyAll(CheckpointTest::twoOutputs, in) : twoOutputs(in);
+            ys[0].mul(Var.constant(r0)).sum().add(ys[1].mul(Var.constant(r1)).sum()).backward();
+            return new float[][]{in[0].grad().toFloatArray(), in[1].grad().toFloatArray(), in[2].grad().toFloatArray()};
+        }
+    }
+
+    @Test
+    void outputsOfDifferentDtypesAreRefused() {
+        try (TensorArena t = TensorArena.open("dtypes")) {
+            Var x = Var.leaf(new Rng(7).normal(0, 1, 3), t);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> Checkpoint.applyAll(in -> new Var[]{in[0].exp(), Var.constant(in[0].data().to(DType.BF16))}, x));
+            assertTrue(e.getMessage().contains("F32") && e.getMessage().contains("BF16"), e.getMessage());
+        }
+    }
 }

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * int4 of one weight row in groups: w ~ (q - z) * s with q a signed nibble in [-8, 7]. Symmetric groups have
  * z = 0 and s = max|w| / 7; groups with a zero point map [min(w, 0), max(w, 0)] onto all 16 levels. Element i
- * of a row lives in byte i / 2, low nibble first.
+ * of a row lives in byte i / 2, low nibble first; a row of odd length ends in a half-used byte. Groups run from
+ * the start of the row, so only the last one may be shorter.
  */
 final class Int4Codec {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -21,11 +22,14 @@ final class Int4Codec {
 
     private Int4Codec() {}
 
-    /** Quantizes w[0, n) (n a multiple of group) into packed (n / 2 bytes), scales and zeros (n / group each). */
+    /**
+     * Quantizes w[0, n) into packed ((n + 1) / 2 bytes, an odd row's last high nibble 0), scales and zeros
+     * (ceil(n / group) each); the last group holds the n % group elements left over when group does not divide n.
+     */
     static void quantizeRow(float[] w, int n, int group, boolean zeroPoint, byte[] packed, float[] scales, float[] zeros, byte[] q) {
         for (int g = 0; g * group < n; g++) {
-            int i0 = g * group;
-            float lo = Math.min(0, Rounding.min(w, i0, group)), hi = Math.max(0, Rounding.max(w, i0, group));
+            int i0 = g * group, len = Math.min(group, n - i0);
+            float lo = Math.min(0, Rounding.min(w, i0, len)), hi = Math.max(0, Rounding.max(w, i0, len));
             float s, z;
             if (zeroPoint) {
                 s = (hi - lo) / 15;
@@ -37,9 +41,10 @@ final class Int4Codec {
             }
             scales[g] = s;
             zeros[g] = z;
-            Rounding.quantize(w, i0, group, s, z, -8, 7, q, i0);
+            Rounding.quantize(w, i0, len, s, z, -8, 7, q, i0);
         }
         for (int b = 0; b < n / 2; b++) packed[b] = (byte) ((q[2 * b] & 0xf) | (q[2 * b + 1] << 4));
+        if ((n & 1) != 0) packed[n / 2] = (byte) (q[n - 1] & 0xf);
     }
 
     /**

@@ -37,7 +37,7 @@ public enum Precision {
     /** Whether weights are quantized. */
     public boolean quantized() { return this == INT8 || this == INT4; }
 
-    /** The quantization scheme (int4 uses the default group size, symmetric); null when not quantized. */
+    /** The quantization scheme (int8 and int4 with column scales, int4 in symmetric groups of 128); null when not quantized. */
     public QuantScheme scheme() {
         return switch (this) {
             case INT8 -> QuantScheme.INT8;

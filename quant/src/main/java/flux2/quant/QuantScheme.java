@@ -3,16 +3,25 @@ package flux2.quant;
 import java.util.List;
 
 /**
- * How a weight is quantized: the format, and for int4 the group size along the input dimension and whether
- * each group has a zero point. Its {@link #id()} (for example {@code int8}, {@code int4-g128},
- * {@code int4-g64-zp}) names the scheme in checkpoint metadata.
+ * How a weight is quantized: the format; for int4 the group size along the input dimension (the last group of a
+ * row holds what is left when the group does not divide the input size) and whether each group has a zero point;
+ * and whether each input column has a scale of its own besides the per-row (int8) or per-group (int4) ones. Its
+ * {@link #id()} (for example {@code int8-col}, {@code int8}, {@code int4-g128-col}, {@code int4-g64-zp}) names
+ * the scheme in checkpoint metadata.
  */
-public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint) {
+public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint, boolean columnScales) {
     /** Group sizes int4 supports. */
     public static final List<Integer> GROUP_SIZES = List.of(32, 64, 128);
     public static final int DEFAULT_GROUP = 128;
-    public static final QuantScheme INT8 = new QuantScheme(QuantFormat.INT8, 0, false);
-    public static final QuantScheme INT4 = int4(DEFAULT_GROUP, false);
+    /**
+     * int8 with a scale per input column and one per output row, w ~ q * row scale * column scale: a column of
+     * large weights gets its own range instead of coarsening every row it crosses. The default int8.
+     */
+    public static final QuantScheme INT8 = new QuantScheme(QuantFormat.INT8, 0, false, true);
+    /** int8 with one scale per output row only (id {@code int8}, as earlier checkpoints store it). */
+    public static final QuantScheme INT8_ROW = new QuantScheme(QuantFormat.INT8, 0, false, false);
+    /** int4 in symmetric groups of 128 with column scales, w ~ q * group scale * column scale. The default int4. */
+    public static final QuantScheme INT4 = int4(DEFAULT_GROUP, false, true);
 
     public QuantScheme {
         if (format == null) throw new IllegalArgumentException("quantization format is null");
@@ -22,32 +31,46 @@ public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint) 
             throw new IllegalArgumentException("int4 group size must be one of " + GROUP_SIZES + ", got " + groupSize);
     }
 
+    /** int4 without column scales. */
     public static QuantScheme int4(int groupSize, boolean zeroPoint) {
-        return new QuantScheme(QuantFormat.INT4, groupSize, zeroPoint);
+        return int4(groupSize, zeroPoint, false);
+    }
+
+    public static QuantScheme int4(int groupSize, boolean zeroPoint, boolean columnScales) {
+        return new QuantScheme(QuantFormat.INT4, groupSize, zeroPoint, columnScales);
+    }
+
+    /** Scale groups per row for {@code in} inputs: 1 for int8, ceil(in / group) for int4. */
+    public int groups(int in) {
+        return format == QuantFormat.INT8 ? 1 : (in + groupSize - 1) / groupSize;
     }
 
     /** The scheme's name in checkpoint metadata. */
     public String id() {
-        return format == QuantFormat.INT8 ? "int8" : "int4-g" + groupSize + (zeroPoint ? "-zp" : "");
+        if (format == QuantFormat.INT8) return columnScales ? "int8-col" : "int8";
+        return "int4-g" + groupSize + (zeroPoint ? "-zp" : "") + (columnScales ? "-col" : "");
     }
 
     /** Parses an {@link #id()}. */
     public static QuantScheme parse(String id) {
-        if ("int8".equals(id)) return INT8;
+        if ("int8".equals(id)) return INT8_ROW;
+        if ("int8-col".equals(id)) return INT8;
         if (id != null && id.startsWith("int4-g")) {
             String rest = id.substring(6);
+            boolean col = rest.endsWith("-col");
+            if (col) rest = rest.substring(0, rest.length() - 4);
             boolean zp = rest.endsWith("-zp");
             if (zp) rest = rest.substring(0, rest.length() - 3);
             try {
-                return int4(Integer.parseInt(rest), zp);
+                return int4(Integer.parseInt(rest), zp, col);
             } catch (NumberFormatException ignored) {
                 // falls through to the error below
             }
         }
-        throw new IllegalArgumentException("unknown quantization scheme '" + id + "'; expected int8 or int4-g{32,64,128}[-zp]");
+        throw new IllegalArgumentException("unknown quantization scheme '" + id + "'; expected int8, int8-col or int4-g{32,64,128}[-zp][-col]");
     }
 
-    /** Stored bytes per weight element (packed values plus scales and zero points). */
+    /** Stored bytes per weight element (packed values plus scales and zero points), for large layers. */
     public double bytesPerParameter() {
         if (format == QuantFormat.INT8) return 1;
         return 0.5 + (zeroPoint ? 8.0 : 4.0) / groupSize;

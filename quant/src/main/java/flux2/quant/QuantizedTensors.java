@@ -16,8 +16,9 @@ public record QuantizedTensors(Map<String, QuantizedWeight> weights, Map<String,
     }
 
     /**
-     * Every tensor under the names modules use: {@code name} (I8 or I4 values [out, in]), {@code name_scale},
-     * {@code name_zero} for each quantized weight, and the other tensors under their own names.
+     * Every tensor under the names modules use: {@code name} (the I8 or I4 values), {@code name_scale},
+     * {@code name_zero} and {@code name_column_scale} (where the scheme has them) for each quantized weight, and the
+     * other tensors under their own names.
      */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -25,6 +26,7 @@ public record QuantizedTensors(Map<String, QuantizedWeight> weights, Map<String,
             out.put(name, w.data());
             out.put(name + QuantizedCheckpoint.SCALE_SUFFIX, w.scale());
             if (w.zero() != null) out.put(name + QuantizedCheckpoint.ZERO_SUFFIX, w.zero());
+            if (w.columnScale() != null) out.put(name + QuantizedCheckpoint.COLUMN_SCALE_SUFFIX, w.columnScale());
         });
         out.putAll(others);
         return out;

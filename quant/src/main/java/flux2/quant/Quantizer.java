@@ -21,9 +21,10 @@ public final class Quantizer {
     /**
      * Quantizes the Linear modules whose dotted names {@code which} accepts into {@code arena} and freezes their
      * weights (a quantized product gives W no gradient). For int4, a layer whose input size the scheme's group
-     * does not divide uses the largest supported smaller group that does. Returns the scheme used per layer, in
-     * model order. Layers that cannot be quantized (already quantized, or an int4 input size no group divides)
-     * are reported together, before anything changes.
+     * does not divide uses the largest supported smaller group that does; where none does (60, 100, 33 inputs),
+     * it keeps the scheme's group and its rows end in one shorter group. Returns the scheme used per layer, in
+     * model order. Layers that cannot be quantized (already quantized) are reported together, before anything
+     * changes.
      */
     public static Map<String, QuantScheme> quantize(Module model, QuantScheme scheme, Predicate<String> which, TensorArena arena) {
         Map<String, QuantScheme> plan = new LinkedHashMap<>();
@@ -33,17 +34,28 @@ public final class Quantizer {
             if (!which.test(name)) return;
             QuantScheme s = fitting(scheme, l.in);
             if (l.baseProduct() != null) problems.add(name + " already has a replaced base product");
-            else if (s == null) problems.add(name + " has " + l.in + " inputs, which no int4 group size " + QuantScheme.GROUP_SIZES + " divides");
             else {
                 plan.put(name, s);
                 chosen.put(name, l);
             }
         });
         if (!problems.isEmpty()) throw new IllegalArgumentException("cannot quantize to " + scheme.id() + ":\n  " + String.join("\n  ", problems));
+        List<String> nonFinite = new ArrayList<>();
         chosen.forEach((name, l) -> {
+            QuantizedWeight q;
+            try {
+                q = QuantizedWeight.quantize(l.weight.value(), plan.get(name), arena);
+            } catch (IllegalArgumentException e) {
+                nonFinite.add(name + ".weight " + e.getMessage());
+                return;
+            }
             l.weight.setTrainable(false);
-            l.setBaseProduct(new QuantizedBase(QuantizedWeight.quantize(l.weight.value(), plan.get(name), arena), l.weight));
+            l.setBaseProduct(new QuantizedBase(q, l.weight));
         });
+        if (!nonFinite.isEmpty()) {
+            dequantize(model); // none of the model stays half quantized
+            throw new IllegalArgumentException("cannot quantize to " + scheme.id() + ":\n  " + String.join("\n  ", nonFinite));
+        }
         return plan;
     }
 
@@ -54,14 +66,17 @@ public final class Quantizer {
         });
     }
 
-    /** The scheme to use for a layer with {@code in} inputs: int4 falls back to a smaller group; null if none fits. */
+    /**
+     * The scheme to use for a layer with {@code in} inputs: int4 takes the largest supported group up to the
+     * scheme's that divides {@code in}, else the scheme's own group with a shorter last group.
+     */
     static QuantScheme fitting(QuantScheme scheme, int in) {
         if (scheme.format() != QuantFormat.INT4) return scheme;
         for (int g = QuantScheme.GROUP_SIZES.size() - 1; g >= 0; g--) {
             int size = QuantScheme.GROUP_SIZES.get(g);
-            if (size <= scheme.groupSize() && in % size == 0) return QuantScheme.int4(size, scheme.zeroPoint());
+            if (size <= scheme.groupSize() && in % size == 0) return QuantScheme.int4(size, scheme.zeroPoint(), scheme.columnScales());
         }
-        return null;
+        return scheme;
     }
 
     /** Every Linear of the tree by dotted name, in registration order. */

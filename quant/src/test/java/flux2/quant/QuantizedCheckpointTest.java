@@ -1,5 +1,6 @@
 package flux2.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,7 +68,7 @@ class QuantizedCheckpointTest {
             long int8 = QuantizedCheckpoint.quantize(src, QuantScheme.INT8, QuantizedCheckpoint.linearWeights(), a).byteSize();
             long int4 = QuantizedCheckpoint.quantize(src, QuantScheme.int4(32, false), QuantizedCheckpoint.linearWeights(), a).byteSize();
             long others = 2 * (96 + 64);
-            assertEquals(weights + 4 * (96 + 40) + others, int8);
+            assertEquals(weights + 4 * (96 + 40) + 4 * (64 + 128) + others, int8);  // row and column scales
             assertEquals(weights / 2 + 4 * (96 * 2 + 40 * 4) + others, int4);
         }
     }
@@ -95,7 +96,12 @@ class QuantizedCheckpointTest {
             t.put("a.weight", Tensor.zeros(DType.U8, 4, 16));
             t.put("b.weight", Tensor.zeros(DType.I8, 4, 8));
             t.put("b.weight_scale", Tensor.zeros(DType.F32, 5));
-            SafetensorsWriter.write(file, t, Map.of("quant:a.weight", "int4-g32-zp", "quant:b.weight", "int8", "quant:c.weight", "int3"));
+            t.put("d.weight", Tensor.zeros(DType.U8, 4, 8));
+            t.put("d.weight_scale", Tensor.zeros(DType.F32, 4, 1));
+            t.put("e.weight", Tensor.zeros(DType.I8, 4, 8));
+            t.put("e.weight_scale", Tensor.zeros(DType.F32, 4));
+            SafetensorsWriter.write(file, t, Map.of("quant:a.weight", "int4-g32-zp", "quant:b.weight", "int8", "quant:c.weight", "int3",
+                    "quant:d.weight", "int4-g32", "quant_inputs:d.weight", "20", "quant:e.weight", "int8-col"));
         }
         try (TensorSource src = Checkpoints.open(file)) {
             var e = assertThrows(IllegalArgumentException.class, () -> QuantizedCheckpoint.load(src));
@@ -103,29 +109,63 @@ class QuantizedCheckpointTest {
             assertTrue(m.contains("a.weight: missing tensors [a.weight_scale, a.weight_zero]"), m);
             assertTrue(m.contains("b.weight: bad quantized weight (int8): scales must be contiguous F32 [4]"), m);
             assertTrue(m.contains("c.weight: unknown quantization scheme 'int3'"), m);
+            assertTrue(m.contains("d.weight: input count 20 does not fit values 16 wide"), m);
+            assertTrue(m.contains("e.weight: missing tensors [e.weight_column_scale]"), m);
+        }
+        Path newer = dir.resolve("newer.safetensors");
+        try (var a = TensorArena.open("gen")) {
+            SafetensorsWriter.write(newer, Map.of("x", Tensor.zeros(DType.F32, 2)), Map.of(QuantizedCheckpoint.VERSION_KEY, "3"));
+        }
+        try (TensorSource src = Checkpoints.open(newer)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> QuantizedCheckpoint.load(src));
+            assertTrue(e.getMessage().contains("quant_format_version is '3'; this version reads 1 and 2"), e.getMessage());
         }
     }
 
+    /** Weights with input sizes that no int4 group divides: 60, 100, 33 and 1. */
+    private Path oddModel() throws Exception {
+        Path file = dir.resolve("odd.safetensors");
+        try (var a = TensorArena.open("gen")) {
+            Map<String, Tensor> t = new LinkedHashMap<>();
+            int[][] shapes = {{8, 60}, {5, 100}, {6, 33}, {3, 1}};
+            for (int k = 0; k < shapes.length; k++)
+                t.put("l" + k + ".weight", new Rng(10 + k).normal(0, 0.05, shapes[k][0], shapes[k][1]).to(DType.BF16));
+            SafetensorsWriter.write(file, t, Map.of());
+        }
+        return file;
+    }
+
     @Test
-    void int4NeedsWholeGroups() throws Exception {
-        Path model = bf16Model();
-        try (var a = TensorArena.open("q"); TensorSource src = Checkpoints.open(model)) {
-            var e = assertThrows(IllegalArgumentException.class,
-                    () -> QuantizedCheckpoint.quantize(src, QuantScheme.int4(128, false), QuantizedCheckpoint.linearWeights(), a));
-            assertEquals("cannot quantize to int4-g128: input size not a multiple of 128 in blocks.0.qkv.weight 96x64", e.getMessage());
+    void anyInputSizeSavesAndLoadsBackBitForBit() throws Exception {
+        Path model = oddModel();
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.int4(64, false),
+                QuantScheme.int4(128, false), QuantScheme.INT4, QuantScheme.int4(32, true, true))) {
+            Path out = dir.resolve("odd-" + scheme.id() + ".safetensors");
+            Map<String, float[]> before = new LinkedHashMap<>();
+            try (var a = TensorArena.open("q"); TensorSource src = Checkpoints.open(model)) {
+                QuantizedTensors q = QuantizedCheckpoint.quantize(src, scheme, QuantizedCheckpoint.linearWeights(), a);
+                q.weights().forEach((n, w) -> before.put(n, w.dequantize().toFloatArray()));
+                QuantizedCheckpoint.save(out, q, Map.of());
+            }
+            try (var a = TensorArena.open("check"); TensorSource src = Checkpoints.open(model); TensorSource back = Checkpoints.open(out)) {
+                QuantizedTensors q = QuantizedCheckpoint.load(back);
+                assertEquals(before.keySet(), q.weights().keySet());
+                for (var e : q.weights().entrySet()) {
+                    QuantizedWeight w = e.getValue();
+                    Tensor dense = src.tensor(e.getKey()).to(DType.F32);
+                    assertEquals(dense.size(1), w.inFeatures(), e.getKey());
+                    assertArrayEquals(before.get(e.getKey()), w.dequantize().toFloatArray(), scheme.id() + " " + e.getKey());
+                    QuantizedWeightTest.assertWithinHalfAStep(dense, w);
+                    Tensor x = new Rng(5).normal(0, 1, 3, w.inFeatures());
+                    QuantizedWeightTest.assertClose(x.matmul(w.dequantize().t()), w.forward(x));
+                }
+                if (scheme.format() == QuantFormat.INT4) assertEquals("33", back.metadata().get(QuantizedCheckpoint.INPUTS_KEY + "l2.weight"));
+            }
         }
     }
 
     private static void assertWithinHalfAStep(Tensor w, QuantizedWeight q) {
-        float[] ref = w.toFloatArray(), d = q.dequantize().toFloatArray(), s = q.scale().toFloatArray();
-        int out = q.outFeatures(), in = q.inFeatures(), groups = s.length / out;
-        for (int r = 0; r < out; r++)
-            for (int i = 0; i < in; i++) {
-                float scale = s[r * groups + i * groups / in];
-                double err = Math.abs(ref[r * in + i] - d[r * in + i]);
-                double bound = scale / 2 * (1 + 1e-6) + Math.ulp(16 * scale);
-                if (err > bound) throw new AssertionError(q.scheme().id() + " [" + r + ", " + i + "] error " + err + " > " + bound);
-            }
+        QuantizedWeightTest.assertWithinHalfAStep(w, q);
     }
 
     private static double maxAbsDiff(Tensor a, Tensor b) {

@@ -48,7 +48,7 @@ class QuantizerTest {
             Tensor dense = net.forward(Var.constant(x)).data();
             Map<String, QuantScheme> plan = Quantizer.quantize(net, QuantScheme.INT4, name -> true, arena);
             // 96 inputs: no group of 128 fits, 32 does; 64 inputs take a group of 64.
-            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false), "b", QuantScheme.int4(64, false)), plan);
+            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false, true), "b", QuantScheme.int4(64, false, true)), plan);
             assertEquals(before.keySet(), net.stateDict().keySet());
             before.forEach((k, t) -> assertSame(t, net.stateDict().get(k), k));
             assertFalse(net.a.weight.trainable());
@@ -76,14 +76,34 @@ class QuantizerTest {
     }
 
     @Test
+    void int4KeepsTheGroupWhereNoneDividesTheInputs() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            for (int in : new int[]{60, 100, 33, 1}) {
+                Linear l = new Linear(in, 8, true, DType.BF16, arena);
+                l.weight.value().copyFrom(new Rng(in).normal(0, 1 / Math.sqrt(in), 8, in));
+                Module m = new Holder(l);
+                Tensor x = new Rng(7).normal(0, 1, 4, in);
+                Tensor dense = l.forward(Var.constant(x)).data();
+                assertEquals(Map.of("a", QuantScheme.INT4), Quantizer.quantize(m, QuantScheme.INT4, n -> true, arena), in + " inputs");
+                QuantizedWeight q = ((QuantizedBase) l.baseProduct()).weight();
+                assertEquals(1, q.scale().size(1), "one group of " + in);
+                QuantizedWeightTest.assertClose(x.matmul(q.dequantize().t()).add(l.bias.value()), l.forward(Var.constant(x)).data());
+                double err = relL2(l.forward(Var.constant(x)).data(), dense);
+                assertTrue(err < 0.3, in + " inputs: int4 relative L2 " + err);
+                Quantizer.dequantize(m);
+                assertEquals(Map.of("a", QuantScheme.int4(32, false)), Quantizer.quantize(m, QuantScheme.int4(32, false), n -> true, arena));
+                assertEquals((in + 31) / 32, ((QuantizedBase) l.baseProduct()).weight().scale().size(1), in + " inputs in groups of 32");
+                Quantizer.dequantize(m);
+            }
+        }
+    }
+
+    @Test
     void reportsEveryLayerThatCannotBeQuantized() {
         try (TensorArena arena = TensorArena.open("params")) {
-            Module m = new Holder(new Linear(40, 8, false, DType.F32, arena));
-            var e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(m, QuantScheme.INT4, n -> true, arena));
-            assertTrue(e.getMessage().contains("a has 40 inputs"), e.getMessage());
             Net net = new Net(arena);
             Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
-            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena));
+            var e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena));
             assertTrue(e.getMessage().contains("holder.a already") && e.getMessage().contains("b already"), e.getMessage());
         }
     }
@@ -108,9 +128,56 @@ class QuantizerTest {
             assertEquals(Map.of(), Precision.apply("bf16", net, n -> true, arena));
             assertNull(net.b.baseProduct());
             assertEquals(Map.of("b", QuantScheme.INT8), Precision.apply("int8-quanto", net, "b"::equals, arena));
-            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false)), Precision.apply("int4-quanto", net, "holder.a"::equals, arena));
+            assertEquals(Map.of("holder.a", QuantScheme.int4(32, false, true)), Precision.apply("int4-quanto", net, "holder.a"::equals, arena));
             var e = assertThrows(IllegalArgumentException.class, () -> Precision.apply("fp8-quanto", net, n -> true, arena));
             assertTrue(e.getMessage().contains("supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto"), e.getMessage());
+        }
+    }
+
+    @Test
+    void loraTrainsOnAnInt8BaseWhoseWeightsGetNoGradient() {
+        try (TensorArena arena = TensorArena.open("params")) {
+            Net net = new Net(arena);
+            Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
+            net.setTrainable(false);
+            Linear down = new Linear(96, 4, false, DType.F32, arena), up = new Linear(4, 64, false, DType.F32, arena);
+            new Rng(10).fillNormal(down.weight.value(), 0, 0.1);
+            new Rng(11).fillNormal(up.weight.value(), 0, 0.1);
+            net.a.setAdapter(x -> up.forward(down.forward(x)));
+            Map<String, flux2.autograd.nn.Parameter> lora = Map.of("down", down.weight, "up", up.weight);
+            flux2.autograd.optim.AdamW opt = new flux2.autograd.optim.AdamW(lora, 1e-2, 0.9, 0.999, 1e-8, 0.0, arena);
+            Tensor x = new Rng(30).normal(0, 1, 12, 96), target = new Rng(31).normal(0, 1, 12, 24);
+            double previous = Double.POSITIVE_INFINITY;
+            for (int step = 0; step < 6; step++) {
+                opt.zeroGrad();
+                try (TensorArena s = TensorArena.open("step")) {
+                    Var loss = flux2.autograd.F.mseLoss(net.forward(Var.constant(x)), Var.constant(target));
+                    double l = loss.data().item();
+                    assertTrue(l < previous, "loss did not decrease at step " + step + ": " + l + " after " + previous);
+                    previous = l;
+                    loss.backward();
+                    opt.step();
+                }
+                assertNull(net.a.weight.grad());
+                assertNull(net.a.bias.grad());
+                assertTrue(down.weight.grad() != null && up.weight.grad() != null);
+            }
+        }
+    }
+
+    @Test
+    void inputGradientsFlowThroughQuantizedLayersOfAnyWidth() {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.INT4)) {
+            for (int in : new int[]{64, 60, 100, 33, 1}) {
+                try (TensorArena arena = TensorArena.open("params")) {
+                    Linear l = new Linear(in, 40, true, DType.BF16, arena);
+                    l.weight.value().copyFrom(new Rng(5).normal(0, 1 / Math.sqrt(in), 40, in));
+                    l.bias.value().copyFrom(new Rng(6).normal(0, 0.1, 40));
+                    Quantizer.quantize(new Holder(l), scheme, n -> true, arena);
+                    double err = QuantGradCheck.inputGradientError(x -> l.forward(x).tanh(), new Rng(7).normal(0, 1, 2, 5, in), 1e-2);
+                    assertTrue(err < 1e-3, scheme.id() + " with " + in + " inputs: relative error " + err);
+                }
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The golden reference cases in the folder named by the system property {@code flux2.golden.dir}: every
@@ -52,6 +53,23 @@ public final class GoldenCases {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    /** The case's official-layout weight file; skips the calling test with a message when the folder lacks it. */
+    public static Path model(Case c) {
+        Assumptions.assumeTrue(c.model() != null, c.name() + ": skipped, no " + c.name() + ".model.safetensors beside " + c.io().getFileName());
+        return c.model();
+    }
+
+    /**
+     * The weight file that the metadata entry {@code key} of a case names (for example {@code base_model}), beside
+     * its io file; skips the calling test with a message when the entry or the file is absent.
+     */
+    public static Path named(Case c, String key, String value) {
+        Assumptions.assumeTrue(value != null && !value.isBlank(), c.name() + ": skipped, its metadata has no '" + key + "'");
+        Path p = c.io().resolveSibling(value);
+        Assumptions.assumeTrue(Files.isRegularFile(p), c.name() + ": skipped, its " + key + " " + value + " is not in " + c.io().getParent());
+        return p;
     }
 
     /** Relative L2 error ||a - b|| / ||b||, accumulated in double. */

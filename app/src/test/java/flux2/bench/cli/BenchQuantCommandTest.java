@@ -51,11 +51,12 @@ class BenchQuantCommandTest {
         }
         assertEquals(List.of("f32/7", "f32/20", "bf16/7", "bf16/20", "int8/7", "int8/20", "int4/7", "int4/20"), seen);
         assertEquals(4.0, lines.get(0).get("bytes_per_param").asDouble());
-        assertEquals(1 + 4.0 / 256, lines.get(4).get("bytes_per_param").asDouble(), 1e-3);
-        assertEquals(0.5 + 4.0 / 128, lines.get(6).get("bytes_per_param").asDouble(), 1e-3);
+        // Values, then a scale per row (int8) or group of 128 (int4), then one per input column (4 / out).
+        assertEquals(1 + 4.0 / 256 + 4.0 / 48, lines.get(4).get("bytes_per_param").asDouble(), 1e-3);
+        assertEquals(0.5 + 4.0 / 128 + 4.0 / 48, lines.get(6).get("bytes_per_param").asDouble(), 1e-3);
         JsonNode load = lines.get(8);
         assertEquals("load", load.get("phase").asText());
-        assertEquals("int8", load.get("dtype").asText());
+        assertEquals("int8-col", load.get("dtype").asText());
         assertEquals(2.0, load.get("source_mib").asDouble(), 0.01);
         assertTrue(load.get("gbps").asDouble() > 0 && load.get("peak_rss_mib").asDouble() > 0, load.toString());
         assertTrue(Files.list(dir.resolve("ckpt")).count() >= 1, "an explicit --dir is kept");

@@ -4,8 +4,8 @@ import flux2.tensor.Backend;
 import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.KeyMatch;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,21 +110,9 @@ public abstract class Module {
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict, boolean copy) {
         Map<String, Parameter> mine = namedParameters();
-        List<String> missing = new ArrayList<>(), mismatched = new ArrayList<>(), unexpected = new ArrayList<>();
-        for (var e : mine.entrySet()) {
-            Tensor t = state.get(e.getKey());
-            if (t == null) missing.add(e.getKey());
-            else if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                mismatched.add(e.getKey() + " (expected " + Arrays.toString(e.getValue().shape()) + ", got " + Arrays.toString(t.shape()) + ")");
-        }
-        if (strict) for (String k : state.keySet()) if (!mine.containsKey(k)) unexpected.add(k);
-        if (!missing.isEmpty() || !mismatched.isEmpty() || !unexpected.isEmpty()) {
-            StringBuilder sb = new StringBuilder("state dict does not match " + getClass().getSimpleName() + ":");
-            if (!missing.isEmpty()) sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
-            if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
-            if (!mismatched.isEmpty()) sb.append("\n  wrong shapes (").append(mismatched.size()).append("): ").append(String.join(", ", mismatched));
-            throw new IllegalArgumentException(sb.toString());
-        }
+        Map<String, int[]> expected = new LinkedHashMap<>();
+        mine.forEach((k, p) -> expected.put(k, p.shape()));
+        KeyMatch.of(expected, KeyMatch.shapes(state), strict).check("state dict does not match " + getClass().getSimpleName());
         for (var e : mine.entrySet()) {
             Parameter p = e.getValue();
             Tensor t = state.get(e.getKey());

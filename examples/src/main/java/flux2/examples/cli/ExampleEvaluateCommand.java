@@ -3,6 +3,7 @@ package flux2.examples.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.model.vae.AutoEncoder;
+import flux2.tensor.io.AtomicFiles;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.ConfigProblem;
 import flux2.trainer.config.TrainConfig;
@@ -17,7 +18,6 @@ import flux2.trainer.sample.ImageSampler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -180,8 +180,6 @@ public final class ExampleEvaluateCommand implements Callable<Integer> {
     private static void writeAtomically(Path file, String text) throws IOException {
         Path abs = file.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(abs, text);
     }
 }

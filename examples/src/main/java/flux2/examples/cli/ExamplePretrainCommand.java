@@ -1,9 +1,9 @@
 package flux2.examples.cli;
 
 import flux2.examples.pretrain.Pretrain;
+import flux2.tensor.io.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -84,7 +84,7 @@ public final class ExamplePretrainCommand implements Callable<Integer> {
             for (Path f : s.toList()) Files.copy(f, tmp.resolve(f.getFileName().toString()));
         }
         delete(to);
-        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.move(tmp, to);
     }
 
     private static void delete(Path p) throws Exception {

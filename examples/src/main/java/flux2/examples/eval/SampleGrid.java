@@ -1,5 +1,6 @@
 package flux2.examples.eval;
 
+import flux2.tensor.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -8,7 +9,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -73,8 +73,6 @@ public final class SampleGrid {
         }
         Path abs = file.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        ImageIO.write(grid, "png", tmp.toFile());
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeStream(abs, out -> ImageIO.write(grid, "png", out));
     }
 }

@@ -9,6 +9,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.AtomicFiles;
 import flux2.trainer.config.ConfigLoader;
 import flux2.trainer.config.TrainConfig;
 import flux2.examples.TinyModel;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -88,7 +88,7 @@ public final class Pretrain {
         Path tmp = model.resolve(".transformer.trained");
         copyTree(r.loraFile(), tmp);
         deleteTree(model.resolve("transformer"));
-        Files.move(tmp, model.resolve("transformer"), StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.move(tmp, model.resolve("transformer"));
         log.printf(java.util.Locale.ROOT, "done in %.1f min: last loss %.4f; model at %s%n", (System.nanoTime() - t0) / 60e9, r.lastLoss(), model);
         return model;
     }
@@ -98,7 +98,7 @@ public final class Pretrain {
         log.println("training the VAE (" + o.vaeSteps() + " steps of " + o.vaeBatch() + " images)");
         VaeConfig vc = MiniModel.vaeConfig();
         try (TensorArena a = TensorArena.open("mini-vae")) {
-            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            var net = VaeTraining.create(vc, o.seed() + 1, a);
             VaeTraining.Result r = VaeTraining.train(net, MiniModel.IMAGE_SIZE, o.vaeSteps(), o.vaeBatch(), o.vaeLr(), o.seed() + 2, log::println);
             log.printf(java.util.Locale.ROOT, "VAE reconstruction MSE %.5f -> %.5f in %.0f s%n", r.firstLoss(), r.lastLoss(), r.seconds());
             var bn = VaeTraining.batchNormStats(net, VaeTraining.scenes(o.seed() + 3, 1024), MiniModel.IMAGE_SIZE, 32);
@@ -114,7 +114,7 @@ public final class Pretrain {
         log.println("training the VAE decoder (" + o.decoderSteps() + " steps of " + o.vaeBatch() + " images)");
         VaeConfig vc = MiniModel.vaeConfig();
         try (TensorArena a = TensorArena.open("mini-vae-decoder")) {
-            VaeNet net = VaeTraining.create(vc, o.seed() + 1, a);
+            var net = VaeTraining.create(vc, o.seed() + 1, a);
             Tensor[] bn = VaeTraining.load(net, vae);
             // images the VAE training never drew
             VaeTraining.Result r = VaeTraining.train(net, VaeTraining::isDecoder, MiniModel.IMAGE_SIZE, o.decoderSteps(), o.vaeBatch(),
@@ -124,7 +124,7 @@ public final class Pretrain {
             deleteTree(tmp);
             TinyModel.writeVaeFolder(tmp, vc, VaeTraining.weights(net, bn, DType.BF16));
             deleteTree(vae);
-            Files.move(tmp, vae, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.move(tmp, vae);
         }
     }
 

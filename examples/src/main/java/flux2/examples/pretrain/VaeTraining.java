@@ -6,6 +6,7 @@ import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
 import flux2.autograd.optim.GradClip;
+import flux2.model.vae.AutoEncoder;
 import flux2.model.vae.VaeConfig;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
@@ -87,18 +88,18 @@ public final class VaeTraining {
      * Trains {@code net} for {@code steps} AdamW steps of {@code batch} fresh images each (seeded scenes, never
      * repeated), learning rate {@code lr} after a 20-step warm-up, decaying linearly to a tenth over the last 30 %.
      */
-    public static Result train(VaeNet net, int size, int steps, int batch, double lr, long seed, Consumer<String> log) {
+    public static Result train(AutoEncoder net, int size, int steps, int batch, double lr, long seed, Consumer<String> log) {
         return train(net, name -> true, size, steps, batch, lr, seed, log);
     }
 
     /**
-     * As {@link #train(VaeNet, int, int, int, double, long, Consumer)}, updating only the parameters whose official
+     * As {@link #train(AutoEncoder, int, int, int, double, long, Consumer)}, updating only the parameters whose official
      * names {@code trainable} accepts; the others are frozen.
      */
-    public static Result train(VaeNet net, Predicate<String> trainable, int size, int steps, int batch, double lr, long seed,
+    public static Result train(AutoEncoder net, Predicate<String> trainable, int size, int steps, int batch, double lr, long seed,
                                Consumer<String> log) {
         Map<String, Parameter> params = new LinkedHashMap<>();
-        net.parameters().forEach((name, p) -> {
+        net.weights().forEach((name, p) -> {
             p.setTrainable(trainable.test(name));
             if (p.trainable()) params.put(name, p);
         });
@@ -114,7 +115,7 @@ public final class VaeTraining {
                 double loss;
                 try (var a = TensorArena.open("vae-step")) {
                     Var x = Var.constant(images(scenes.subList(step * batch, (step + 1) * batch), size));
-                    Var l = F.mseLoss(net.decode(net.encode(x)), x);
+                    Var l = F.mseLoss(net.decoder.forward(net.posteriorMean(x)), x);
                     loss = l.data().item();
                     if (!Double.isFinite(loss)) throw new IllegalStateException("VAE loss is " + loss + " at step " + (step + 1) + ": lower the learning rate");
                     l.backward();
@@ -136,7 +137,7 @@ public final class VaeTraining {
      * The batch-norm statistics FLUX.2 standardises latents with: per channel of the 2x2-patchified posterior means
      * of {@code scenes}, the mean and the unbiased variance (as BatchNorm's running_var), [z*p*p] each.
      */
-    public static Tensor[] batchNormStats(VaeNet net, List<Scene> scenes, int size, int batch) {
+    public static Tensor[] batchNormStats(AutoEncoder net, List<Scene> scenes, int size, int batch) {
         VaeConfig c = net.config();
         int ch = c.latentChannels();
         double[] sum = new double[ch], sq = new double[ch];
@@ -145,7 +146,7 @@ public final class VaeTraining {
             for (int from = 0; from < scenes.size(); from += batch) {
                 try (var a = TensorArena.open("vae-stats")) {
                     List<Scene> part = scenes.subList(from, Math.min(scenes.size(), from + batch));
-                    Tensor z = Layouts.pixelUnshuffle(net.encode(Var.constant(images(part, size))).data(), c.patch()).contiguous();
+                    Tensor z = Layouts.pixelUnshuffle(net.posteriorMean(Var.constant(images(part, size))).data(), c.patch()).contiguous();
                     float[] v = z.toFloatArray();
                     int n = z.size(0), hw = z.size(2) * z.size(3);
                     for (int i = 0; i < n; i++)
@@ -169,9 +170,9 @@ public final class VaeTraining {
     }
 
     /** The official-name weights of a trained net in {@code dtype} (F32 batch-norm statistics added), in the current arena. */
-    public static Map<String, Tensor> weights(VaeNet net, Tensor[] bn, DType dtype) {
+    public static Map<String, Tensor> weights(AutoEncoder net, Tensor[] bn, DType dtype) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        net.parameters().forEach((k, p) -> out.put(k, p.value().to(dtype)));
+        net.weights().forEach((k, p) -> out.put(k, p.value().to(dtype)));
         out.put("bn.running_mean", bn[0]);
         out.put("bn.running_var", bn[1]);
         return out;
@@ -186,18 +187,21 @@ public final class VaeTraining {
      * Loads the weights of a diffusers VAE folder (as {@link flux2.examples.TinyModel#writeVaeFolder} writes
      * them) into {@code net}; returns its batch-norm statistics {running_mean, running_var} in the current arena.
      */
-    public static Tensor[] load(VaeNet net, Path folder) throws IOException {
+    public static Tensor[] load(AutoEncoder net, Path folder) throws IOException {
         try (TensorSource src = Checkpoints.open(folder)) {
             VaeWeights w = VaeWeights.load(src, net.config());
-            for (var e : net.parameters().entrySet()) e.getValue().value().copyFrom(w.get(e.getKey()));
+            for (var e : net.weights().entrySet()) e.getValue().value().copyFrom(w.get(e.getKey()));
             // copied: the file's mapping closes with the source
             TensorArena here = TensorArena.current();
             return new Tensor[]{w.get("bn.running_mean").copyTo(here), w.get("bn.running_var").copyTo(here)};
         }
     }
 
-    /** A seeded net of a config in {@code arena}. */
-    public static VaeNet create(VaeConfig c, long seed, TensorArena arena) {
-        return new VaeNet(c, new Rng(seed), arena);
+    /**
+     * A seeded net of a config in {@code arena}: convolutions normal with std 1/sqrt(fan-in), the last decoder
+     * convolution scaled by 0.1 (so the untrained output starts near grey), norms identity, biases zero.
+     */
+    public static AutoEncoder create(VaeConfig c, long seed, TensorArena arena) {
+        return new AutoEncoder(c, arena).initialize(new Rng(seed), 0.1);
     }
 }

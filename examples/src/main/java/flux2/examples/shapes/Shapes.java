@@ -1,5 +1,6 @@
 package flux2.examples.shapes;
 
+import flux2.tensor.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -141,12 +142,9 @@ public final class Shapes {
         for (int i = 0; i < scenes.size(); i++) {
             Scene s = scenes.get(i);
             Path png = dir.resolve(prefix + i + ".png"), txt = dir.resolve(prefix + i + ".txt");
-            Path tmp = dir.resolve("." + prefix + i + ".png.tmp");
-            ImageIO.write(render(s, size), "png", tmp.toFile());
-            Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Path ttmp = dir.resolve("." + prefix + i + ".txt.tmp");
-            Files.writeString(ttmp, caption(s));
-            Files.move(ttmp, txt, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            java.awt.image.BufferedImage img = render(s, size);
+            AtomicFiles.writeStream(png, out -> ImageIO.write(img, "png", out));
+            AtomicFiles.writeString(txt, caption(s));
         }
     }
 }

@@ -24,19 +24,19 @@ class VaeTrainingTest {
     private static final VaeConfig SMALL = new VaeConfig(3, 8, 3, new int[]{1, 1}, 1, 2, 4, true, true, 1e-4, 2);
 
     @Test
-    void netComputesWhatTheInferenceAutoencoderComputes() throws Exception {
+    void trainingGraphComputesWhatTheBandedInferenceComputes() throws Exception {
         try (TensorArena a = TensorArena.open("t")) {
-            VaeNet net = VaeTraining.create(SMALL, 3, a);
+            AutoEncoder net = VaeTraining.create(SMALL, 3, a);
             List<Scene> scenes = VaeTraining.scenes(1, 2);
             Tensor img = VaeTraining.images(scenes, 16);
             Tensor bnMean = Tensor.of(new float[]{0.1f, -0.2f, 0.3f, 0f, 0.5f, -0.1f, 0.2f, 0.05f}, 8);
             Tensor bnVar = Tensor.full(DType.F32, 2.0, 8);
             TinyModel.writeVaeFolder(dir, SMALL, VaeTraining.weights(net, new Tensor[]{bnMean, bnVar}, DType.F32));
             try (AutoEncoder ae = AutoEncoder.load(dir, SMALL, AutoEncoder.DEFAULT_TILE_BYTES); var g = GradMode.off()) {
-                Tensor z = net.encode(Var.constant(img)).data();
+                Tensor z = net.posteriorMean(Var.constant(img)).data();
                 Tensor expected = flux2.tensor.Layouts.pixelUnshuffle(z, 2).sub(bnMean.reshape(1, 8, 1, 1)).div(bnVar.add(1e-4).sqrt().reshape(1, 8, 1, 1));
                 assertClose(expected, ae.encode(img), 1e-4);
-                assertClose(net.decode(Var.constant(z)).data(), ae.decode(expected), 1e-4);
+                assertClose(net.decoder.forward(Var.constant(z)).data(), ae.decode(expected), 1e-4);
             }
         }
     }
@@ -44,7 +44,7 @@ class VaeTrainingTest {
     @Test
     void trainingLowersTheReconstructionErrorAndStatisticsStandardiseTheLatents() throws Exception {
         try (TensorArena a = TensorArena.open("t")) {
-            VaeNet net = VaeTraining.create(SMALL, 5, a);
+            AutoEncoder net = VaeTraining.create(SMALL, 5, a);
             VaeTraining.Result r = VaeTraining.train(net, 16, 40, 4, 3e-3, 9, s -> {});
             assertTrue(r.lastLoss() < 0.6 * r.firstLoss(), r.toString());
             List<Scene> scenes = VaeTraining.scenes(77, 32);

@@ -1,7 +1,5 @@
 package flux2.model.flux2;
 
-import static flux2.model.flux2.Modulation.modulate;
-
 import flux2.autograd.F;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Module;
@@ -24,22 +22,23 @@ public final class DoubleStreamBlock extends Module {
     }
 
     /**
-     * img [B, Li, D], txt [B, Lt, D], modulations [B, 1, 6D] (shift1, scale1, gate1, shift2, scale2, gate2);
-     * returns the updated {img, txt}.
+     * img [B, Li, D] with its rotary table pe, txt [B, Lt, D] with peCtx, modulations [B, 1, 6D] (attention
+     * and MLP (shift, scale, gate) of each stream); returns the updated {img, txt}.
      */
-    public Var[] forward(Var img, Var txt, Var modImg, Var modTxt, Rope peTxt, Rope peImg) {
-        Var[] mi = Modulation.chunks(modImg, 6), mt = Modulation.chunks(modTxt, 6);
-        Var[] i = JointAttention.prepare(imgAttn.qkv.forward(modulate(img, mi[0], mi[1])), heads, imgAttn.norm, peImg);
-        Var[] t = JointAttention.prepare(txtAttn.qkv.forward(modulate(txt, mt[0], mt[1])), heads, txtAttn.norm, peTxt);
+    public Var[] forward(Var img, Var txt, Rope pe, Rope peCtx, Var modImg, Var modTxt) {
+        ModulationOut[] mi = Modulation.split(modImg, 2), mt = Modulation.split(modTxt, 2);
+        ModulationOut imgMod1 = mi[0], imgMod2 = mi[1], txtMod1 = mt[0], txtMod2 = mt[1];
+        Var[] i = JointAttention.prepare(imgAttn.qkv.forward(imgMod1.modulate(img)), heads, imgAttn.norm, pe);
+        Var[] t = JointAttention.prepare(txtAttn.qkv.forward(txtMod1.modulate(txt)), heads, txtAttn.norm, peCtx);
         // text first along the sequence, as the reference concatenates
-        Var o = JointAttention.attend(F.concat(2, t[0], i[0]), F.concat(2, t[1], i[1]), F.concat(2, t[2], i[2]));
+        Var attn = JointAttention.attend(F.concat(2, t[0], i[0]), F.concat(2, t[1], i[1]), F.concat(2, t[2], i[2]));
         int lt = txt.size(1);
-        Var oTxt = o.narrow(1, 0, lt), oImg = o.narrow(1, lt, img.size(1));
+        Var txtAttnOut = attn.narrow(1, 0, lt), imgAttnOut = attn.narrow(1, lt, img.size(1));
 
-        img = img.add(mi[2].mul(imgAttn.proj.forward(oImg)));
-        img = img.add(mi[5].mul(imgMlp.forward(modulate(img, mi[3], mi[4]))));
-        txt = txt.add(mt[2].mul(txtAttn.proj.forward(oTxt)));
-        txt = txt.add(mt[5].mul(txtMlp.forward(modulate(txt, mt[3], mt[4]))));
+        img = img.add(imgMod1.gate().mul(imgAttn.proj.forward(imgAttnOut)));
+        img = img.add(imgMod2.gate().mul(imgMlp.forward(imgMod2.modulate(img))));
+        txt = txt.add(txtMod1.gate().mul(txtAttn.proj.forward(txtAttnOut)));
+        txt = txt.add(txtMod2.gate().mul(txtMlp.forward(txtMod2.modulate(txt))));
         return new Var[]{img, txt};
     }
 }

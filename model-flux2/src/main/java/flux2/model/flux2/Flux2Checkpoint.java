@@ -2,8 +2,11 @@ package flux2.model.flux2;
 
 import flux2.autograd.nn.Parameter;
 import flux2.tensor.Backends;
+import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.FiniteCheck;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -15,12 +18,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Loads FLUX.2 transformer weights from the official single file (keys with or without
  * {@code model.diffusion_model.}) or from the diffusers layout into a {@link Flux2Transformer}. Weights stay
  * views of the mapped file; only the diffusers q/k/v triples and the swapped final modulation are assembled
- * once into new tensors (in the file's dtype), since no view can express them.
+ * once into new tensors (in the file's dtype), since no view can express them. F16 weights are widened once into F32
+ * copies (twice their size in memory); other dtypes than F32, BF16 and F16 are refused by name.
  */
 public final class Flux2Checkpoint {
     private Flux2Checkpoint() {}
@@ -29,6 +34,12 @@ public final class Flux2Checkpoint {
     public enum Layout { OFFICIAL, DIFFUSERS }
 
     public static final String OFFICIAL_PREFIX = "model.diffusion_model.";
+
+    /**
+     * The dtypes a stored transformer weight may have. Integer tensors (an I8 file without its scales, say) would be
+     * read as their raw values, or fail deep inside a product; they are refused by name when loading.
+     */
+    static final Set<DType> WEIGHT_DTYPES = Set.of(DType.F32, DType.BF16, DType.F16);
 
     /** The layout of a source: diffusers when it holds diffusers-only names, else official. */
     public static Layout detect(TensorSource src) {
@@ -44,10 +55,21 @@ public final class Flux2Checkpoint {
      * parameter memory instead of staying mapped. Problems are reported together in one exception.
      */
     public static Layout load(Flux2Transformer model, TensorSource src, TensorArena arena, boolean copy) {
+        return load(model, src, arena, copy, name -> false);
+    }
+
+    /**
+     * Loads as {@link #load(Flux2Transformer, TensorSource, TensorArena, boolean)} and refuses weights holding NaN or
+     * infinity, naming the file and the tensors: mapped weights are scanned in place (the file's bytes are read
+     * once, here), copied ones after their conversion. Parameters {@code convertedLater} accepts (by model name) are
+     * left to whoever converts them next, such as quantization, which checks each value as it reads it, so that a
+     * mapped checkpoint is still read only once.
+     */
+    public static Layout load(Flux2Transformer model, TensorSource src, TensorArena arena, boolean copy, Predicate<String> convertedLater) {
         Layout layout = detect(src);
         String prefix = layout == Layout.OFFICIAL && src.names().stream().anyMatch(n -> n.startsWith(OFFICIAL_PREFIX)) ? OFFICIAL_PREFIX : "";
         Map<String, Parameter> params = model.namedParameters();
-        List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), unexpected = new ArrayList<>();
+        KeyMatch match = new KeyMatch();
         Map<String, DiffusersKeys.Source> sources = new LinkedHashMap<>();
         Set<String> used = new HashSet<>();
         try {
@@ -60,35 +82,48 @@ public final class Flux2Checkpoint {
                 for (String k : s.keys()) {
                     used.add(k);
                     if (!src.contains(k)) {
-                        missing.add(k);
+                        match.missing(k);
                         ok = false;
                         continue;
                     }
                     TensorInfo info = src.info(k);
-                    int[] got = Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray();
-                    if (!Arrays.equals(got, want)) {
-                        wrongShape.add(k + " (expected " + Arrays.toString(want) + ", got " + Arrays.toString(got) + ")");
+                    ok &= match.checkShape(k, want, Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray());
+                    if (!WEIGHT_DTYPES.contains(info.dtype())) {
+                        match.add("dtypes that are not weight dtypes (allowed: F32, BF16, F16; quantize with base_model_precision instead)",
+                                k + " (" + info.dtype().safetensorsName() + ")");
                         ok = false;
                     }
                 }
                 if (ok) sources.put(e.getKey(), s);
             }
-            for (String n : src.names()) if (!used.contains(n)) unexpected.add(n);
-            if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
-                StringBuilder sb = new StringBuilder(src.describe() + " (" + layout.name().toLowerCase() + " layout) does not match the FLUX.2 model "
-                        + model.config + ":");
-                if (!missing.isEmpty()) sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
-                if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
-                if (!wrongShape.isEmpty()) sb.append("\n  wrong shapes (").append(wrongShape.size()).append("): ").append(String.join(", ", wrongShape));
-                throw new IllegalArgumentException(sb.toString());
-            }
+            for (String n : src.names()) if (!used.contains(n)) match.unexpected(n);
+            match.check(src.describe() + " (" + layout.name().toLowerCase() + " layout) does not match the FLUX.2 model " + model.config);
             Map<String, Tensor> state = new LinkedHashMap<>();
-            for (var e : sources.entrySet()) state.put(e.getKey(), assemble(src, e.getValue(), arena));
+            for (var e : sources.entrySet()) state.put(e.getKey(), widenHalf(assemble(src, e.getValue(), arena), arena));
             model.loadStateDict(state, true, copy);
+            List<String> nonFinite = new ArrayList<>();
+            for (var e : params.entrySet()) {
+                if (convertedLater.test(e.getKey())) continue;
+                String bad = FiniteCheck.problem(copy ? e.getValue().value() : state.get(e.getKey()));
+                if (bad == null) continue;
+                List<String> keys = sources.get(e.getKey()).keys();
+                nonFinite.add(String.join(", ", keys) + (keys.equals(List.of(prefix + e.getKey())) ? "" : " (" + e.getKey() + ")") + ": " + bad);
+            }
+            if (!nonFinite.isEmpty())
+                throw new IllegalArgumentException(src.describe() + " holds transformer weights that are not finite numbers (" + nonFinite.size()
+                        + " tensors):\n  " + String.join("\n  ", nonFinite));
             return layout;
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + src.describe(), e);
         }
+    }
+
+    /** An F16 weight as an F32 copy in {@code arena} (exact): the products take F32 or BF16 weights only. */
+    private static Tensor widenHalf(Tensor t, TensorArena arena) {
+        if (t.dtype() != DType.F16) return t;
+        Tensor out = Tensor.allocate(Backends.cpu(), DType.F32, t.shape(), arena);
+        out.copyFrom(t);
+        return out;
     }
 
     private static Tensor assemble(TensorSource src, DiffusersKeys.Source s, TensorArena arena) throws IOException {

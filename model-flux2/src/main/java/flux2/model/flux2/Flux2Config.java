@@ -14,7 +14,7 @@ import java.util.Set;
  */
 public record Flux2Config(int inChannels, int contextInDim, int hiddenSize, int numHeads, int depth, int depthSingleBlocks,
                           int[] axesDim, double theta, double mlpRatio, boolean guidanceEmbed) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     public Flux2Config {
         axesDim = axesDim.clone();
@@ -94,7 +94,7 @@ public record Flux2Config(int inChannels, int contextInDim, int hiddenSize, int 
             if (n == null || !n.isObject()) throw new IllegalArgumentException(what + " must be a JSON object");
             return n;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(what + ": " + flux2.tensor.io.StrictJson.describe(e), e);
         }
     }
 

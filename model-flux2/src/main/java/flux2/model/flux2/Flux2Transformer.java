@@ -5,14 +5,13 @@ import flux2.autograd.F;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Module;
-import flux2.model.flux2.tread.TokenSelection;
-import flux2.model.flux2.tread.TreadConfig;
+import flux2.autograd.nn.ModuleList;
+import flux2.model.flux2.tread.TokenRouting;
 import flux2.model.flux2.tread.TreadRouter;
 import flux2.tensor.DType;
-import flux2.tensor.Layouts;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
-import java.util.List;
+import java.util.function.Function;
 
 /**
  * The FLUX.2 transformer (official {@code Flux2}), with the module names of the official checkpoint:
@@ -62,9 +61,7 @@ public final class Flux2Transformer extends Module {
 
     /**
      * The forward with TREAD token routing when {@code router} is not null (training steps only): in each route's
-     * window only the kept image tokens (with their own RoPE rows) pass through the blocks; the others skip it
-     * and rejoin unchanged, in their original order. Text tokens are never routed; a window may span the
-     * double/single boundary (one selection for the whole window).
+     * window only the kept image tokens pass through the blocks (see {@link TokenRouting}).
      */
     public Var forward(Var x, Tensor xIds, Var ctx, Tensor ctxIds, Tensor timesteps, Tensor guidance, TreadRouter router) {
         Var vec = timeIn.forward(Var.constant(TimestepEmbedding.of(timesteps)));
@@ -72,86 +69,35 @@ public final class Flux2Transformer extends Module {
             if (guidance == null) throw new IllegalArgumentException("this model embeds guidance: pass a guidance value per sample");
             vec = vec.add(guidanceIn.forward(Var.constant(TimestepEmbedding.of(guidance))));
         }
-        Var mImg = modImg.forward(vec), mTxt = modTxt.forward(vec), mSingle = modSingle.forward(vec);
+        Var doubleModImg = modImg.forward(vec), doubleModTxt = modTxt.forward(vec), singleMod = modSingle.forward(vec);
 
         Var img = imgIn.forward(x), txt = txtIn.forward(ctx);
-        int li = img.size(1), lt = txt.size(1), nd = doubleBlocks.size();
-        int[] axes = config.axesDim();
-        Rope peImg = Rope.of(xIds, axes, config.theta()), peTxt = Rope.of(ctxIds, axes, config.theta());
-        Rope peAll = Rope.of(Layouts.concat(1, ctxIds, xIds), axes, config.theta());
-        List<TreadConfig.Window> windows = router == null ? List.of() : router.windows(nd + singleBlocks.size());
+        int imageTokens = img.size(1), textTokens = txt.size(1), depth = doubleBlocks.size();
+        Rope peX = Rope.of(xIds, config.axesDim(), config.theta()), peCtx = Rope.of(ctxIds, config.axesDim(), config.theta());
+        TokenRouting routing = new TokenRouting(router, depth + singleBlocks.size(), peCtx, peX);
 
-        // the open route: its selection, the tokens that skip it, and the block after which they rejoin
-        TokenSelection route = null;
-        Var skipped = null;
-        int routeEnd = -1;
-        Rope peImgNow = peImg;
-        for (int bi = 0; bi < nd; bi++) {
-            DoubleStreamBlock block = doubleBlocks.get(bi);
-            TreadConfig.Window w = startingAt(windows, bi);
-            TokenSelection sel = w == null ? null : router.select(w, img.size(0), li);
-            if (sel != null) {
-                Var[] parts = sel.split(img);
-                route = sel;
-                img = parts[0];
-                skipped = parts[1];
-                routeEnd = w.end();
-                peImgNow = sel.rope(peImg);
-            }
-            Rope pe = peImgNow;
-            int lk = img.size(1);
-            if (checkpointing) {
-                // one output per checkpoint: [txt; img] along the sequence, split again below
-                Var both = Checkpoint.apply(in -> {
-                    Var[] r = block.forward(in[0], in[1], in[2], in[3], peTxt, pe);
-                    return F.concat(1, r[1], r[0]);
-                }, img, txt, mImg, mTxt);
-                txt = both.narrow(1, 0, lt);
-                img = both.narrow(1, lt, lk);
-            } else {
-                Var[] r = block.forward(img, txt, mImg, mTxt, peTxt, pe);
-                img = r[0];
-                txt = r[1];
-            }
-            if (route != null && bi == routeEnd) {
-                img = route.restore(img, skipped);
-                route = null;
-                peImgNow = peImg;
-            }
+        for (int i = 0; i < depth; i++) {
+            DoubleStreamBlock block = doubleBlocks.get(i);
+            img = routing.enter(i, img);
+            Rope pe = routing.imageRope();
+            Var[] out = run(in -> block.forward(in[0], in[1], pe, peCtx, in[2], in[3]), img, txt, doubleModImg, doubleModTxt);
+            img = routing.leave(i, out[0]);
+            txt = out[1];
         }
-        Var h = F.concat(1, txt, img);
-        Rope peNow = route == null ? peAll : concat(peTxt, peImgNow);
-        for (int si = 0; si < singleBlocks.size(); si++) {
-            int bi = nd + si;
-            SingleStreamBlock block = singleBlocks.get(si);
-            TreadConfig.Window w = startingAt(windows, bi);
-            TokenSelection sel = w == null ? null : router.select(w, h.size(0), li);
-            if (sel != null) {
-                Var[] parts = sel.split(h.narrow(1, lt, li));
-                route = sel;
-                skipped = parts[1];
-                routeEnd = w.end();
-                h = F.concat(1, h.narrow(1, 0, lt), parts[0]);
-                peNow = concat(peTxt, sel.rope(peImg));
-            }
-            Rope pe = peNow;
-            h = checkpointing ? Checkpoint.apply(in -> block.forward(in[0], in[1], pe), h, mSingle) : block.forward(h, mSingle, pe);
-            if (route != null && bi == routeEnd) {
-                h = F.concat(1, h.narrow(1, 0, lt), route.restore(h.narrow(1, lt, route.kept()), skipped));
-                route = null;
-                peNow = peAll;
-            }
+        img = F.concat(1, txt, img);
+        for (int i = 0; i < singleBlocks.size(); i++) {
+            SingleStreamBlock block = singleBlocks.get(i);
+            img = routing.enterJoint(depth + i, img, textTokens);
+            Rope pe = routing.jointRope();
+            img = run(in -> new Var[]{block.forward(in[0], pe, in[1])}, img, singleMod)[0];
+            img = routing.leaveJoint(depth + i, img, textTokens);
         }
-        return finalLayer.forward(h.narrow(1, lt, li), vec);
+        return finalLayer.forward(img.narrow(1, textTokens, imageTokens), vec);
     }
 
-    private static TreadConfig.Window startingAt(List<TreadConfig.Window> windows, int block) {
-        for (TreadConfig.Window w : windows) if (w.start() == block) return w;
-        return null;
-    }
-
-    private static Rope concat(Rope a, Rope b) {
-        return new Rope(Layouts.concat(2, a.cos(), b.cos()), Layouts.concat(2, a.sin(), b.sin()));
+    /** A block's outputs for these inputs, through a gradient checkpoint when checkpointing is on. */
+    private Var[] run(Function<Var[], Var[]> block, Var... inputs) {
+        return checkpointing ? Checkpoint.applyAll(block, inputs) : block.apply(inputs);
     }
 
     /** Forward on plain tensors (nothing recorded unless a parameter is trainable). */

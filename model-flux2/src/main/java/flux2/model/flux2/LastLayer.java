@@ -27,6 +27,6 @@ public final class LastLayer extends Module {
     public Var forward(Var x, Var vec) {
         int d = vec.size(-1);
         Var[] m = F.split(modulation.forward(vec.silu()).unsqueeze(1), 2, d, d);
-        return linear.forward(Modulation.modulate(x, m[0], m[1]));
+        return linear.forward(ModulationOut.modulate(x, m[0], m[1]));
     }
 }

@@ -2,6 +2,7 @@ package flux2.model.flux2;
 
 import flux2.autograd.F;
 import flux2.autograd.Var;
+import flux2.tensor.Layouts;
 import flux2.tensor.RopeLayout;
 import flux2.tensor.Tensor;
 
@@ -32,6 +33,11 @@ public record Rope(Tensor cos, Tensor sin) {
         }
         // The tables are computed on the host and live where the ids do.
         return new Rope(Tensor.of(c, b, 1, l, half).to(ids.backend()), Tensor.of(s, b, 1, l, half).to(ids.backend()));
+    }
+
+    /** The table of two sequences one after the other (rows depend only on their own token's ids). */
+    public static Rope concat(Rope first, Rope second) {
+        return new Rope(Layouts.concat(2, first.cos, second.cos), Layouts.concat(2, first.sin, second.sin));
     }
 
     /** Rotates the interleaved channel pairs of x [B, H, L, headDim]. */

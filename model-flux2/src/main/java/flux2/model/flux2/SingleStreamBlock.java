@@ -1,7 +1,5 @@
 package flux2.model.flux2;
 
-import static flux2.model.flux2.Modulation.modulate;
-
 import flux2.autograd.F;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Linear;
@@ -27,12 +25,12 @@ public final class SingleStreamBlock extends Module {
         norm = child("norm", new QkNorm(c.headDim(), arena));
     }
 
-    /** h [B, L, D], modulation [B, 1, 3D] (shift, scale, gate). */
-    public Var forward(Var h, Var mod, Rope pe) {
-        Var[] m = Modulation.chunks(mod, 3);
-        Var[] y = F.split(linear1.forward(modulate(h, m[0], m[1])), 2, 3 * dim, 2 * mlpHidden);
-        Var[] qkv = JointAttention.prepare(y[0], heads, norm, pe);
+    /** x [B, L, D] with its rotary table pe, modulation [B, 1, 3D] (shift, scale, gate). */
+    public Var forward(Var x, Rope pe, Var mod) {
+        ModulationOut m = Modulation.split(mod, 1)[0];
+        Var[] qkvMlp = F.split(linear1.forward(m.modulate(x)), 2, 3 * dim, 2 * mlpHidden);
+        Var[] qkv = JointAttention.prepare(qkvMlp[0], heads, norm, pe);
         Var attn = JointAttention.attend(qkv[0], qkv[1], qkv[2]);
-        return h.add(m[2].mul(linear2.forward(F.concat(2, attn, SwiGluMlp.swiglu(y[1])))));
+        return x.add(m.gate().mul(linear2.forward(F.concat(2, attn, SwiGluMlp.swiglu(qkvMlp[1])))));
     }
 }

@@ -4,20 +4,24 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The EXIF orientation tag (0x0112) of a JPEG (APP1), PNG (eXIf) or WebP (EXIF chunk) file, and the
- * transform that shows the image upright. Values 1..8 as in the EXIF standard; 1 when absent or unreadable.
+ * The EXIF orientation tag (0x0112) of a JPEG (APP1), PNG (eXIf), WebP (EXIF chunk) or TIFF (its first IFD)
+ * file, and the transform that shows the image upright. Values 1..8 as in the EXIF standard; 1 when absent or unreadable.
  */
 public final class ExifOrientation {
     private ExifOrientation() {}
 
     /** The orientation stored in a file's bytes (1 if there is none). */
-    public static int read(byte[] file, ImageFormat format) {
+    public static int read(byte[] file, ImageFormat format) { return read(ByteBuffer.wrap(file), format); }
+
+    /** The orientation stored in a file whose bytes are {@code file} from position 0 (1 if there is none). */
+    public static int read(ByteBuffer file, ImageFormat format) {
         try {
             ByteBuffer tiff = switch (format) {
                 case JPEG -> jpegExif(file);
                 case PNG -> pngExif(file);
                 case WEBP -> webpExif(file);
-                case BMP -> null;
+                case TIFF -> file.duplicate(); // a TIFF file is itself the structure that holds the tag
+                case BMP, GIF -> null;
             };
             return tiff == null ? 1 : tiffOrientation(tiff);
         } catch (RuntimeException e) {
@@ -51,40 +55,40 @@ public final class ExifOrientation {
         return new RgbImage(ow, oh, out);
     }
 
-    private static ByteBuffer jpegExif(byte[] b) {
-        int p = 2;
-        while (p + 4 <= b.length && (b[p] & 0xFF) == 0xFF) {
-            int marker = b[p + 1] & 0xFF;
+    private static ByteBuffer jpegExif(ByteBuffer b) {
+        int p = 2, n = b.limit();
+        while (p + 4 <= n && u8(b, p) == 0xFF) {
+            int marker = u8(b, p + 1);
             if (marker == 0xD9 || marker == 0xDA) return null; // end of image or start of scan: no more metadata
-            int len = ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
+            int len = (u8(b, p + 2) << 8) | u8(b, p + 3);
             if (marker == 0xE1 && len >= 8 && startsWith(b, p + 4, "Exif\0\0"))
-                return ByteBuffer.wrap(b, p + 10, Math.min(len - 8, b.length - p - 10)).slice();
+                return b.slice(p + 10, Math.min(len - 8, n - p - 10));
             p += 2 + len;
         }
         return null;
     }
 
-    private static ByteBuffer pngExif(byte[] b) {
-        int p = 8;
-        while (p + 12 <= b.length) {
-            int len = ByteBuffer.wrap(b, p, 4).getInt();
-            if (len < 0 || p + 12L + len > b.length) return null;
-            if (startsWith(b, p + 4, "eXIf")) return ByteBuffer.wrap(b, p + 8, len).slice();
+    private static ByteBuffer pngExif(ByteBuffer b) {
+        int p = 8, n = b.limit();
+        while (p + 12 <= n) {
+            int len = b.duplicate().order(ByteOrder.BIG_ENDIAN).getInt(p);
+            if (len < 0 || p + 12L + len > n) return null;
+            if (startsWith(b, p + 4, "eXIf")) return b.slice(p + 8, len);
             if (startsWith(b, p + 4, "IDAT")) return null; // eXIf must come before the image data
             p += 12 + len;
         }
         return null;
     }
 
-    private static ByteBuffer webpExif(byte[] b) {
-        int p = 12;
-        while (p + 8 <= b.length) {
-            int len = ByteBuffer.wrap(b, p + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-            if (len < 0 || p + 8L + len > b.length) return null;
+    private static ByteBuffer webpExif(ByteBuffer b) {
+        int p = 12, n = b.limit();
+        while (p + 8 <= n) {
+            int len = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(p + 4);
+            if (len < 0 || p + 8L + len > n) return null;
             if (startsWith(b, p, "EXIF")) {
-                int at = p + 8, n = len;
-                if (startsWith(b, at, "Exif\0\0")) { at += 6; n -= 6; } // some writers keep the JPEG prefix
-                return ByteBuffer.wrap(b, at, n).slice();
+                int at = p + 8, size = len;
+                if (startsWith(b, at, "Exif\0\0")) { at += 6; size -= 6; } // some writers keep the JPEG prefix
+                return b.slice(at, size);
             }
             p += 8 + len + (len & 1);
         }
@@ -108,9 +112,11 @@ public final class ExifOrientation {
         return 1;
     }
 
-    private static boolean startsWith(byte[] b, int at, String s) {
-        if (at < 0 || at + s.length() > b.length) return false;
-        for (int i = 0; i < s.length(); i++) if (b[at + i] != (byte) s.charAt(i)) return false;
+    private static int u8(ByteBuffer b, int at) { return b.get(at) & 0xFF; }
+
+    private static boolean startsWith(ByteBuffer b, int at, String s) {
+        if (at < 0 || at + s.length() > b.limit()) return false;
+        for (int i = 0; i < s.length(); i++) if (b.get(at + i) != (byte) s.charAt(i)) return false;
         return true;
     }
 }

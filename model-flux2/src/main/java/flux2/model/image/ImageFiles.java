@@ -1,23 +1,24 @@
 package flux2.model.image;
 
 import flux2.tensor.Tensor;
-import java.awt.color.ColorSpace;
+import flux2.tensor.io.AtomicFiles;
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Reading PNG, JPEG, BMP and WebP files as upright RGB (EXIF orientation applied, grayscale and CMYK
- * converted, alpha composited on white or refused) and writing 8-bit PNG files.
+ * Reading PNG, JPEG, WebP, BMP, GIF and TIFF files as upright RGB (EXIF orientation applied, grayscale and CMYK
+ * converted, alpha composited on white or refused) and writing 8-bit PNG files. Before pixels are decoded the
+ * header's size is checked against a pixel limit (a small file can declare a huge image) and the file's structure is
+ * checked ({@link PngChunks}, {@link JpegMarkers}), so that a truncated or damaged file is refused with the reason
+ * rather than decoded as grey. Conversion to floats goes row by row into the result or into a streaming resize,
+ * so no full-size float copy of a large image is made.
  */
 public final class ImageFiles {
     static {
@@ -25,24 +26,103 @@ public final class ImageFiles {
         ImageIO.scanForPlugins(); // the WebP and CMYK-capable JPEG readers come as ImageIO plugins
     }
 
+    /**
+     * The default pixel limit: Pillow's decompression-bomb error threshold (twice its MAX_IMAGE_PIXELS of 89,478,485),
+     * above which Pillow, and so SimpleTuner, refuses to open an image.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 178_956_970L;
+
+    /**
+     * {@link #readResized} decodes only every s-th pixel of each row and column (ImageIO source subsampling) when the
+     * image stays at least this many times the target size on both sides, so that the Lanczos filter that follows
+     * still shrinks by this factor or more.
+     */
+    static final int SUBSAMPLING_MARGIN = 4;
+
     private ImageFiles() {}
 
     /** The image in a file, alpha composited on white. */
     public static RgbImage read(Path file) throws ImageLoadException { return read(file, AlphaPolicy.WHITE); }
 
-    /** The image in a file; every failure is an {@link ImageLoadException} naming the file. */
-    public static RgbImage read(Path file, AlphaPolicy alpha) throws ImageLoadException {
+    /** The image in a file, refused above {@link #DEFAULT_MAX_PIXELS}; every failure is an {@link ImageLoadException} naming the file. */
+    public static RgbImage read(Path file, AlphaPolicy alpha) throws ImageLoadException { return read(file, alpha, DEFAULT_MAX_PIXELS); }
+
+    /** The image in a file, refused without decoding when its header declares more than {@code maxPixels} pixels. */
+    public static RgbImage read(Path file, AlphaPolicy alpha, long maxPixels) throws ImageLoadException {
+        return load(file, alpha, maxPixels, 0, 0);
+    }
+
+    /**
+     * The image in a file resized (Lanczos) to {@code width} x {@code height} as displayed: equal to
+     * {@code Lanczos.resize(read(file, alpha, maxPixels), width, height)} without holding the full-size image as
+     * floats; when it is at least {@link #SUBSAMPLING_MARGIN} times the target on both sides, the decoder skips pixels
+     * so that the decoded image also stays small.
+     */
+    public static RgbImage readResized(Path file, AlphaPolicy alpha, long maxPixels, int width, int height) throws ImageLoadException {
+        if (width < 1 || height < 1) throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
+        return load(file, alpha, maxPixels, width, height);
+    }
+
+    /** Work done with a reader positioned on an image's input. */
+    interface ReaderWork<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /** Runs {@code work} with the format's reader on {@code in}; every failure becomes an {@link ImageLoadException} naming the file. */
+    static <T> T withReader(Path file, ImageFormat format, ImageInputStream in, ReaderWork<T> work) throws ImageLoadException {
+        if (in == null) throw new ImageLoadException(file, "cannot open the file", null);
+        ImageReader reader = reader(format);
+        if (reader == null) throw new ImageLoadException(file, "no ImageIO reader for " + format + " is installed", null);
+        try {
+            reader.setInput(in, true, true);
+            return work.apply(reader);
+        } catch (ImageLoadException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageLoadException(file, "corrupt or unsupported " + format + " image: " + e.getMessage(), e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static RgbImage load(Path file, AlphaPolicy alpha, long maxPixels, int width, int height) throws ImageLoadException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
+        } catch (IOException | OutOfMemoryError e) { // a file above 2 GiB cannot be held in an array
             throw new ImageLoadException(file, "cannot read the file: " + e, e);
         }
         ImageFormat format = ImageFormat.detect(bytes);
-        if (format == null) throw new ImageLoadException(file, "not a PNG, JPEG, BMP or WebP image", null);
-        BufferedImage img = decode(file, bytes, format);
-        RgbImage rgb = toRgb(file, img, alpha);
-        return ExifOrientation.apply(rgb, ExifOrientation.read(bytes, format));
+        if (format == null) throw new ImageLoadException(file, "not a " + ImageFormat.NAMES + " image", null);
+        if (format == ImageFormat.PNG) PngChunks.check(file, bytes);
+        if (format == ImageFormat.JPEG) JpegMarkers.check(file, bytes);
+        int orientation = ExifOrientation.read(bytes, format);
+        try (ImageInputStream in = new BytesImageInputStream(bytes)) {
+            return withReader(file, format, in, r -> {
+                int w = r.getWidth(0), h = r.getHeight(0);
+                if (w < 1 || h < 1) throw new ImageLoadException(file, "the image has no pixels (" + w + "x" + h + ")", null);
+                if ((long) w * h > maxPixels)
+                    throw new ImageLoadException(file, "the header declares " + w + "x" + h + " = " + (long) w * h + " pixels, above the limit of "
+                            + maxPixels + " pixels; it is not decoded", null);
+                boolean swap = orientation >= 5 && orientation <= 8;
+                int tw = width > 0 ? width : swap ? h : w, th = height > 0 ? height : swap ? w : h;
+                ImageReadParam param = r.getDefaultReadParam();
+                int s = subsampling(w, h, swap ? th : tw, swap ? tw : th);
+                if (s > 1) param.setSourceSubsampling(s, s, 0, 0);
+                BufferedImage img = r.read(0, param);
+                if (img == null) throw new ImageLoadException(file, "the " + format + " reader returned no image", null);
+                return UprightRows.convert(file, img, orientation, alpha, tw, th);
+            });
+        } catch (ImageLoadException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageLoadException(file, "cannot read the file: " + e, e);
+        }
+    }
+
+    /** The subsampling step for a stored w x h image whose target (in stored orientation) is tw x th. */
+    static int subsampling(int w, int h, int tw, int th) {
+        return Math.max(1, Math.min(w / (SUBSAMPLING_MARGIN * tw), h / (SUBSAMPLING_MARGIN * th)));
     }
 
     /** Writes an image tensor [3, H, W] or [1, 3, H, W] in [-1, 1] as an 8-bit PNG (clamped, rounded). */
@@ -60,39 +140,16 @@ public final class ImageFiles {
         }
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            if (!ImageIO.write(out, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeStream(file, s -> {
+            if (!ImageIO.write(out, "png", s)) throw new IOException("no PNG writer available");
+        });
     }
 
     private static int level(float v) { return Math.clamp(Math.round(v), 0, 255); }
 
-    private static BufferedImage decode(Path file, byte[] bytes, ImageFormat format) throws ImageLoadException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = reader(format);
-            if (reader == null) throw new ImageLoadException(file, "no ImageIO reader for " + format + " is installed", null);
-            try {
-                reader.setInput(in, true, true);
-                BufferedImage img = reader.read(0);
-                if (img == null) throw new ImageLoadException(file, "the " + format + " reader returned no image", null);
-                return img;
-            } finally {
-                reader.dispose();
-            }
-        } catch (ImageLoadException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new ImageLoadException(file, "corrupt or unsupported " + format + " image: " + e.getMessage(), e);
-        }
-    }
-
     /** A reader for the format; for JPEG the plugin one, which also reads CMYK and YCCK files. */
     private static ImageReader reader(ImageFormat format) {
-        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format.name().toLowerCase());
+        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format.readerName());
         ImageReader first = null;
         while (it.hasNext()) {
             ImageReader r = it.next();
@@ -104,54 +161,5 @@ public final class ImageFiles {
             else r.dispose();
         }
         return first;
-    }
-
-    private static RgbImage toRgb(Path file, BufferedImage img, AlphaPolicy policy) throws ImageLoadException {
-        int w = img.getWidth(), h = img.getHeight();
-        ColorModel cm = img.getColorModel();
-        Raster raster = img.getRaster();
-        // Gray samples are taken as they are: converting through the linear gray color space would brighten them.
-        boolean gray = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && cm.getNumColorComponents() == 1;
-        float[] out = new float[3 * w * h];
-        int plane = w * h;
-        boolean transparent = false;
-        int[] argb = new int[w];
-        for (int y = 0; y < h; y++) {
-            if (!gray) img.getRGB(0, y, w, 1, argb, 0, w);
-            for (int x = 0; x < w; x++) {
-                float r, g, b, a;
-                if (gray) {
-                    r = g = b = scaled(raster, x, y, 0, cm);
-                    a = cm.hasAlpha() ? scaled(raster, x, y, 1, cm) : 255;
-                } else {
-                    int p = argb[x];
-                    a = p >>> 24;
-                    r = (p >> 16) & 0xFF;
-                    g = (p >> 8) & 0xFF;
-                    b = p & 0xFF;
-                }
-                if (a < 255) {
-                    transparent = true;
-                    float k = a / 255f;
-                    r = r * k + 255 * (1 - k);
-                    g = g * k + 255 * (1 - k);
-                    b = b * k + 255 * (1 - k);
-                }
-                int i = y * w + x;
-                out[i] = r;
-                out[plane + i] = g;
-                out[2 * plane + i] = b;
-            }
-        }
-        if (transparent && policy == AlphaPolicy.REJECT)
-            throw new ImageLoadException(file, "has transparent pixels and transparency is refused (alpha policy REJECT)", null);
-        return new RgbImage(w, h, out);
-    }
-
-    /** A gray or alpha sample of any bit depth as a value in [0, 255]. */
-    private static float scaled(Raster raster, int x, int y, int band, ColorModel cm) {
-        int bits = cm.getComponentSize(band);
-        float v = raster.getSample(x, y, band);
-        return bits == 8 ? v : Math.round(v * 255f / ((1L << bits) - 1));
     }
 }

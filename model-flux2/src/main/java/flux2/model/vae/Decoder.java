@@ -1,39 +1,47 @@
 package flux2.model.vae;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.UnaryOperator;
-import flux2.tensor.Tensor;
+import flux2.autograd.Var;
+import flux2.autograd.nn.Conv2d;
+import flux2.autograd.nn.GroupNorm;
+import flux2.autograd.nn.Module;
+import flux2.autograd.nn.ModuleList;
+import flux2.tensor.TensorArena;
 
 /**
  * Latent z [N, z, h, w] to an image [N, 3, h*f, w*f]: post_quant_conv, conv_in, mid block, ResNet levels from
  * the widest down (num_res_blocks + 1 blocks each) with nearest x2 upsampling after every level but level 0,
  * swish(GroupNorm), conv_out.
  */
-final class Decoder {
-    private final List<UnaryOperator<Tensor>> layers = new ArrayList<>();
+public final class Decoder extends Module {
+    private final Conv2d postQuantConv, convIn, convOut;
+    private final MidBlock mid;
+    private final ModuleList<Level> up;
+    private final GroupNorm normOut;
 
-    Decoder(VaeWeights w, long tileBytes) {
-        VaeConfig c = w.config();
-        if (c.quantConv()) {
-            Conv postQuant = Conv.same(w, "decoder.post_quant_conv", tileBytes);
-            layers.add(postQuant::apply);
-        }
-        Conv convIn = Conv.same(w, "decoder.conv_in", tileBytes);
-        layers.add(x -> convIn.apply(Rows.of(x)));
-        MidBlock.add(layers, w, "decoder.mid", tileBytes);
+    Decoder(VaeConfig c, TensorArena arena) {
+        int z = c.zChannels(), in = c.width(c.levels() - 1);
+        postQuantConv = c.quantConv() ? child("post_quant_conv", Layers.conv(z, z, 1, arena)) : null;
+        convIn = child("conv_in", Layers.conv(z, in, 3, arena));
+        mid = child("mid", new MidBlock(in, c, arena));
+        up = child("up", new ModuleList<>());
+        // built from the widest level down, as the reference does, so that its parameters come in that order
         for (int i = c.levels() - 1; i >= 0; i--) {
-            for (int j = 0; j <= c.numResBlocks(); j++) layers.add(new ResnetBlock(w, "decoder.up." + i + ".block." + j, tileBytes)::forward);
-            if (i > 0) {
-                Conv up = Conv.same(w, "decoder.up." + i + ".upsample.conv", tileBytes);
-                layers.add(x -> up.apply(Rows.upsampled(x)));
-            }
+            Level level = up.set(i, new Level(in, c.width(i), c.numResBlocks() + 1, c.groups(), arena));
+            if (i > 0) level.upsample(arena);
+            in = c.width(i);
         }
-        Norm normOut = Norm.of(w, "decoder.norm_out");
-        Conv convOut = Conv.same(w, "decoder.conv_out", tileBytes);
-        layers.add(x -> convOut.apply(normOut.swish(x)));
+        normOut = child("norm_out", Layers.norm(c.groups(), in, arena));
+        convOut = child("conv_out", Layers.conv(in, c.outChannels(), 3, arena));
     }
 
     /** The image, nominally in [-1, 1], of latent z before patchify. */
-    Tensor forward(Tensor z) { return Chain.run(z, layers); }
+    public Var forward(Var z) { return forward(FeatureMap.of(z)).var(); }
+
+    FeatureMap forward(FeatureMap z) {
+        FeatureMap h = postQuantConv == null ? z : z.then(m -> m.conv(postQuantConv));
+        h = h.then(m -> m.conv(convIn));
+        h = mid.forward(h);
+        for (int i = up.size() - 1; i >= 0; i--) h = up.get(i).forward(h);
+        return h.then(m -> m.norm(normOut).swish().conv(convOut));
+    }
 }

@@ -1,17 +1,22 @@
 package flux2.model.vae;
 
-import flux2.tensor.Tensor;
-import java.util.List;
-import java.util.function.UnaryOperator;
+import flux2.autograd.nn.Module;
+import flux2.tensor.TensorArena;
 
-/** The mid block shared by encoder and decoder: ResNet block, single-head attention, ResNet block. */
-final class MidBlock {
-    private MidBlock() {}
+/** The middle of encoder and decoder: ResNet block, single-head attention (when the config has it), ResNet block. */
+final class MidBlock extends Module {
+    private final ResnetBlock block1, block2;
+    private final AttnBlock attn1;
 
-    /** Appends the mid block's layers (official names under {@code name}) to a layer list. */
-    static void add(List<UnaryOperator<Tensor>> layers, VaeWeights w, String name, long tileBytes) {
-        layers.add(new ResnetBlock(w, name + ".block_1", tileBytes)::forward);
-        if (w.config().midAttention()) layers.add(new AttnBlock(w, name + ".attn_1")::forward);
-        layers.add(new ResnetBlock(w, name + ".block_2", tileBytes)::forward);
+    MidBlock(int channels, VaeConfig c, TensorArena arena) {
+        block1 = child("block_1", new ResnetBlock(channels, channels, c.groups(), arena));
+        attn1 = c.midAttention() ? child("attn_1", new AttnBlock(channels, c.groups(), arena)) : null;
+        block2 = child("block_2", new ResnetBlock(channels, channels, c.groups(), arena));
+    }
+
+    FeatureMap forward(FeatureMap h) {
+        h = h.then(block1::forward);
+        if (attn1 != null) h = h.then(attn1::forward);
+        return h.then(block2::forward);
     }
 }

@@ -1,35 +1,26 @@
 package flux2.model.vae;
 
-import flux2.tensor.DType;
-import flux2.tensor.Tensor;
+import flux2.autograd.nn.Conv2d;
+import flux2.autograd.nn.GroupNorm;
+import flux2.autograd.nn.Module;
 import flux2.tensor.TensorArena;
 
-/** x + conv2(swish(norm2(conv1(swish(norm1(x)))))), with a 1x1 shortcut on x when the width changes. */
-final class ResnetBlock {
-    private final Norm norm1, norm2;
-    private final Conv conv1, conv2, shortcut;
+/** x + conv2(swish(norm2(conv1(swish(norm1(x)))))), with a 1x1 nin_shortcut on x when the width changes. */
+final class ResnetBlock extends Module {
+    private final GroupNorm norm1, norm2;
+    private final Conv2d conv1, conv2, ninShortcut;
 
-    ResnetBlock(VaeWeights w, String name, long tileBytes) {
-        norm1 = Norm.of(w, name + ".norm1");
-        conv1 = Conv.same(w, name + ".conv1", tileBytes);
-        norm2 = Norm.of(w, name + ".norm2");
-        conv2 = Conv.same(w, name + ".conv2", tileBytes);
-        shortcut = w.has(name + ".nin_shortcut.weight") ? Conv.same(w, name + ".nin_shortcut", tileBytes) : null;
+    ResnetBlock(int in, int out, int groups, TensorArena arena) {
+        norm1 = child("norm1", Layers.norm(groups, in, arena));
+        conv1 = child("conv1", Layers.conv(in, out, 3, arena));
+        norm2 = child("norm2", Layers.norm(groups, out, arena));
+        conv2 = child("conv2", Layers.conv(out, out, 3, arena));
+        ninShortcut = in == out ? null : child("nin_shortcut", Layers.conv(in, out, 1, arena));
     }
 
-    /** The block's output in the current arena; its temporaries are freed before it returns. */
-    Tensor forward(Tensor x) {
-        Tensor out = Tensor.zeros(DType.F32, conv2.outShape(x.shape()));
-        try (var tmp = TensorArena.open("vae-resnet")) {
-            Tensor h = conv1.apply(norm1.swish(x));
-            conv2.into(out, norm2.swish(h), (from, to, band) -> band.add(skip(x, from, to)));
-        }
-        return out;
-    }
-
-    /** Rows [from, to) of the residual branch. */
-    private Tensor skip(Tensor x, int from, int to) {
-        Tensor rows = x.narrow(2, from, to - from);
-        return shortcut == null ? rows : shortcut.apply(rows);
+    FeatureMap forward(FeatureMap x) {
+        FeatureMap h = x.norm(norm1).swish().conv(conv1);
+        h = h.norm(norm2).swish().conv(conv2);
+        return h.add(ninShortcut == null ? x : x.conv(ninShortcut));
     }
 }

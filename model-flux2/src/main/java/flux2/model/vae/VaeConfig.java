@@ -28,7 +28,7 @@ public record VaeConfig(int inChannels, int ch, int outChannels, int[] chMult, i
                         int groups, boolean quantConv, boolean midAttention, double bnEps, int patch) {
     /** GroupNorm eps, fixed by the architecture. */
     public static final double NORM_EPS = 1e-6;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = flux2.tensor.io.StrictJson.mapper();
 
     public VaeConfig {
         chMult = chMult.clone();
@@ -135,7 +135,8 @@ public record VaeConfig(int inChannels, int ch, int outChannels, int[] chMult, i
             if (n == null || !n.isObject()) throw new IllegalArgumentException(what + " is not a JSON object");
             return n;
         } catch (IOException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(what + ": " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                    ? flux2.tensor.io.StrictJson.describe(j) : e.getMessage()), e);
         }
     }
 

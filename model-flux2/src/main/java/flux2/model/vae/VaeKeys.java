@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * Parameter names of the autoencoder: the official {@code ae.safetensors} names with their shapes for a
- * config, and the translation of diffusers {@code vae/} names into them.
+ * config (those of {@link AutoEncoder}'s modules), and the translation of diffusers {@code vae/} names into them.
  */
 public final class VaeKeys {
     /** Counters of the batch-norm buffers that neither format needs. */
@@ -21,40 +21,11 @@ public final class VaeKeys {
 
     private VaeKeys() {}
 
-    /** Official name to shape of every parameter the config needs, in execution order. */
+    /** Official name to shape of every parameter the config needs, in the reference's order. */
     public static Map<String, int[]> official(VaeConfig c) {
         Map<String, int[]> m = new LinkedHashMap<>();
-        int top = c.width(c.levels() - 1), z = c.zChannels();
-        conv(m, "encoder.conv_in", c.ch(), c.inChannels(), 3);
-        int in = c.ch();
-        for (int i = 0; i < c.levels(); i++) {
-            for (int j = 0; j < c.numResBlocks(); j++) {
-                resnet(m, "encoder.down." + i + ".block." + j, in, c.width(i));
-                in = c.width(i);
-            }
-            if (i < c.levels() - 1) conv(m, "encoder.down." + i + ".downsample.conv", in, in, 3);
-        }
-        mid(m, "encoder.mid", top, c.midAttention());
-        norm(m, "encoder.norm_out", top);
-        conv(m, "encoder.conv_out", 2 * z, top, 3);
-        if (c.quantConv()) {
-            conv(m, "encoder.quant_conv", 2 * z, 2 * z, 1);
-            conv(m, "decoder.post_quant_conv", z, z, 1);
-        }
-        conv(m, "decoder.conv_in", top, z, 3);
-        mid(m, "decoder.mid", top, c.midAttention());
-        in = top;
-        for (int i = c.levels() - 1; i >= 0; i--) {
-            for (int j = 0; j <= c.numResBlocks(); j++) {
-                resnet(m, "decoder.up." + i + ".block." + j, in, c.width(i));
-                in = c.width(i);
-            }
-            if (i > 0) conv(m, "decoder.up." + i + ".upsample.conv", in, in, 3);
-        }
-        norm(m, "decoder.norm_out", c.width(0));
-        conv(m, "decoder.conv_out", c.outChannels(), c.width(0), 3);
-        m.put("bn.running_mean", new int[]{c.latentChannels()});
-        m.put("bn.running_var", new int[]{c.latentChannels()});
+        // parameters declared by shape take no memory until read
+        new AutoEncoder(c, null).namedParameters().forEach((name, p) -> m.put(name, p.shape()));
         return m;
     }
 
@@ -96,32 +67,5 @@ public final class VaeKeys {
         for (String qkv : new String[]{"q", "k", "v"})
             if (p.startsWith("to_" + qkv + ".")) return qkv + "." + p.substring(("to_" + qkv + ".").length());
         return p;
-    }
-
-    private static void conv(Map<String, int[]> m, String name, int out, int in, int k) {
-        m.put(name + ".weight", new int[]{out, in, k, k});
-        m.put(name + ".bias", new int[]{out});
-    }
-
-    private static void norm(Map<String, int[]> m, String name, int c) {
-        m.put(name + ".weight", new int[]{c});
-        m.put(name + ".bias", new int[]{c});
-    }
-
-    private static void resnet(Map<String, int[]> m, String name, int in, int out) {
-        norm(m, name + ".norm1", in);
-        conv(m, name + ".conv1", out, in, 3);
-        norm(m, name + ".norm2", out);
-        conv(m, name + ".conv2", out, out, 3);
-        if (in != out) conv(m, name + ".nin_shortcut", out, in, 1);
-    }
-
-    private static void mid(Map<String, int[]> m, String name, int c, boolean attention) {
-        resnet(m, name + ".block_1", c, c);
-        if (attention) {
-            norm(m, name + ".attn_1.norm", c);
-            for (String p : new String[]{"q", "k", "v", "proj_out"}) conv(m, name + ".attn_1." + p, c, c, 1);
-        }
-        resnet(m, name + ".block_2", c, c);
     }
 }

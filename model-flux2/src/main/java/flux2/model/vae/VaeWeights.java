@@ -3,15 +3,17 @@ package flux2.model.vae;
 import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
+import flux2.tensor.io.FiniteCheck;
+import flux2.tensor.TensorArena;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The autoencoder's tensors by official name, taken from either checkpoint layout. Matrices stay as given (a
@@ -36,36 +38,38 @@ public final class VaeWeights {
         return t;
     }
 
-    /** Whether the weights hold an official name. */
-    public boolean has(String name) { return tensors.containsKey(name); }
+    /** The tensors by official name, in the reference's order. */
+    public Map<String, Tensor> tensors() { return java.util.Collections.unmodifiableMap(tensors); }
 
     /**
      * Random F32 weights in the current arena for benchmarks and memory checks: convolutions normal with std
      * 1/sqrt(fan-in), norms identity, biases zero, batch-norm statistics mean 0 and variance 1.
      */
     public static VaeWeights random(VaeConfig config, Rng rng) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : VaeKeys.official(config).entrySet()) {
-            int[] s = e.getValue();
-            String name = e.getKey();
-            Tensor t;
-            if (s.length == 4) t = rng.normal(0, 1 / Math.sqrt((double) s[1] * s[2] * s[3]), s);
-            else if (name.matches(".*norm\\w*\\.weight") || name.equals("bn.running_var"))
-                t = Tensor.full(DType.F32, 1, s);
-            else t = Tensor.zeros(DType.F32, s);
-            out.put(name, t);
-        }
-        return of(out, config);
+        AutoEncoder ae = new AutoEncoder(config, TensorArena.current()).initialize(rng, 1);
+        return of(ae.stateDict(), config);
     }
 
-    /** Reads every tensor of a checkpoint file or folder in either layout (see {@link #of}). */
+    /**
+     * Reads every tensor of a checkpoint file or folder in either layout (see {@link #of}); tensors holding NaN or
+     * infinity are refused, naming the file and the tensors (each mapped tensor is scanned in place, once).
+     */
     public static VaeWeights load(TensorSource source, VaeConfig config) {
         Map<String, Tensor> named = new LinkedHashMap<>();
+        List<String> nonFinite = new ArrayList<>();
         try {
-            for (String n : source.names()) named.put(n, source.tensor(n));
+            for (String n : source.names()) {
+                Tensor t = source.tensor(n);
+                String bad = FiniteCheck.problem(t);
+                if (bad != null) nonFinite.add(n + ": " + bad);
+                named.put(n, t);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read VAE weights from " + source.describe() + ": " + e.getMessage(), e);
         }
+        if (!nonFinite.isEmpty())
+            throw new IllegalArgumentException(source.describe() + " holds VAE weights that are not finite numbers (" + nonFinite.size()
+                    + " tensors):\n  " + String.join("\n  ", nonFinite));
         try {
             return of(named, config);
         } catch (IllegalArgumentException e) {
@@ -81,8 +85,8 @@ public final class VaeWeights {
     public static VaeWeights of(Map<String, Tensor> named, VaeConfig config) {
         Map<String, int[]> expected = VaeKeys.official(config);
         Map<String, Tensor> found = new LinkedHashMap<>();
-        Map<String, String> origin = new TreeMap<>();
-        List<String> unexpected = new ArrayList<>(), duplicate = new ArrayList<>(), shapes = new ArrayList<>(), dtypes = new ArrayList<>();
+        Map<String, String> origin = new HashMap<>();
+        KeyMatch match = new KeyMatch();
         for (var e : named.entrySet()) {
             String given = e.getKey();
             if (given.equals(VaeKeys.BN_COUNTER)) continue;
@@ -90,43 +94,28 @@ public final class VaeWeights {
             Tensor t = e.getValue();
             int[] want = expected.get(name);
             if (want == null) {
-                unexpected.add(given);
+                match.unexpected(given);
                 continue;
             }
-            if (origin.containsKey(name)) {
-                duplicate.add(given + " and " + origin.get(name) + " (both " + name + ")");
+            String other = origin.putIfAbsent(name, given);
+            if (other != null) {
+                match.givenTwice(given, other);
                 continue;
             }
-            origin.put(name, given);
             // diffusers stores the attention's 1x1 convolutions as Linear weights [C, C].
             if (want.length == 4 && t.rank() == 2 && t.size(0) == want[0] && t.size(1) == want[1] && want[2] == 1 && want[3] == 1)
                 t = t.reshape(want);
-            if (!Arrays.equals(t.shape(), want)) {
-                shapes.add(given + " (expected " + Arrays.toString(want) + ", got " + Arrays.toString(t.shape()) + ")");
-                continue;
-            }
+            if (!match.checkShape(given, want, t.shape())) continue;
             if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
-                dtypes.add(given + " (" + t.dtype() + ")");
+                match.add("unsupported dtypes (F32, BF16 or F16 only)", given + " (" + t.dtype() + ")");
                 continue;
             }
             found.put(name, t.rank() == 1 ? t.to(DType.F32) : t);
         }
-        List<String> missing = new ArrayList<>();
-        for (String n : expected.keySet()) if (!origin.containsKey(n)) missing.add(n);
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !duplicate.isEmpty() || !shapes.isEmpty() || !dtypes.isEmpty()) {
-            StringBuilder sb = new StringBuilder("VAE weights do not match " + config + ":");
-            section(sb, "missing", missing);
-            section(sb, "unexpected", unexpected);
-            section(sb, "given twice", duplicate);
-            section(sb, "wrong shapes", shapes);
-            section(sb, "unsupported dtypes (F32, BF16 or F16 only)", dtypes);
-            throw new IllegalArgumentException(sb.toString());
-        }
-        return new VaeWeights(config, found);
-    }
-
-    private static void section(StringBuilder sb, String what, List<String> items) {
-        if (items.isEmpty()) return;
-        sb.append("\n  ").append(what).append(" (").append(items.size()).append("): ").append(String.join(", ", items));
+        for (String n : expected.keySet()) if (!origin.containsKey(n)) match.missing(n);
+        match.check("VAE weights do not match " + config);
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String n : expected.keySet()) ordered.put(n, found.get(n));
+        return new VaeWeights(config, ordered);
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The schedule against the fact sheet's check values. */
+/** The schedule against values of the reference sampler (compute_empirical_mu and get_schedule of black-forest-labs/flux2). */
 class ScheduleTest {
     @Test
     void empiricalMuMatchesCheckValues() {

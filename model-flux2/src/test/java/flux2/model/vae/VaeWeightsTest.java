@@ -56,8 +56,8 @@ class VaeWeightsTest {
             state.put(VaeKeys.BN_COUNTER, Tensor.zeros(DType.I64));
             var e = assertThrows(IllegalArgumentException.class, () -> VaeWeights.of(state, SMALL));
             String m = e.getMessage();
-            assertTrue(m.contains("missing (1): encoder.conv_in.bias"), m);
-            assertTrue(m.contains("unexpected (1): encoder.extra.weight"), m);
+            assertTrue(m.contains("missing keys (1): encoder.conv_in.bias"), m);
+            assertTrue(m.contains("unexpected keys (1): encoder.extra.weight"), m);
             assertTrue(m.contains("wrong shapes (1): encoder.conv_out.weight (expected [8, 64, 3, 3], got [8, 64, 1, 1])"), m);
             assertTrue(m.contains("bn.running_var (I64)"), m);
             assertTrue(m.contains("given twice (1): quant_conv.bias and encoder.quant_conv.bias"), m);

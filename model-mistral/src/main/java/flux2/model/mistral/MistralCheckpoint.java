@@ -2,6 +2,8 @@ package flux2.model.mistral;
 
 import flux2.tensor.Tensor;
 import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.FiniteCheck;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Opens the text model of a Hugging Face Mistral3 or Mistral checkpoint (one file, a sharded
@@ -26,13 +29,34 @@ public final class MistralCheckpoint {
         return load(path, config, layers, layers == config.numLayers());
     }
 
+    /** The weights of the projections (q, k, v, o, gate, up, down): the Linear layers a quantized text encoder converts. */
+    public static final Predicate<String> PROJECTIONS = name -> name.endsWith("_proj.weight");
+
+    /**
+     * The layers and final norm that {@code config.outputLayers()} need; weights {@code convertedLater} accepts (by
+     * text-model name, e.g. {@link #PROJECTIONS} before quantizing) are left to be checked by their conversion.
+     */
+    public static MistralModel load(Path path, MistralConfig config, Predicate<String> convertedLater) throws IOException {
+        int layers = config.layersNeeded();
+        return load(path, config, layers, layers == config.numLayers(), convertedLater);
+    }
+
     /** The embedding, the first {@code layers} decoder layers and, if asked, the final norm. */
     public static MistralModel load(Path path, MistralConfig config, int layers, boolean finalNorm) throws IOException {
+        return load(path, config, layers, finalNorm, name -> false);
+    }
+
+    /**
+     * The embedding, the first {@code layers} decoder layers and, if asked, the final norm. Weights holding NaN or
+     * infinity are refused, naming the file and the tensors: each mapped weight is scanned in place (its bytes are
+     * read once, here) unless {@code convertedLater} accepts its name, as for weights a quantization reads next.
+     */
+    public static MistralModel load(Path path, MistralConfig config, int layers, boolean finalNorm, Predicate<String> convertedLater) throws IOException {
         if (layers < 0 || layers > config.numLayers())
             throw new IllegalArgumentException("cannot load " + layers + " layers of a " + config.numLayers() + "-layer model");
         TensorSource src = Checkpoints.open(path);
         try {
-            Weights w = select(src, config, layers, finalNorm);
+            Weights w = select(src, config, layers, finalNorm, convertedLater);
             return new MistralModel(config, w, layers, finalNorm, src);
         } catch (RuntimeException | IOException e) {
             src.close();
@@ -40,41 +64,42 @@ public final class MistralCheckpoint {
         }
     }
 
-    private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm) throws IOException {
+    private static Weights select(TensorSource src, MistralConfig c, int layers, boolean finalNorm, Predicate<String> convertedLater) throws IOException {
         Map<String, int[]> expected = MistralKeys.expected(c, layers, finalNorm);
         Map<String, String> keyOf = new HashMap<>();
-        List<String> unexpected = new ArrayList<>(), duplicate = new ArrayList<>(), wrong = new ArrayList<>(), missing = new ArrayList<>();
+        KeyMatch match = new KeyMatch();
         for (String key : src.names()) {
             String name = MistralKeys.textName(key);
-            if (name == null) {
-                unexpected.add(key);
+            if (name == null || !name.isEmpty() && !known(name, c)) {
+                match.unexpected(key);
                 continue;
             }
             if (name.isEmpty()) continue;
-            if (!known(name, c)) unexpected.add(key);
-            else if (keyOf.put(name, key) != null) duplicate.add(key + " (also " + keyOf.get(name) + ")");
+            String other = keyOf.putIfAbsent(name, key);
+            if (other != null) match.givenTwice(key, other);
         }
         Map<String, Tensor> out = new HashMap<>();
         for (var e : expected.entrySet()) {
             String key = keyOf.get(e.getKey());
             if (key == null) {
-                missing.add(e.getKey());
+                match.missing(e.getKey());
                 continue;
             }
             TensorInfo info = src.info(key);
-            long[] want = Arrays.stream(e.getValue()).asLongStream().toArray();
-            if (!Arrays.equals(info.shape(), want) || !info.dtype().isFloating())
-                wrong.add(key + " is " + info.dtype() + " " + Arrays.toString(info.shape()) + ", expected floating " + Arrays.toString(want));
+            match.checkShape(key, e.getValue(), Arrays.stream(info.shape()).mapToInt(Math::toIntExact).toArray());
+            if (!info.dtype().isFloating()) match.add("unsupported dtypes (floating point only)", key + " (" + info.dtype() + ")");
         }
-        if (!unexpected.isEmpty() || !duplicate.isEmpty() || !wrong.isEmpty() || !missing.isEmpty()) {
-            StringBuilder sb = new StringBuilder("checkpoint " + src.describe() + " does not hold the Mistral text model of the config:");
-            if (!missing.isEmpty()) sb.append("\n  missing (").append(missing.size()).append("): ").append(String.join(", ", missing));
-            if (!wrong.isEmpty()) sb.append("\n  wrong shape or dtype (").append(wrong.size()).append("): ").append(String.join(", ", wrong));
-            if (!unexpected.isEmpty()) sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
-            if (!duplicate.isEmpty()) sb.append("\n  keys under two prefixes: ").append(String.join(", ", duplicate));
-            throw new IllegalArgumentException(sb.toString());
+        match.check("checkpoint " + src.describe() + " does not hold the Mistral text model of the config");
+        List<String> nonFinite = new ArrayList<>();
+        for (String name : expected.keySet()) {
+            Tensor t = src.tensor(keyOf.get(name));
+            String bad = convertedLater.test(name) ? null : FiniteCheck.problem(t);
+            if (bad != null) nonFinite.add(keyOf.get(name) + ": " + bad);
+            out.put(name, t);
         }
-        for (String name : expected.keySet()) out.put(name, src.tensor(keyOf.get(name)));
+        if (!nonFinite.isEmpty())
+            throw new IllegalArgumentException(src.describe() + " holds text encoder weights that are not finite numbers (" + nonFinite.size()
+                    + " tensors):\n  " + String.join("\n  ", nonFinite));
         return new Weights(out);
     }
 

@@ -1,7 +1,7 @@
 package flux2.model.mistral;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,9 +77,10 @@ public record MistralConfig(int vocabSize, int hiddenSize, int numLayers, int nu
     public static MistralConfig parse(String json) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
+            root = StrictJson.mapper().readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("config is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("config: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                    ? StrictJson.describe(j) : e.getMessage()), e);
         }
         if (root == null || !root.isObject()) throw new IllegalArgumentException("config must be a JSON object");
         JsonNode c = root.has("text_config") ? root.get("text_config") : root;

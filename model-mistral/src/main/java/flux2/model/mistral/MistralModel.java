@@ -2,14 +2,13 @@ package flux2.model.mistral;
 
 import flux2.autograd.Var;
 import flux2.autograd.nn.Module;
+import flux2.autograd.nn.ModuleList;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.KeyMatch;
 import flux2.tensor.io.TensorSource;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +19,7 @@ import java.util.Map;
 public final class MistralModel extends Module implements AutoCloseable {
     private final MistralConfig config;
     private final Tensor embedTokens;
-    private final List<MistralDecoderLayer> layers = new ArrayList<>();
+    private final ModuleList<MistralDecoderLayer> layers;
     private final Norm norm;
     private final TensorSource source;
 
@@ -28,8 +27,8 @@ public final class MistralModel extends Module implements AutoCloseable {
         this.config = config;
         this.source = source;
         embedTokens = w.get("embed_tokens.weight");
-        LayerStack stack = child("layers", new LayerStack());
-        for (int i = 0; i < numLayers; i++) layers.add(stack.add(i, new MistralDecoderLayer(w, "layers." + i + ".", config)));
+        layers = child("layers", new ModuleList<>());
+        for (int i = 0; i < numLayers; i++) layers.add(new MistralDecoderLayer(w, "layers." + i + ".", config));
         norm = finalNorm ? child("norm", new Norm(w.get("norm.weight"), config.rmsNormEps())) : null;
     }
 
@@ -38,13 +37,7 @@ public final class MistralModel extends Module implements AutoCloseable {
      * the embedding, the first {@code layers} layers and, if asked, the final norm; shapes are checked.
      */
     public static MistralModel of(MistralConfig config, Map<String, Tensor> weights, int layers, boolean finalNorm) {
-        List<String> problems = new ArrayList<>();
-        MistralKeys.expected(config, layers, finalNorm).forEach((name, shape) -> {
-            Tensor t = weights.get(name);
-            if (t == null) problems.add("missing " + name);
-            else if (!Arrays.equals(t.shape(), shape)) problems.add(name + " is " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-        });
-        if (!problems.isEmpty()) throw new IllegalArgumentException("weights do not match the Mistral config: " + String.join("; ", problems));
+        KeyMatch.of(MistralKeys.expected(config, layers, finalNorm), KeyMatch.shapes(weights), false).check("weights do not match the Mistral config");
         return new MistralModel(config, new Weights(weights), layers, finalNorm, null);
     }
 

@@ -69,8 +69,8 @@ class MistralCheckpointTest {
         SafetensorsWriter.write(f, t);
         var e = assertThrows(IllegalArgumentException.class, () -> MistralCheckpoint.load(f, c, 4, true));
         String m = e.getMessage();
-        assertTrue(m.contains("missing (1): layers.0.mlp.up_proj.weight"), m);
-        assertTrue(m.contains("layers.1.self_attn.q_proj.weight is BF16 [3, 3], expected floating [48, 32]"), m);
+        assertTrue(m.contains("missing keys (1): layers.0.mlp.up_proj.weight"), m);
+        assertTrue(m.contains("wrong shapes (1): language_model.model.layers.1.self_attn.q_proj.weight (expected [48, 32], got [3, 3])"), m);
         assertTrue(m.contains("unexpected keys (2)") && m.contains("some.other.weight") && m.contains("rotary.inv_freq"), m);
     }
 }

@@ -20,7 +20,9 @@ import java.util.Map;
 
 /**
  * One safetensors file, memory-mapped read-only. The header is validated before anything is mapped or
- * trusted; tensors are created on request as read-only views of the mapping, never copied.
+ * trusted, by the reference implementation's rules (UTF-8 JSON; every tensor's bytes match its shape and dtype;
+ * sorted by offset they begin at 0, follow each other without gaps or overlaps and end where the file ends);
+ * tensors are created on request as read-only views of the mapping, never copied.
  *
  * <p>Layout: an unsigned little-endian 64-bit header length N, N bytes of JSON, then the data section.
  * Closing the file unmaps it; tensors obtained from it must not be used afterwards.

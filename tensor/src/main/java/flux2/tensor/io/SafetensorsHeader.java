@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import flux2.tensor.DType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,18 +62,23 @@ final class SafetensorsHeader {
             else tensors.put(e.getKey(), tensor(file, e.getKey(), e.getValue(), dataBytes));
         }
         checkOverlaps(file, tensors);
+        checkCoverage(file, tensors, dataBytes);
         return new Parsed(metadata, Collections.unmodifiableMap(tensors));
     }
 
     /** Parses JSON text, turning every parser error into a one-line message with its position. */
     static JsonNode readJson(Path file, byte[] json, String what) throws SafetensorsException {
+        // JSON text here is UTF-8 only, as in the reference implementation: parsing the bytes would let Jackson
+        // take UTF-16 or UTF-32 text that other readers refuse
+        String utf8Problem = Utf8Files.problem(json);
+        if (utf8Problem != null) throw new SafetensorsException(file, what + " is not valid JSON: " + utf8Problem);
         try {
-            JsonNode root = JSON.readTree(json);
+            JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
             if (root == null || root.isMissingNode()) throw new SafetensorsException(file, what + " is empty, expected a JSON object");
             return root;
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at byte " + at.getByteOffset();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new SafetensorsException(file, what + " is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
         } catch (JacksonException e) {
             throw new SafetensorsException(file, what + " is not valid JSON: " + e.getOriginalMessage(), e);
@@ -155,6 +161,31 @@ final class SafetensorsHeader {
                 throw SafetensorsException.tensor(file, cur.name(), "bytes [" + cur.begin() + ", " + cur.end() + ") overlap tensor "
                         + SafetensorsException.quote(prev.name()) + " at [" + prev.begin() + ", " + prev.end() + ")");
         }
+    }
+
+    /**
+     * As the reference implementation requires: sorted by offsets, the first tensor begins at 0, each one begins where
+     * the previous one ends, and the last one ends where the file ends, so that no byte of the data section is
+     * unaccounted for (a gap or trailing bytes mean the header does not describe the file).
+     */
+    private static void checkCoverage(Path file, Map<String, TensorInfo> tensors, long dataBytes) throws SafetensorsException {
+        List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+        byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        long expected = 0;
+        TensorInfo prev = null;
+        for (TensorInfo t : byOffset) {
+            if (t.begin() != expected)
+                throw SafetensorsException.tensor(file, t.name(), prev == null
+                        ? "data_offsets begin at " + t.begin() + ": the first tensor's data must begin at 0 (bytes 0 to " + t.begin() + " belong to no tensor)"
+                        : "data_offsets [" + t.begin() + ", " + t.end() + "] leave a gap of " + (t.begin() - expected) + " bytes after tensor "
+                                + SafetensorsException.quote(prev.name()) + " (which ends at " + expected + "); tensors must follow each other without gaps");
+            expected = t.end();
+            prev = t;
+        }
+        if (expected != dataBytes)
+            throw new SafetensorsException(file, "the data section holds " + dataBytes + " bytes but "
+                    + (prev == null ? "the header declares no tensor" : "its tensors end at byte " + expected + " (last: " + SafetensorsException.quote(prev.name()) + ")")
+                    + ": " + (dataBytes - expected) + " bytes after the data belong to no tensor");
     }
 
     static String kind(JsonNode n) {

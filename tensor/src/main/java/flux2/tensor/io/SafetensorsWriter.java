@@ -11,22 +11,17 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes tensors and metadata as a safetensors file, atomically: the bytes go to a temporary file in the
- * target's folder, which is flushed to disk and then renamed over the target, so readers see either the old
- * file or the complete new one. On failure the temporary file is removed and the target is untouched.
+ * Writes tensors and metadata as a safetensors file, atomically ({@link AtomicFiles}): the bytes go to a temporary
+ * file in the target's folder, which is flushed to disk and then renamed over the target, so readers see either the
+ * old file or the complete new one. On failure the temporary file is removed and the target is untouched.
  *
  * <p>Tensors may have any strides; they are written contiguous, row-major, little-endian. The layout is the
  * reference implementation's: {@code __metadata__} first in the header (omitted when empty, entries in the map's
@@ -70,52 +65,18 @@ public final class SafetensorsWriter {
         List<Map.Entry<String, Tensor>> entries = ordered(tensors);
         byte[] header = header(entries, metadata == null ? Map.of() : metadata);
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = createTemporary(file, dir, target.getFileName().toString());
-        boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            AtomicFiles.write(file, ch -> {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
                 writeAll(ch, len);
                 writeAll(ch, ByteBuffer.wrap(header));
                 for (Map.Entry<String, Tensor> e : entries) writeTensor(ch, e.getValue(), stagingBytes);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            done = true;
+            });
         } catch (SafetensorsException e) {
             throw e;
         } catch (IOException e) {
             throw new SafetensorsException(file, "cannot write: " + e, e);
-        } finally {
-            if (!done) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure matters more than a leftover temporary file
-                }
-            }
         }
-    }
-
-    /**
-     * A new empty file next to the target. Unlike Files.createTempFile (owner-only permissions) it gets the
-     * umask's default permissions, so the renamed result looks like any other file the user writes.
-     */
-    private static Path createTemporary(Path file, Path dir, String name) throws SafetensorsException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 10; attempt++) {
-            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                return Files.createFile(tmp);
-            } catch (FileAlreadyExistsException e) {
-                last = e;
-            } catch (IOException e) {
-                throw new SafetensorsException(file, "cannot create a temporary file next to it: " + e, e);
-            }
-        }
-        throw new SafetensorsException(file, "cannot create a temporary file next to it: " + last, last);
     }
 
     private static List<Map.Entry<String, Tensor>> ordered(Map<String, Tensor> tensors) {

@@ -364,9 +364,42 @@ class SafetensorsTest {
     }
 
     @Test
+    void dataOffsetsMustCoverTheDataSectionExactlyAsInTheReference() throws IOException {
+        // the first tensor must begin at 0
+        assertCorrupt(header("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                "'a'", "begin at 4", "must begin at 0");
+        // each tensor begins where the previous one ends, whatever order the header lists them in
+        assertCorrupt(header("{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 12), "'b'", "gap of 4 bytes after tensor 'a'");
+        // no bytes after the last tensor
+        assertCorrupt(tensorHeader("\"F32\"", "[1]", "[0, 4]"), "data section holds 16 bytes", "end at byte 4", "'w'", "12 bytes after the data");
+        assertCorrupt(header("{\"__metadata__\":{\"k\":\"v\"}}", 1), "declares no tensor", "1 bytes after the data");
+        // what the reference accepts is accepted: any listing order, empty tensors at a shared offset, nothing at all
+        Path ok = header("{\"z\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[4,4]},\"b\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[4,6]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[0,0]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 6);
+        try (SafetensorsFile sf = SafetensorsFile.open(ok)) {
+            assertEquals(List.of("a", "b", "e", "z"), sf.names());
+            assertEquals(2, sf.info("b").byteSize());
+        }
+        try (SafetensorsFile sf = SafetensorsFile.open(header("{}", 0))) {
+            assertEquals(List.of(), sf.names());
+        }
+    }
+
+    @Test
+    void headerMustBeUtf8() throws IOException {
+        byte[] utf16 = "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.UTF_16LE);
+        assertCorrupt(raw(utf16.length, utf16), "not valid JSON", "UTF-16");
+        byte[] latin1 = "{\"caf\u00e9\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.ISO_8859_1);
+        assertCorrupt(raw(latin1.length, latin1), "not valid JSON", "0xE9 at offset 5", "not valid UTF-8");
+        byte[] bom = ("\uFEFF{}").getBytes(StandardCharsets.UTF_8);
+        assertCorrupt(raw(bom.length, bom), "not valid JSON");
+    }
+
+    @Test
     void dimensionsTooLargeForTheEngineFailOnlyWhenRequested() throws IOException {
         // 2^31 BOOL elements would need 2 GiB of data; a zero dimension keeps the file tiny but the shape too wide for int.
-        Path f = header("{\"w\":{\"dtype\":\"U8\",\"shape\":[3000000000,0],\"data_offsets\":[0,0]}}");
+        Path f = header("{\"w\":{\"dtype\":\"U8\",\"shape\":[3000000000,0],\"data_offsets\":[0,0]}}", 0);
         try (SafetensorsFile sf = SafetensorsFile.open(f)) {
             assertArrayEquals(new long[]{3_000_000_000L, 0}, sf.info("w").shape());
             SafetensorsException e = assertThrows(SafetensorsException.class, () -> sf.tensor("w"));

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The first FLUX.2 forward case and the first LoRA training case end to end on every usable non-CPU backend:
  * weights moved to the device once, inputs uploaded, every operation on the device, results read back only
- * to compare. Skips with a message when no such backend exists.
+ * to compare. Skips with a message when no such backend exists; has nothing to run when the golden folder holds
+ * no case of the kind.
  */
 class Flux2DeviceGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,24 +50,32 @@ class Flux2DeviceGoldenTest {
 
     @TestFactory
     Stream<DynamicTest> forwardOnDevice() {
-        List<DynamicTest> tests = new ArrayList<>();
-        GoldenCases.Case c = GoldenCases.of("flux2_forward").get(0);
-        for (Backend be : devices()) tests.add(DynamicTest.dynamicTest(c.name() + " on " + be.name(), () -> forward(c, be)));
-        return tests.stream();
+        return onDevices("flux2_forward", Flux2DeviceGoldenTest::forward);
     }
 
     @TestFactory
     Stream<DynamicTest> loraTrainingOnDevice() {
+        return onDevices("flux2_lora_train", Flux2DeviceGoldenTest::train);
+    }
+
+    private interface DeviceCheck {
+        void run(GoldenCases.Case c, Backend be) throws Exception;
+    }
+
+    /** The first case of a kind on every device; no tests when the folder holds none of that kind. */
+    private static Stream<DynamicTest> onDevices(String kind, DeviceCheck check) {
+        List<GoldenCases.Case> cases = GoldenCases.of(kind);
+        if (cases.isEmpty()) return Stream.empty();
+        GoldenCases.Case c = cases.get(0);
         List<DynamicTest> tests = new ArrayList<>();
-        GoldenCases.Case c = GoldenCases.of("flux2_lora_train").get(0);
-        for (Backend be : devices()) tests.add(DynamicTest.dynamicTest(c.name() + " on " + be.name(), () -> train(c, be)));
+        for (Backend be : devices()) tests.add(DynamicTest.dynamicTest(c.name() + " on " + be.name(), () -> check.run(c, be)));
         return tests.stream();
     }
 
     private static void forward(GoldenCases.Case c, Backend be) throws Exception {
         try (Flux2Golden g = new Flux2Golden(c.io()); TensorArena dev = TensorArena.create("device-weights");
              TensorArena a = TensorArena.open("forward")) {
-            Flux2Transformer model = g.model(c.model());
+            Flux2Transformer model = g.model(GoldenCases.model(c));
             model.to(be, dev);
             Tensor x = g.t("x"), ids = g.t("x_ids");
             if (g.has("ref_tokens")) {
@@ -85,7 +94,7 @@ class Flux2DeviceGoldenTest {
     private static void train(GoldenCases.Case c, Backend be) throws Exception {
         try (Flux2Golden g = new Flux2Golden(c.io()); TensorArena loraArena = TensorArena.create("lora");
              TensorArena dev = TensorArena.create("device-weights"); TensorArena a = TensorArena.open("train")) {
-            Flux2Transformer model = g.model(c.io().resolveSibling(g.meta("base_model")));
+            Flux2Transformer model = g.model(GoldenCases.named(c, "base_model", g.meta("base_model")));
             JsonNode lc = JSON.readTree(g.meta("lora")), oc = JSON.readTree(g.meta("optimizer"));
             List<String> targets = new ArrayList<>();
             lc.get("targets").forEach(t -> targets.add(t.asText()));

@@ -23,6 +23,7 @@ class Flux2ForwardGoldenTest {
         for (GoldenCases.Case c : GoldenCases.of("flux2_forward")) {
             for (Path w : new Path[]{c.model(), c.diffusers()})
                 if (w != null) tests.add(DynamicTest.dynamicTest(w.getFileName().toString().replace(".safetensors", ""), () -> check(c, w)));
+            if (c.model() == null && c.diffusers() == null) tests.add(DynamicTest.dynamicTest(c.name(), () -> GoldenCases.model(c)));
         }
         return tests.stream();
     }

@@ -41,7 +41,7 @@ class Flux2LoraTrainGoldenTest {
     private static void check(GoldenCases.Case c, boolean checkpointing) throws Exception {
         String label = c.name() + (checkpointing ? " checkpointed" : " plain");
         try (Flux2Golden g = new Flux2Golden(c.io()); TensorArena loraArena = TensorArena.create("lora"); TensorArena a = TensorArena.open("train")) {
-            Flux2Transformer model = g.model(c.io().resolveSibling(g.meta("base_model")));
+            Flux2Transformer model = g.model(GoldenCases.named(c, "base_model", g.meta("base_model")));
             model.setGradientCheckpointing(checkpointing);
             JsonNode lc = JSON.readTree(g.meta("lora")), oc = JSON.readTree(g.meta("optimizer"));
             List<String> targets = new ArrayList<>();

@@ -29,9 +29,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every flux2_lora_train case with the base model on int8 weights (every Linear) and the LoRA on top: the step-0
  * LoRA gradients stay close to the reference ones computed on BF16 weights, the base weights get none, and the
- * loss decreases over the case's AdamW steps. Bound about 1.5x the measured worst gradient relative L2
- * (lora_train: 3.654e-2 over 40 tensors), rounded up. Losses there: 3.1347, 3.1215, 3.1084 (BF16 reference 3.1351,
- * 3.1219, 3.1088).
+ * loss decreases over the case's AdamW steps. Bound about 1.5x the worst gradient relative L2 measured with one
+ * scale per row (lora_train: 3.654e-2 over 40 tensors), rounded up. With column scales (the default int8) the
+ * worst is 5.034e-2 (double_blocks.1.txt_attn.proj.lora_A; the mean over the 40 tensors is 2.420e-2, against
+ * 2.524e-2 with row scales only). Losses there: 3.1334, 3.1202, 3.1071 (BF16 reference 3.1351, 3.1219, 3.1088).
  */
 class Flux2QuantLoraGoldenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +45,7 @@ class Flux2QuantLoraGoldenTest {
 
     private static void check(GoldenCases.Case c) throws Exception {
         try (Flux2Golden g = new Flux2Golden(c.io()); TensorArena loraArena = TensorArena.create("lora"); TensorArena a = TensorArena.open("train")) {
-            Flux2Transformer model = g.model(c.io().resolveSibling(g.meta("base_model")));
+            Flux2Transformer model = g.model(GoldenCases.named(c, "base_model", g.meta("base_model")));
             Quantizer.quantize(model, QuantScheme.INT8, name -> true, loraArena);
             JsonNode lc = JSON.readTree(g.meta("lora")), oc = JSON.readTree(g.meta("optimizer"));
             List<String> targets = new ArrayList<>();

@@ -33,7 +33,7 @@ class Flux2SampleGoldenTest {
             System.out.printf("flux2_sample %s: schedule max abs error %.3e%n", c.name(), worst);
             assertTrue(worst < 1e-6, "schedule max abs error " + worst);
 
-            Flux2Transformer model = g.model(c.io().resolveSibling(g.meta("base_model")));
+            Flux2Transformer model = g.model(GoldenCases.named(c, "base_model", g.meta("base_model")));
             Tensor refs = g.has("ref_tokens") ? g.t("ref_tokens") : null, refIds = g.has("ref_ids") ? g.t("ref_ids") : null;
             Tensor out = new Sampler(model).sample(g.t("noise"), g.t("x_ids"), g.t("ctx"), g.t("ctx_ids"), refs, refIds,
                     schedule, s.get("guidance").asDouble());

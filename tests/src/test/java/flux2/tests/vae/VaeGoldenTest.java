@@ -35,6 +35,7 @@ class VaeGoldenTest {
             }
             if (c.diffusers() != null)
                 tests.add(DynamicTest.dynamicTest(c.name() + " diffusers weights", () -> check(c, c.diffusers(), AutoEncoder.DEFAULT_TILE_BYTES)));
+            if (c.model() == null && c.diffusers() == null) tests.add(DynamicTest.dynamicTest(c.name(), () -> GoldenCases.model(c)));
         }
         return tests.stream();
     }

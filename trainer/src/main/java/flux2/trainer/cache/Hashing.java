@@ -37,15 +37,17 @@ public final class Hashing {
         for (Path root : roots) {
             List<Path> files;
             if (Files.isDirectory(root)) {
-                try (Stream<Path> s = Files.walk(root)) {
+                Path dir = root.toRealPath(); // a folder that is a link (a shared model store) is walked, not taken as one file
+                try (Stream<Path> s = Files.walk(dir)) {
                     files = s.filter(Files::isRegularFile).filter(p -> {
                         String n = p.getFileName().toString();
                         return n.endsWith(".json") || n.endsWith(".safetensors");
                     }).sorted().toList();
                 }
             } else files = List.of(root);
+            Path base = Files.isDirectory(root) ? root.toRealPath() : root;
             for (Path f : files) {
-                md.update((root.relativize(f).toString() + "\n" + Files.size(f) + "\n").getBytes(StandardCharsets.UTF_8));
+                md.update((base.relativize(f).toString() + "\n" + Files.size(f) + "\n").getBytes(StandardCharsets.UTF_8));
                 feed(md, f);
             }
         }

@@ -62,6 +62,6 @@ final class ConditioningLinks {
                 d.resolutionType(), d.minimumImageSize(), d.minimumAspectRatio(), d.maximumAspectRatio(), d.cacheDirVae(), d.captionStrategy(),
                 d.instancePrompt(), d.prependInstancePrompt(), d.onlyInstancePrompt(), d.disableMultilineSplit(), d.repeats(), d.textEmbeds(),
                 d.isDefault(), d.cacheDir(), d.writeBatchSize(), d.textEncoderBatchSize(), d.aspectBucketRounding(), d.disableBucketPruning(),
-                d.conditioningType(), List.copyOf(ids));
+                d.conditioningType(), List.copyOf(ids), d.maxImagePixels());
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flux2.tensor.DeviceSpec;
+import flux2.tensor.io.NotUtf8Exception;
+import flux2.tensor.io.Utf8Files;
 import flux2.trainer.config.DatasetConfig.CaptionStrategy;
 import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
@@ -26,18 +28,28 @@ import java.util.Set;
  * file is reported in one {@link ConfigException}; keys SimpleTuner accepts but this trainer ignores are warnings.
  */
 public final class ConfigLoader {
-    /** SimpleTuner's published example configs carry trailing commas; accept them as its users expect. */
-    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_TRAILING_COMMA)
-            .build();
+    private static final ObjectMapper JSON = ConfigJson.MAPPER;
+    /** The largest area resolution: a square of the largest edge, in megapixels (67.108864). */
+    private static final double MAX_MEGAPIXELS = (double) Limits.MAX_EDGE * Limits.MAX_EDGE / 1e6;
 
     private final Path workDir;
     private final Map<String, String> env;
+    private Map<Path, String> pending = Map.of();
 
     /** A loader resolving relative paths against {@code workDir}; {@code env} supplies SIMPLETUNER_ENV and the HF_* cache variables. */
     public ConfigLoader(Path workDir, Map<String, String> env) {
         this.workDir = workDir.toAbsolutePath().normalize();
         this.env = Map.copyOf(env);
+    }
+
+    /**
+     * This loader, reading {@code contents} in place of the files at those paths (absolute, normalized): checks an
+     * edit of config.json, multidatabackend.json or user_prompt_library.json before it is saved.
+     */
+    public ConfigLoader withContents(Map<Path, String> contents) {
+        ConfigLoader l = new ConfigLoader(workDir, env);
+        l.pending = Map.copyOf(contents);
+        return l;
     }
 
     /** A loader for the current working directory and process environment. */
@@ -72,7 +84,7 @@ public final class ConfigLoader {
         Path configDir = file.getParent();
 
         TrainConfig.Model model = model(name, s, problems);
-        Path outputDir = s.string("output_dir") == null ? null : ConfigPaths.output(workDir, s.string("output_dir"));
+        Path outputDir = s.string("output_dir") == null ? null : ConfigPaths.outputFolder(workDir, s.string("output_dir"), name, "output_dir", problems);
         List<DatasetConfig> datasets = s.string("data_backend_config") == null ? List.of()
                 : datasets(name, s, configDir, outputDir, problems);
         List<PromptEntry> prompts = List.of();
@@ -87,12 +99,12 @@ public final class ConfigLoader {
         TrainConfig.Flow flow = flow(name, s, problems);
         TrainConfig.Lora lora = lora(name, s, configDir, problems);
         TrainConfig.Checkpoints checkpoints = new TrainConfig.Checkpoints(
-                (int) (long) s.integer("checkpoint_step_interval"), (int) (long) s.integer("checkpoints_total_limit"), s.string("resume_from_checkpoint"));
-        TrainConfig.Validation validation = new TrainConfig.Validation((int) (long) s.integer("validation_step_interval"),
+                s.int32("checkpoint_step_interval"), s.int32("checkpoints_total_limit"), s.string("resume_from_checkpoint"));
+        TrainConfig.Validation validation = new TrainConfig.Validation(s.int32("validation_step_interval"),
                 s.string("validation_prompt"), resolutions(name, s.string("validation_resolution"), problems),
-                (int) (long) s.integer("validation_num_inference_steps"), s.number("validation_guidance"), s.integer("validation_seed"),
-                s.string("validation_negative_prompt"), (int) (long) s.integer("num_validation_images"),
-                s.bool("validation_on_startup"), s.number("validation_guidance_real"), (int) (long) s.integer("validation_no_cfg_until_timestep"));
+                s.int32("validation_num_inference_steps"), s.number("validation_guidance"), s.integer("validation_seed"),
+                s.string("validation_negative_prompt"), s.int32("num_validation_images"),
+                s.bool("validation_on_startup"), s.number("validation_guidance_real"), s.int32("validation_no_cfg_until_timestep"));
         TrainConfig.Conditioning conditioning = new TrainConfig.Conditioning(TreadConfigReader.read(name, s.json("tread_config"), problems),
                 s.string("conditioning_multidataset_sampling"));
         problems.throwIfErrors();
@@ -125,7 +137,7 @@ public final class ConfigLoader {
 
     private static TrainConfig.Training training(String file, Settings s, Problems problems) {
         long steps = s.integer("max_train_steps") == null ? 0 : s.integer("max_train_steps");
-        long epochs = s.integer("num_train_epochs");
+        int epochs = s.int32("num_train_epochs");
         if (steps == 0 && epochs == 0)
             problems.error(file, "max_train_steps", "max_train_steps and num_train_epochs are both 0: set one of them");
         // adamw_bf16's registered defaults (spec section 7) unless torch AdamW was asked for by name
@@ -135,10 +147,9 @@ public final class ConfigLoader {
         for (var e : Map.of("optimizer_beta1", b1, "optimizer_beta2", b2).entrySet())
             if (e.getValue() < 0 || e.getValue() >= 1) problems.error(file, e.getKey(), e.getValue() + " is out of range: expected 0 <= beta < 1");
         double dropout = s.number("caption_dropout_probability");
-        if (dropout > 1) problems.error(file, "caption_dropout_probability", dropout + " is out of range: expected a probability from 0 to 1");
-        return new TrainConfig.Training((int) (long) s.integer("train_batch_size"), (int) (long) s.integer("gradient_accumulation_steps"),
+        return new TrainConfig.Training(s.int32("train_batch_size"), s.int32("gradient_accumulation_steps"),
                 s.bool("gradient_checkpointing"), s.number("learning_rate"), s.string("lr_scheduler"),
-                (int) (long) s.integer("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, (int) epochs,
+                s.int32("lr_warmup_steps"), s.number("lr_end"), s.number("lr_power"), steps, epochs,
                 s.number("max_grad_norm"), s.string("grad_clip_method"), s.string("optimizer"), b1, b2, 1e-2,
                 torchAdamW ? 1e-8 : 1e-6, s.string("loss_type"), dropout);
     }
@@ -158,7 +169,9 @@ public final class ConfigLoader {
     }
 
     private TrainConfig.Lora lora(String file, Settings s, Path configDir, Problems problems) {
-        int rank = (int) (long) s.integer("lora_rank");
+        int rank = s.int32("lora_rank");
+        if (s.number("lora_dropout") == 1)
+            problems.error(file, "lora_dropout", "1 would drop every input of the adapters: expected 0 <= lora_dropout < 1");
         List<String> modules = s.list("peft_lora_target_modules");
         if (modules != null && modules.size() == 1 && modules.getFirst().endsWith(".json")) {
             // SimpleTuner also takes a path to a JSON list
@@ -193,12 +206,16 @@ public final class ConfigLoader {
             String t = part.trim().toLowerCase(Locale.ROOT);
             String[] wh = t.split("x", -1);
             try {
-                int w = (int) Math.round(Double.parseDouble(wh[0].trim()));
-                int h = wh.length == 2 ? (int) Math.round(Double.parseDouble(wh[1].trim())) : w;
-                if (wh.length > 2 || w < 16 || h < 16) throw new NumberFormatException();
-                out.add(new TrainConfig.Size(w, h));
+                double w = Double.parseDouble(wh[0].trim());
+                double h = wh.length == 2 ? Double.parseDouble(wh[1].trim()) : w;
+                if (wh.length > 2 || !(w >= 16) || !(h >= 16)) throw new NumberFormatException();
+                if (w > Limits.MAX_EDGE || h > Limits.MAX_EDGE)
+                    problems.error(file, "validation_resolution", "'" + part.trim() + "' is out of range: width and height from 16 to "
+                            + Limits.MAX_EDGE + " pixels");
+                else out.add(new TrainConfig.Size((int) Math.round(w), (int) Math.round(h)));
             } catch (NumberFormatException e) {
-                problems.error(file, "validation_resolution", "'" + part.trim() + "' is not a resolution: expected WxH or N (at least 16), comma-separated for several");
+                problems.error(file, "validation_resolution", "'" + part.trim() + "' is not a resolution: expected WxH or N (16 to "
+                        + Limits.MAX_EDGE + "), comma-separated for several");
             }
         }
         return out;
@@ -245,8 +262,8 @@ public final class ConfigLoader {
         String id = d.string("id");
         DatasetType type = d.string("dataset_type") == null ? null : DatasetType.valueOf(d.string("dataset_type").toUpperCase(Locale.ROOT));
         if (type == null || id == null) return null;
-        int writeBatch = (int) (long) d.integer("write_batch_size"), encoderBatch = (int) (long) d.integer("text_encoder_batch_size");
-        int rounding = (int) (long) g.integer("aspect_bucket_rounding");
+        int writeBatch = d.int32("write_batch_size"), encoderBatch = d.int32("text_encoder_batch_size");
+        int rounding = g.int32("aspect_bucket_rounding");
         boolean noPruning = g.bool("disable_bucket_pruning");
         if (type == DatasetType.TEXT_EMBEDS) {
             String cache = d.string("cache_dir") != null ? d.string("cache_dir") : g.string("cache_dir_text");
@@ -269,6 +286,9 @@ public final class ConfigLoader {
         ResolutionType rt = ResolutionType.valueOf(resType.toUpperCase(Locale.ROOT));
         if (rt == ResolutionType.AREA && resolution > 100)
             problems.error(where, "resolution", resolution + " megapixels with resolution_type area: did you mean resolution_type pixel_area (an edge in pixels)?");
+        else if (rt == ResolutionType.AREA && resolution > MAX_MEGAPIXELS)
+            problems.error(where, "resolution", resolution + " megapixels is out of range: expected at most " + MAX_MEGAPIXELS
+                    + " megapixels (" + Limits.MAX_EDGE + "x" + Limits.MAX_EDGE + ") with resolution_type area");
         else if (rt != ResolutionType.AREA && resolution < 16)
             problems.error(where, "resolution", resolution + " pixels is below 16 (for megapixels use resolution_type area)");
         List<String> instance = d.list("instance_prompt") == null ? List.of() : d.list("instance_prompt");
@@ -294,23 +314,25 @@ public final class ConfigLoader {
                 CropStyle.valueOf(style.equals("centre") ? "CENTER" : style.toUpperCase(Locale.ROOT)),
                 CropAspect.valueOf(aspect.toUpperCase(Locale.ROOT)), resolution, rt, minSize, minAr, maxAr, vae, cs,
                 List.copyOf(instance), d.bool("prepend_instance_prompt"), d.bool("only_instance_prompt"),
-                d.bool("disable_multiline_split"), (int) (long) d.integer("repeats"), d.string("text_embeds"), false, null,
-                writeBatch, encoderBatch, rounding, noPruning, ct, paired);
+                d.bool("disable_multiline_split"), d.int32("repeats"), d.string("text_embeds"), false, null,
+                writeBatch, encoderBatch, rounding, noPruning, ct, paired, g.integer("max_image_pixels"));
     }
 
-    private static JsonNode readJson(Path file, Problems problems) {
-        if (!Files.isRegularFile(file)) {
+    private JsonNode readJson(Path file, Problems problems) {
+        String edited = pending.get(file.toAbsolutePath().normalize());
+        if (edited == null && !Files.isRegularFile(file)) {
             problems.error(file.toString(), "", "file not found");
             return null;
         }
         try {
-            JsonNode n = JSON.readTree(Files.readString(file));
+            JsonNode n = JSON.readTree(edited != null ? edited : Utf8Files.read(file));
             if (n == null || n.isMissingNode()) problems.error(file.toString(), "", "empty file: expected JSON");
             return n == null || n.isMissingNode() ? null : n;
         } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            problems.error(file.toString(), "", "not valid JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "")
-                    + ": " + e.getOriginalMessage());
+            problems.error(file.toString(), "", ConfigJson.describe(e));
+            return null;
+        } catch (NotUtf8Exception e) {
+            problems.error(file.toString(), "", e.problem());
             return null;
         } catch (IOException e) {
             problems.error(file.toString(), "", "cannot read: " + e.getMessage());

@@ -24,6 +24,24 @@ final class ConfigPaths {
         return null;
     }
 
+    /**
+     * The output_dir of {@code value}: a folder that may not exist yet, relative to the working directory; null after
+     * reporting an empty value (which would be the working folder itself) or a path that is a file.
+     */
+    static Path outputFolder(Path workDir, String value, String file, String key, Problems problems) {
+        if (value.isBlank()) {
+            problems.error(file, key, "is empty, which would write checkpoints, caches and the LoRA into the working folder " + workDir
+                    + ": name a folder for the run's outputs (created when missing), e.g. \"output/my-lora\"");
+            return null;
+        }
+        Path p = output(workDir, value);
+        if (Files.exists(p) && !Files.isDirectory(p)) {
+            problems.error(file, key, "'" + value + "' (" + p + ") is a file, not a folder: name a folder for the run's outputs (created when missing)");
+            return null;
+        }
+        return p;
+    }
+
     /** A path that may not exist yet (outputs, caches), relative to the working directory. */
     static Path output(Path workDir, String value) {
         return workDir.resolve(value).normalize();

@@ -29,9 +29,9 @@ public final class DatasetKeys {
             KeyDef.of("crop", KeyDef.Kind.BOOL, null),
             choice("crop_style", null, "random", "center", "centre", "corner").substitute("face", "random"),
             choice("crop_aspect", null, "square", "preserve").notImplemented("closest", "random"),
-            number("resolution", null).min(0),
+            number("resolution", null).range(0, Limits.MAX_EDGE),
             choice("resolution_type", null, "pixel", "area", "pixel_area"),
-            number("minimum_image_size", null).min(0),
+            number("minimum_image_size", null).range(0, Limits.MAX_EDGE),
             number("minimum_aspect_ratio", null).min(0),
             number("maximum_aspect_ratio", null).min(0),
             string("cache_dir_vae", null),
@@ -41,12 +41,12 @@ public final class DatasetKeys {
             bool("only_instance_prompt", false),
             bool("disable_multiline_split", false),
             choice("metadata_backend", "discovery", "discovery").notImplemented("parquet", "huggingface", "webshart"),
-            integer("repeats", 0L).min(0),
+            integer("repeats", 0L).range(0, 10_000),
             string("text_embeds", null),
             bool("default", false),
             string("cache_dir", null),
-            integer("write_batch_size", 128L).min(1),
-            integer("text_encoder_batch_size", 1L).min(1)
+            integer("write_batch_size", 128L).range(1, 4096),
+            integer("text_encoder_batch_size", 1L).range(1, 1024)
     ), Set.of(
             "probability", "maximum_image_size", "target_downsample_size", "crop_aspect_buckets", "max_upscale_threshold",
             "caption_shuffle", "caption_filter_list", "timestep_sampling_offset", "vae_cache_clear_each_epoch", "vae_cache_ondemand",

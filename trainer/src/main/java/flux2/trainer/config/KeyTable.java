@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The keys of one configuration file: those implemented here and those SimpleTuner accepts but this trainer does not. */
+/**
+ * The keys of one configuration file: those implemented here and those SimpleTuner accepts but this trainer does not.
+ * Every integer key must have a lower and an upper bound, so that no value can overflow what reads it.
+ */
 public final class KeyTable {
     private final Map<String, KeyDef> keys = new LinkedHashMap<>();
     private final Map<String, String> aliases = new LinkedHashMap<>();
@@ -15,6 +18,8 @@ public final class KeyTable {
     public KeyTable(List<KeyDef> defs, Set<String> unsupported, List<String> unsupportedPrefixes) {
         for (KeyDef d : defs) {
             if (keys.put(d.name(), d) != null) throw new IllegalArgumentException("duplicate key " + d.name());
+            if (d.kind() == KeyDef.Kind.INT && (d.min() == null || d.max() == null))
+                throw new IllegalArgumentException("integer key " + d.name() + " needs a range (KeyDef.range)");
             if (d.alias() != null) aliases.put(d.alias(), d.name());
         }
         for (String u : unsupported)

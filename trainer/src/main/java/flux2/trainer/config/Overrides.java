@@ -15,7 +15,7 @@ public final class Overrides {
     /** The name under which override problems are reported. */
     public static final String SOURCE = "command line";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ConfigJson.MAPPER;
 
     private Overrides() {}
 

@@ -64,6 +64,10 @@ public final class Settings {
 
     private static Object convert(String file, KeyDef def, JsonNode v, Problems problems) {
         if (v.isNull()) return null; // null means "use the default", as in SimpleTuner's JSON loader
+        if ((def.kind() == KeyDef.Kind.INT || def.kind() == KeyDef.Kind.NUMBER) && isOutOfRange(def, v)) {
+            problems.error(file, def.name(), v + " is out of range: expected " + def.describeAllowed());
+            return null;
+        }
         Object out = switch (def.kind()) {
             case BOOL -> v.isBoolean() ? (Object) v.booleanValue()
                     : v.isTextual() && v.textValue().equalsIgnoreCase("true") ? Boolean.TRUE
@@ -79,12 +83,27 @@ public final class Settings {
             problems.error(file, def.name(), "wrong type: " + v + " is not " + def.describeAllowed());
             return null;
         }
-        if (def.min() != null && out instanceof Number n && n.doubleValue() < def.min()) {
+        if (out instanceof Number n && !def.inRange(n.doubleValue())) {
             problems.error(file, def.name(), v + " is out of range: expected " + def.describeAllowed());
             return null;
         }
         if (def.kind() == KeyDef.Kind.ENUM) return checkChoice(file, def, (String) out, problems);
         return out;
+    }
+
+    /** A number (or numeric text) too large for any reading of it: beyond a long, or not finite (1e400 is Infinity). */
+    private static boolean isOutOfRange(KeyDef def, JsonNode v) {
+        if (v.isIntegralNumber()) return !v.canConvertToLong();
+        double d;
+        if (v.isNumber()) d = v.doubleValue();
+        else if (v.isTextual()) {
+            try {
+                d = Double.parseDouble(v.textValue().trim());
+            } catch (NumberFormatException e) {
+                return false; // not a number at all: reported as a wrong type
+            }
+        } else return false;
+        return !Double.isFinite(d) || def.kind() == KeyDef.Kind.INT && d == Math.rint(d) && Math.abs(d) >= 1e15;
     }
 
     private static String checkChoice(String file, KeyDef def, String value, Problems problems) {
@@ -114,8 +133,7 @@ public final class Settings {
         if (v.isNumber()) return v.doubleValue();
         if (v.isTextual()) {
             try {
-                double d = Double.parseDouble(v.textValue().trim());
-                return Double.isFinite(d) ? d : null;
+                return Double.parseDouble(v.textValue().trim());
             } catch (NumberFormatException e) { return null; }
         }
         return null;
@@ -143,6 +161,16 @@ public final class Settings {
 
     public Long integer(String name) {
         return (Long) get(name);
+    }
+
+    /**
+     * An integer key read as an int; its range (every integer key has one) keeps it inside an int, and a key whose
+     * range does not is a programming error rather than a silently wrapped value.
+     */
+    public int int32(String name) {
+        Long v = integer(name);
+        if (v == null) throw new IllegalArgumentException("key " + name + " has no value and no default");
+        return Math.toIntExact(v);
     }
 
     public Double number(String name) {

@@ -16,7 +16,7 @@ import java.util.Set;
 public final class TreadConfigReader {
     private static final String KEY = "tread_config";
     private static final Set<String> ROUTE_FIELDS = Set.of("selection_ratio", "start_layer_idx", "end_layer_idx");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ConfigJson.MAPPER;
 
     private TreadConfigReader() {}
 
@@ -27,7 +27,7 @@ public final class TreadConfigReader {
             try {
                 node = JSON.readTree(node.textValue());
             } catch (JsonProcessingException e) {
-                problems.error(file, KEY, "not valid JSON: " + e.getOriginalMessage());
+                problems.error(file, KEY, ConfigJson.describe(e));
                 return null;
             }
         }

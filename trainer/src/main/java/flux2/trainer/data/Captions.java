@@ -1,8 +1,8 @@
 package flux2.trainer.data;
 
+import flux2.tensor.io.Utf8Files;
 import flux2.trainer.config.DatasetConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import java.util.List;
 public final class Captions {
     private Captions() {}
 
-    /** The image's captions (several for a multi-line text file); throws IOException when its caption file is missing. */
+    /** The image's captions (several for a multi-line text file); throws IOException when its caption file is missing or not UTF-8. */
     public static List<String> of(Path image, DatasetConfig d) throws IOException {
         if (d.onlyInstancePrompt() || d.captionStrategy() == DatasetConfig.CaptionStrategy.INSTANCEPROMPT)
             return d.instancePrompt().stream().map(String::strip).toList();
@@ -39,7 +39,7 @@ public final class Captions {
         int dot = name.lastIndexOf('.');
         Path txt = image.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".txt");
         if (!Files.isRegularFile(txt)) throw new IOException("caption file " + txt + " not found");
-        String text = Files.readString(txt, StandardCharsets.UTF_8);
+        String text = Utf8Files.read(txt); // a caption in another encoding is an error naming its file, not "Input length = 1"
         if (!splitLines) return List.of(text.strip());
         List<String> out = new ArrayList<>();
         for (String line : text.split("\n")) if (!line.isBlank()) out.add(line.strip());

@@ -16,7 +16,7 @@ public final class DataSampler {
     private record Bucket(ImageDataset dataset, int width, int height, List<ImageEntry> entries) {}
 
     private final List<Bucket> buckets = new ArrayList<>();
-    private final int batchSize;
+    private final int batchSize, samplesPerStep;
     private final long seed;
     private long epoch;
     private int next;
@@ -29,6 +29,7 @@ public final class DataSampler {
     public DataSampler(List<ImageDataset> datasets, int batchSize, int samplesPerStep, long seed, Consumer<String> log) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1");
         this.batchSize = batchSize;
+        this.samplesPerStep = samplesPerStep;
         this.seed = seed;
         for (ImageDataset ds : datasets) {
             Map<String, List<ImageEntry>> byBucket = new LinkedHashMap<>();
@@ -48,6 +49,11 @@ public final class DataSampler {
         if (buckets.isEmpty())
             throw new IllegalStateException("no trainable images: every dataset is empty or all of its buckets were pruned");
         restore(new SamplerState(0, 0));
+    }
+
+    /** A sampler with the same batch size, samples per step and seed over other datasets (the same ones with images left out). */
+    public DataSampler over(List<ImageDataset> datasets, Consumer<String> log) {
+        return new DataSampler(datasets, batchSize, samplesPerStep, seed, log);
     }
 
     /** The next batch; epochs roll over without end. */

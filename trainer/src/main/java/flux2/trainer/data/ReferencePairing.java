@@ -1,10 +1,9 @@
 package flux2.trainer.data;
 
+import flux2.model.image.ImageHeader;
 import flux2.trainer.config.DatasetConfig;
 import flux2.trainer.config.DatasetConfig.ConditioningType;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Pairs a conditioning dataset with the training images of an image dataset by identical file names (the relative
@@ -23,24 +21,38 @@ import java.util.stream.Stream;
 public final class ReferencePairing {
     private ReferencePairing() {}
 
-    /** The pairing; an {@link IllegalStateException} lists every training image without a reference. */
+    /**
+     * The pairing; an {@link IllegalStateException} lists every training image without a reference. A reference that
+     * cannot be used (not an image, damaged header, above max_image_pixels) is reported and left unpaired, and so its
+     * training image is left out of training.
+     */
     public static ReferenceSet pair(ImageDataset main, DatasetConfig cond, long seed, Consumer<String> log) {
-        Map<String, Path> refs = scan(cond);
+        Map<String, Path> refs = scan(cond, log);
         Map<String, ImageEntry> byImage = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
-        int aspectMismatch = 0;
+        int aspectMismatch = 0, unusable = 0;
         for (ImageEntry img : main.entries()) {
             Path f = refs.get(stem(img.relativePath()));
             if (f == null) {
                 missing.add(img.relativePath());
                 continue;
             }
-            String rel = cond.instanceDataDir().relativize(f).toString().replace('\\', '/');
-            ImageSizeReader.ImageSize size;
+            String rel = ImageFolder.relative(cond.instanceDataDir(), f);
+            ImageHeader size;
+            String problem;
             try {
-                size = ImageSizeReader.read(f);
+                size = ImageHeader.read(f);
+                problem = size.pixels() > cond.maxImagePixels() ? DatasetScanner.overLimit(size, cond.maxImagePixels()) : null;
             } catch (IOException e) {
-                throw new UncheckedIOException("conditioning dataset '" + cond.id() + "': cannot read " + f + ": " + e.getMessage(), e);
+                size = null;
+                problem = DatasetScanner.problem(e, f);
+            }
+            if (problem != null) {
+                // the training image cannot be trained without its reference: both are left out
+                log.accept("conditioning dataset '" + cond.id() + "': skipped " + f + " and its training image " + img.relativePath()
+                        + " of '" + main.config().id() + "': " + problem);
+                unusable++;
+                continue;
             }
             CropPlan plan;
             if (cond.conditioningType() == ConditioningType.REFERENCE_STRICT) {
@@ -61,38 +73,29 @@ public final class ReferencePairing {
         if (aspectMismatch > 0)
             log.accept("conditioning dataset '" + cond.id() + "': " + aspectMismatch + " reference_strict images have another aspect ratio than their"
                     + " training image; they are stretched onto its crop window");
-        int unused = refs.size() - byImage.size();
+        int unused = refs.size() - byImage.size() - unusable;
         log.accept("conditioning dataset '" + cond.id() + "' (" + cond.conditioningType().name().toLowerCase(Locale.ROOT) + "): "
                 + byImage.size() + " references paired with '" + main.config().id() + "'" + (unused > 0 ? "; " + unused + " images without a partner are unused" : ""));
         return new ReferenceSet(cond, main.config().id(), Map.copyOf(byImage));
     }
 
     /** Image files of the folder by relative path without extension; two files with one name are an error. */
-    private static Map<String, Path> scan(DatasetConfig cond) {
+    private static Map<String, Path> scan(DatasetConfig cond, Consumer<String> log) {
         Path root = cond.instanceDataDir();
         Map<String, Path> out = new LinkedHashMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path f : s.filter(Files::isRegularFile).filter(ReferencePairing::isImage).sorted().toList()) {
-                String rel = root.relativize(f).toString().replace('\\', '/');
-                Path before = out.put(stem(rel), f);
-                if (before != null)
-                    throw new IllegalStateException("conditioning dataset '" + cond.id() + "': " + before + " and " + f
-                            + " have the same name; a reference is paired by file name without extension, keep one of them");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list conditioning dataset '" + cond.id() + "' folder " + root, e);
+        for (Path f : ImageFolder.list(root, "conditioning dataset '" + cond.id() + "'",
+                s -> log.accept("conditioning dataset '" + cond.id() + "': skipped " + s.file() + ": " + s.reason()))) {
+            Path before = out.put(stem(ImageFolder.relative(root, f)), f);
+            if (before != null)
+                throw new IllegalStateException("conditioning dataset '" + cond.id() + "': " + before + " and " + f
+                        + " have the same name; a reference is paired by file name without extension, keep one of them");
         }
         return out;
     }
 
-    static String stem(String relativePath) {
+    /** The pairing key of an image: its path relative to the dataset folder without the extension. */
+    public static String stem(String relativePath) {
         int slash = relativePath.lastIndexOf('/'), dot = relativePath.lastIndexOf('.');
         return dot > slash + 1 ? relativePath.substring(0, dot) : relativePath;
-    }
-
-    private static boolean isImage(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 && DatasetScanner.IMAGE_EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 }

@@ -10,11 +10,11 @@ import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.AtomicFiles;
 import flux2.tensor.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +33,8 @@ public final class TransformerFolder {
 
     /**
      * Writes {@code model}'s weights in {@code dtype} and its config into {@code dir}: everything goes to a hidden
-     * sibling folder first, which replaces {@code dir} only when complete.
+     * sibling folder first ({@code .<name>.tmp}), which replaces {@code dir} only when complete; the folder it
+     * replaces is renamed to {@code .<name>.old} first and removed last.
      */
     public static void write(Flux2Transformer model, Path dir, DType dtype) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
@@ -47,8 +48,8 @@ public final class TransformerFolder {
         writeConfig(model.config, tmp.resolve("config.json"));
         Path old = parent.resolve("." + dir.getFileName() + ".old");
         deleteTree(old);
-        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        if (Files.exists(dir)) AtomicFiles.move(dir, old);
+        AtomicFiles.move(tmp, dir);
         deleteTree(old);
     }
 
@@ -92,7 +93,7 @@ public final class TransformerFolder {
         j.put("rope_theta", (int) c.theta());
         j.put("eps", 1e-6);
         j.put("guidance_embeds", c.guidanceEmbed());
-        JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), j);
+        AtomicFiles.writeBytes(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(j));
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -5,12 +5,12 @@ import flux2.model.flux2.lora.LoraReader;
 import flux2.model.flux2.lora.LoraWeights;
 import flux2.model.image.ImageFiles;
 import flux2.model.vae.AutoEncoder;
-import flux2.quant.Precision;
 import flux2.tensor.DType;
 import flux2.tensor.Layouts;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import flux2.trainer.config.Limits;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.train.Generator;
@@ -34,10 +34,13 @@ public final class ImageSampler implements AutoCloseable {
      */
     public record Settings(int width, int height, int steps, double guidance, double guidanceReal, String negativePrompt, int cfgFromStep) {
         public Settings {
-            if (width % 16 != 0 || height % 16 != 0 || width <= 0 || height <= 0)
-                throw new IllegalArgumentException("width and height must be positive multiples of 16, got " + width + "x" + height);
-            if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, got " + steps);
-            if (guidanceReal < 0) throw new IllegalArgumentException("the classifier-free guidance scale must be at least 0, got " + guidanceReal);
+            if (width % 16 != 0 || height % 16 != 0 || width <= 0 || height <= 0 || width > Limits.MAX_EDGE || height > Limits.MAX_EDGE)
+                throw new IllegalArgumentException("width and height must be multiples of 16 from 16 to " + Limits.MAX_EDGE + ", got " + width + "x" + height);
+            if (steps < 1 || steps > Limits.MAX_SAMPLING_STEPS)
+                throw new IllegalArgumentException("steps must be from 1 to " + Limits.MAX_SAMPLING_STEPS + ", got " + steps);
+            if (!Double.isFinite(guidance)) throw new IllegalArgumentException("the guidance must be a finite number, got " + guidance);
+            if (!(guidanceReal >= 0) || !Double.isFinite(guidanceReal))
+                throw new IllegalArgumentException("the classifier-free guidance scale must be a finite number of at least 0, got " + guidanceReal);
             if (cfgFromStep < 0) throw new IllegalArgumentException("the first classifier-free guidance step must be at least 0, got " + cfgFromStep);
             if (guidanceReal > 1 && negativePrompt == null)
                 throw new IllegalArgumentException("classifier-free guidance " + guidanceReal + " needs a negative prompt (\"\" for the empty one)");
@@ -83,14 +86,14 @@ public final class ImageSampler implements AutoCloseable {
     public static ImageSampler open(ModelLocation loc, List<String> prompts, List<Path> loras, double loraScale,
                                     String basePrecision, String textPrecision) throws IOException {
         for (Path l : loras) if (!Files.isRegularFile(l)) throw new IllegalArgumentException("LoRA file not found: " + l);
+        if (!Double.isFinite(loraScale)) throw new IllegalArgumentException("the LoRA strength must be a finite number, got " + loraScale);
         TensorArena keep = TensorArena.create("sample-prompts");
         ModelParts.Transformer tr = null;
         AutoEncoder vae = null;
         TensorArena loraArena = null;
         try {
             Map<String, Tensor> contexts = new LinkedHashMap<>();
-            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc); TensorArena q = TensorArena.create("sample-text-quantized")) {
-                Precision.apply(textPrecision, te.model(), name -> true, q);
+            try (ModelParts.TextEncoder te = ModelParts.textEncoder(loc, textPrecision)) {
                 for (String p : prompts) {
                     if (contexts.containsKey(p)) continue;
                     try (var s = keep.enter()) {
@@ -99,8 +102,7 @@ public final class ImageSampler implements AutoCloseable {
                     }
                 }
             }
-            tr = ModelParts.transformer(loc);
-            Precision.apply(basePrecision, tr.model(), name -> true, tr.arena());
+            tr = ModelParts.transformer(loc, false, basePrecision);
             vae = ModelParts.vae(loc);
             loraArena = TensorArena.create("sample-lora");
             if (!loras.isEmpty())

@@ -1,5 +1,6 @@
 package flux2.trainer.train;
 
+import flux2.tensor.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
-/** Draws the training loss per step (and a running mean) as a PNG chart. */
+/** Draws the training loss per step (and a running mean) as a PNG chart, written atomically. */
 public final class LossCurve {
     private LossCurve() {}
 
@@ -44,7 +45,7 @@ public final class LossCurve {
             draw(g, finite, lo, hi, s0, s1, true, new Color(200, 60, 40));
         }
         g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        AtomicFiles.writeStream(png, o -> ImageIO.write(img, "png", o));
     }
 
     private static void draw(Graphics2D g, List<Metrics.Line> pts, double lo, double hi, long s0, long s1, boolean smooth, Color c) {

@@ -1,6 +1,5 @@
 package flux2.trainer.train;
 
-import flux2.quant.Precision;
 import flux2.autograd.Var;
 import flux2.autograd.nn.Parameter;
 import flux2.autograd.optim.AdamW;
@@ -29,12 +28,15 @@ import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.Batch;
 import flux2.trainer.data.Sample;
 import flux2.trainer.data.TrainingData;
+import flux2.trainer.events.EventLog;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
+import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
 import flux2.trainer.models.TransformerFolder;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,10 +82,28 @@ public final class Trainer {
         return perEpoch * c.training().numTrainEpochs();
     }
 
+    /**
+     * Trains with output_dir locked against other runs for the whole run (and cleaned of what interrupted runs left),
+     * writing the run's events to {@code <output_dir>/events.jsonl} ({@link EventLog}) and stopping after the current
+     * step, with a checkpoint, when {@link StopRequest} asks.
+     */
     public Result run() throws IOException {
+        try (OutputFolder folder = OutputFolder.claim(config.outputDir(), "train", out::println);
+             EventLog events = EventLog.open(folder.dir(), out::println)) {
+            try {
+                Result r = train(folder.dir(), events, StopRequest.in(folder.dir()));
+                events.finished(r.loraFile() == null ? TrainingEvents.Outcome.STOPPED : TrainingEvents.Outcome.COMPLETED, r.steps(), r.loraFile(), null);
+                return r;
+            } catch (IOException | RuntimeException | Error e) {
+                events.finished(TrainingEvents.Outcome.FAILED, events.lastStep(), null, e.getMessage() != null ? e.getMessage() : e.toString());
+                throw e;
+            }
+        }
+    }
+
+    private Result train(Path outDir, TrainingEvents events, StopRequest stop) throws IOException {
         TrainConfig.Training t = config.training();
         long seed = config.seed() != null ? config.seed() : System.nanoTime();
-        Path outDir = Files.createDirectories(config.outputDir());
         boolean full = config.model().full();
         Path loraFile = full ? outDir.resolve(TRANSFORMER_DIR) : outDir.resolve(LoraFiles.FILE_NAME);
         out.println("output folder: " + outDir);
@@ -91,23 +111,27 @@ public final class Trainer {
                 + outDir.resolve("checkpoint-<step>") + "; validation images: " + outDir.resolve("validation_images"));
         if (config.seed() == null) out.println("no seed configured: using " + seed);
 
-        TrainingData data = TrainingData.open(config, seed, out::println);
-        Caches caches = Caches.of(config, data);
-        caches.build(config, data, textsBesideCaptions(config), out);
+        TrainingData scanned = TrainingData.open(config, seed, out::println);
+        MemoryCheck.beforeTraining(config, scanned);
+        ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
+        Caches caches = Caches.of(config, scanned);
+        TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out, events); // less images that cannot be decoded
+        events.phase(Phase.TRAINING);
         CaptionDropout dropout = new CaptionDropout(t.captionDropout(), seed);
 
         long total = totalSteps(config, data.sampler().batchesPerEpoch());
-        Validator validator = new Validator(config, caches.text(), seed);
-        CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit());
+        Validator validator = new Validator(config, caches.text(), seed).reportingTo(events);
+        CheckpointStore store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
+        for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
         Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
-        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full);
+        try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
              TensorArena deviceArena = TensorArena.create("device")) {
             Flux2Transformer model = tr.model();
-            int quantized = Precision.apply(config.model().baseModelPrecision(), model, name -> true, tr.arena()).size();
+            int quantized = tr.quantized().size();
             if (quantized > 0) out.println("base model: " + quantized + " Linear layers quantized (" + config.model().baseModelPrecision() + ")");
             model.setGradientCheckpointing(t.gradientCheckpointing());
             Lora lora = full ? null : attachLora(model, seed, loraArena);
@@ -126,12 +150,11 @@ public final class Trainer {
             Rng noiseRng = new Rng(seed ^ 0x6E6F697365L), sigmaRng = new Rng(seed ^ 0x7369676D61L);
             LoraWriter.Options loraOptions = LoraWriter.Options.of(LoraFormat.parse(config.lora().format()), DType.F32);
             SigmaSampler sigmas = new SigmaSampler(config.flow());
-            Saver saver = st -> full
-                    ? store.save(st, params, CheckpointStore.FULL_PARAMS, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
-                    : store.save(st, lora, loraOptions, opt);
+            String paramsFile = full ? CheckpointStore.FULL_PARAMS : CheckpointStore.PARAMS;
 
             long step = 0;
-            Path resume = store.find(config.checkpoints().resumeFrom());
+            Path resume = store.find(config.checkpoints().resumeFrom(), paramsFile);
+            CheckHistory history = null;
             if (resume != null) {
                 TrainingState st = full ? CheckpointStore.restore(resume, params, CheckpointStore.FULL_PARAMS, opt)
                         : CheckpointStore.restore(resume, lora, opt);
@@ -141,9 +164,26 @@ public final class Trainer {
                 noiseRng.setCalls(st.noiseRngCalls());
                 sigmaRng.setCalls(st.sigmaRngCalls());
                 step = st.globalStep();
-                metrics.truncateAfter(step);
+                history = st.history();
+                metrics.resumeAfter(step, out::println);
                 out.println("resumed from " + resume + " at step " + step);
-            } else metrics.truncateAfter(0);
+            } else {
+                Path aside = metrics.startFresh();
+                if (aside != null) out.println("this run starts at step 0: the metrics of an earlier run in this folder were moved to " + aside);
+            }
+            CheckpointCheck check = history != null ? CheckpointCheck.resume(history) : CheckpointCheck.start(params.values());
+            Saver saver = st -> {
+                events.phase(Phase.SAVING);
+                TrainingState checked = st.checked(check.judge(params, opt), check.history());
+                Path cp = full
+                        ? store.save(checked, params, paramsFile, d -> TransformerFolder.write(model, d.resolve(TRANSFORMER_DIR), DType.BF16), opt)
+                        : store.save(checked, lora, loraOptions, opt);
+                if (!checked.verdict().good())
+                    out.println(System.lineSeparator() + "warning: " + cp + " failed the check of its numbers: " + checked.verdict().reason()
+                            + ". It is kept, but resume_from_checkpoint \"latest\" skips it; " + goodCheckpoint(store, paramsFile));
+                events.checkpoint(st.globalStep(), cp, st.globalStep() == total);
+                return cp;
+            };
             out.println("training " + (full ? "the full transformer" : lora.layers().size() + " LoRA modules") + " (" + count(params) + " parameters) for " + total
                     + " steps, batch " + t.batchSize() + " x " + t.gradientAccumulationSteps() + " accumulation");
 
@@ -168,7 +208,7 @@ public final class Trainer {
                         double v = l.data().item();
                         if (!Double.isFinite(v))
                             throw new TrainingStopped("loss is " + v + " at step " + (step + 1) + " (batch " + batch.index() + " of epoch "
-                                    + batch.epoch() + "); stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                                    + batch.epoch() + "); stopped without saving. " + resumeAdvice(store, paramsFile));
                         l.mul(1.0 / t.gradientAccumulationSteps()).backward();
                         loss += v / t.gradientAccumulationSteps();
                     }
@@ -179,16 +219,18 @@ public final class Trainer {
                     norm = GradClip.globalNorm(params.values());
                     if (!Double.isFinite(norm))
                         throw new TrainingStopped("gradient norm is " + norm + " at step " + (step + 1)
-                                + "; stopped without saving; the last good checkpoint is untouched. Lower learning_rate or use max_grad_norm");
+                                + "; stopped without saving. " + resumeAdvice(store, paramsFile));
                     clip(params, t);
                     opt.step();
                     opt.zeroGrad();
                 }
                 step++;
                 lastLoss = loss;
+                check.record(loss);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 metrics.append(new Metrics.Line(step, loss, lr, norm, seconds, MemoryStats.peakBytes()));
                 bar.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", loss, lr));
+                events.progress(step, total, loss, lr, norm, bar.secondsPerUnit(step));
                 if (step % config.checkpoints().stepInterval() == 0 && step < total) {
                     Path cp;
                     try (var c = TensorArena.open("checkpoint")) {
@@ -202,20 +244,22 @@ public final class Trainer {
                         images.addAll(validator.run(step, model, lora));
                     }
                 }
-                if (step == stopAfter && step < total) {
+                if ((step == stopAfter || stop.requested()) && step < total) {
                     Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
+                    stop.clear();
                     out.println();
                     out.println("stopped after step " + step + "; resume from " + cp);
                     return new Result(step, null, lastLoss, images);
                 }
             }
             bar.finish(step, Double.isNaN(lastLoss) ? "" : String.format(Locale.ROOT, "loss %.4f", lastLoss));
+            events.phase(Phase.SAVING);
             if (full) TransformerFolder.write(model, loraFile, DType.BF16);
             else LoraWriter.write(loraFile, weights(lora), loraOptions.withMetadata(Map.of("global_step", Long.toString(step))));
             Path cp = saver.save(state(step, data, seed, noiseRng, sigmaRng, opt));
             out.println("saved " + loraFile + " and " + cp);
             images.addAll(validator.run(step, model, lora));
-            if (!images.isEmpty()) out.println("validation images: " + config.outputDir().resolve("validation_images"));
+            if (!images.isEmpty()) out.println("validation images: " + outDir.resolve(OutputFolder.VALIDATION_IMAGES));
             LossCurve.write(Metrics.read(metrics.file()), outDir.resolve("loss_curve.png"));
             out.println("loss curve: " + outDir.resolve("loss_curve.png"));
             return new Result(step, loraFile, lastLoss, images);
@@ -230,6 +274,21 @@ public final class Trainer {
         List<String> texts = new ArrayList<>(Validator.texts(config));
         if (config.training().captionDropout() > 0) texts.add(CaptionDropout.EMPTY);
         return texts;
+    }
+
+    /** Where the newest good checkpoint is, for a message. */
+    private static String goodCheckpoint(CheckpointStore store, String paramsFile) throws IOException {
+        Path good = store.newestUsable(paramsFile);
+        return good == null ? "no checkpoint of this run has passed it yet" : "the newest good checkpoint is " + good;
+    }
+
+    /** Which checkpoint to resume from after training stopped on bad numbers. */
+    private static String resumeAdvice(CheckpointStore store, String paramsFile) throws IOException {
+        Path good = store.newestUsable(paramsFile);
+        if (good == null)
+            return "No checkpoint of this run passed the check of its numbers: start again (resume_from_checkpoint \"none\") with a lower learning_rate or max_grad_norm";
+        return "The newest good checkpoint, " + good + ", is untouched: resume from it with resume_from_checkpoint \"" + good.getFileName()
+                + "\" (\"latest\" picks it too) and a lower learning_rate or max_grad_norm";
     }
 
     /** Writes a checkpoint of the run's state. */

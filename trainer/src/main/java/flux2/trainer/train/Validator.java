@@ -10,6 +10,8 @@ import flux2.tensor.TensorArena;
 import flux2.trainer.cache.TextEmbedCache;
 import flux2.trainer.config.PromptEntry;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.events.Phase;
+import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.models.ModelParts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,12 +32,19 @@ public final class Validator {
     private final TrainConfig config;
     private final TextEmbedCache text;
     private final long seed;
+    private TrainingEvents events = TrainingEvents.NONE;
 
     public Validator(TrainConfig config, TextEmbedCache text, long runSeed) {
         this.config = config;
         this.text = text;
         TrainConfig.Validation v = config.validation();
         this.seed = v.seed() != null ? v.seed() : config.seed() != null ? runSeed : 0;
+    }
+
+    /** Reports the validating phase and each image written to {@code events}. */
+    public Validator reportingTo(TrainingEvents events) {
+        this.events = events;
+        return this;
     }
 
     /** The (shortname, prompt) pairs validated; empty when none is configured. */
@@ -59,6 +68,7 @@ public final class Validator {
         List<PromptEntry> prompts = prompts(config);
         List<Path> written = new ArrayList<>();
         if (prompts.isEmpty()) return written;
+        events.phase(Phase.VALIDATING);
         Path dir = Files.createDirectories(config.outputDir().resolve("validation_images"));
         if (lora != null) lora.setTraining(false);
         try (AutoEncoder vae = ModelParts.vae(config.model().location()); var run = TensorArena.open("validation-run")) {
@@ -79,6 +89,7 @@ public final class Validator {
                             Path file = dir.resolve("step_" + step + "_" + p.shortname() + "_" + idx + "_" + size + ".png");
                             ImageFiles.writePng(img, file);
                             written.add(file);
+                            events.validationImage(step, p.shortname(), idx, size.toString(), file);
                         }
                     }
                 }

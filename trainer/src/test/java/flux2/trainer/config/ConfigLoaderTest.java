@@ -268,14 +268,14 @@ class ConfigLoaderTest {
         String cfgName = cfg.toString();
         assertContains(m, cfgName + ": learning_rte: unknown key (did you mean learning_rate?)");
         assertContains(m, cfgName + ": output_dir: required key is missing");
-        assertContains(m, cfgName + ": train_batch_size: wrong type: \"four\" is not an integer >= 1");
+        assertContains(m, cfgName + ": train_batch_size: wrong type: \"four\" is not an integer from 1 to 1024");
         assertContains(m, "lr_scheduler: 'exponential' is not allowed; allowed: constant, constant_with_warmup, linear, cosine, polynomial");
         assertContains(m, "optimizer: 'prodigy' is a SimpleTuner value this trainer does not implement; implemented: adamw");
         assertContains(m, "base_model_precision: 'int3' is not allowed; allowed: no_change, int8-quanto, int4-quanto, int8, int4, bf16");
         assertContains(m, "lora_type: 'lycoris' is a SimpleTuner value this trainer does not implement");
         assertContains(m, "resolution_type: 'megapixels' is not allowed; allowed: pixel, area, pixel_area");
         assertContains(m, "gradient_checkpointing: wrong type: 7 is not true or false");
-        assertContains(m, "lora_rank: 0 is out of range: expected an integer >= 1");
+        assertContains(m, "lora_rank: 0 is out of range: expected an integer from 1 to 4096");
         assertContains(m, "validation_resolution: 'big' is not a resolution");
         assertContains(m, "instance_data_dir: folder 'no/such/folder' does not exist (looked at " + work.resolve("no/such/folder"));
         assertContains(m, "crop_style: 'diagonal' is not allowed; allowed: random, center, centre, corner");
@@ -298,6 +298,23 @@ class ConfigLoaderTest {
                  "data_backend_config": "config/multidatabackend.json", "seed": 42,
                 }""");
         assertEquals(42, loader().load(cfg, List.of()).seed());
+    }
+
+    @Test
+    void contentsGivenInPlaceOfAFileAreCheckedWithoutTouchingIt() throws IOException {
+        String original = """
+                {"model_type": "lora", "model_family": "flux2", "model_flavour": "dev", "output_dir": "out",
+                 "data_backend_config": "config/multidatabackend.json", "seed": 42}""";
+        Path cfg = write("config/config.json", original);
+        Path backends = work.resolve("config/multidatabackend.json");
+        String edit = original.replace("\"seed\": 42", "\"seed\": 7, \"lr_scheduler\": \"cosin\"");
+        ConfigException e = assertThrows(ConfigException.class, () -> loader().withContents(Map.of(cfg, edit)).load(cfg, List.of()));
+        assertEquals("lr_scheduler", e.problems().getFirst().key());
+        assertEquals(cfg.toString(), e.problems().getFirst().file());
+        assertEquals(7, loader().withContents(Map.of(cfg, original.replace("42", "7"))).load(cfg, List.of()).seed());
+        assertEquals(42, loader().load(cfg, List.of()).seed(), "the file itself is as it was");
+        ConfigException list = assertThrows(ConfigException.class, () -> loader().withContents(Map.of(backends, "{}")).load(cfg, List.of()));
+        assertContains(list.getMessage(), backends + ": expected a JSON list of datasets");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static flux2.trainer.data.DataTestSupport.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import flux2.model.image.ImageHeader;
 import flux2.trainer.config.DatasetConfig.CaptionStrategy;
 import flux2.trainer.config.DatasetConfig.CropAspect;
 import flux2.trainer.config.DatasetConfig.CropStyle;
@@ -36,9 +37,11 @@ class DatasetScannerTest {
         assertEquals(List.of("blue dog"), ds.entries().get(1).captions());
         assertEquals(64, ds.entries().get(0).plan().originalWidth());
         assertEquals("64x32", ds.entries().get(0).plan().bucket());
-        assertEquals(2, log.size(), log.toString());
+        assertEquals(3, log.size(), log.toString());
         assertTrue(log.get(0).contains(dir.resolve("broken.png").toString()), log.toString());
         assertTrue(log.get(1).contains("tiny.png") && log.get(1).contains("below minimum_image_size"), log.toString());
+        assertEquals("dataset 'ds': 2 images in " + dir + " (2 files skipped)", log.get(2));
+        assertEquals(2, ds.skipped().size());
     }
 
     @Test
@@ -51,7 +54,7 @@ class DatasetScannerTest {
         ImageDataset ds = DatasetScanner.scan(d, 1, log::add);
         assertEquals(1, ds.entries().size());
         assertEquals(List.of("first caption", "second caption"), ds.entries().getFirst().captions());
-        assertEquals(1, log.size());
+        assertEquals(2, log.size());
         assertTrue(log.getFirst().contains("two.txt not found"), log.toString());
     }
 
@@ -65,14 +68,23 @@ class DatasetScannerTest {
     @Test
     void exifRotationSwapsWidthAndHeight() throws IOException {
         Path plain = image(dir, "plain.jpg", 64, 32);
-        assertEquals(new ImageSizeReader.ImageSize(64, 32), ImageSizeReader.read(plain));
+        assertEquals(List.of(64, 32), size(ImageHeader.read(plain)));
         for (int orientation : new int[] {3, 6, 8}) {
             Path rotated = dir.resolve("rot" + orientation + ".jpg");
             Files.write(rotated, withExifOrientation(Files.readAllBytes(plain), orientation));
-            var expected = orientation == 3 ? new ImageSizeReader.ImageSize(64, 32) : new ImageSizeReader.ImageSize(32, 64);
-            assertEquals(expected, ImageSizeReader.read(rotated), "orientation " + orientation);
-            assertEquals(orientation, ImageSizeReader.jpegOrientation(rotated));
+            var expected = orientation == 3 ? List.of(64, 32) : List.of(32, 64);
+            assertEquals(expected, size(ImageHeader.read(rotated)), "orientation " + orientation);
+            assertEquals(orientation, ImageHeader.read(rotated).orientation());
         }
+        // the scan plans crops on the size as displayed
+        var d = dataset(dir, false, CropStyle.CENTER, CropAspect.PRESERVE, 32, ResolutionType.PIXEL, null, CaptionStrategy.FILENAME, 0, false);
+        var plan = DatasetScanner.scan(d, 1, s -> {}).entries().stream().filter(e -> e.relativePath().equals("rot6.jpg")).findFirst().orElseThrow().plan();
+        assertEquals(32, plan.originalWidth());
+        assertEquals(64, plan.originalHeight());
+    }
+
+    private static List<Integer> size(ImageHeader h) {
+        return List.of(h.width(), h.height());
     }
 
     /** The JPEG with a big-endian EXIF APP1 segment holding only the orientation tag, inserted after SOI. */

@@ -3,6 +3,7 @@ package flux2.model.flux2.lora;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Module;
 import flux2.tensor.TensorArena;
+import flux2.tensor.io.KeyMatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,17 +61,14 @@ public final class LoraFiles {
      * different alpha is folded into B so that outputs match the file.
      */
     public static void apply(Lora lora, LoraWeights weights) {
-        List<String> problems = new ArrayList<>();
-        for (String name : weights.adapters().keySet())
-            if (!lora.layers().containsKey(name)) problems.add("the file has '" + name + "', which the LoRA does not adapt");
+        KeyMatch match = new KeyMatch();
+        for (String name : weights.adapters().keySet()) if (!lora.layers().containsKey(name)) match.unexpected(name);
         lora.layers().forEach((name, l) -> {
             LoraWeights.Adapter ad = weights.adapters().get(name);
-            if (ad == null) problems.add("the file has no adapter for '" + name + "'");
-            else if (ad.rank() != l.rank || ad.in() != l.a.in || ad.out() != l.b.out)
-                problems.add("'" + name + "' is rank " + ad.rank() + " [" + ad.out() + ", " + ad.in() + "] in the file but rank "
-                        + l.rank + " [" + l.b.out + ", " + l.a.in + "] in the LoRA");
+            if (ad == null) match.missing(name);
+            else match.checkShape(name, new int[]{l.rank, l.a.in, l.b.out}, new int[]{ad.rank(), ad.in(), ad.out()});
         });
-        if (!problems.isEmpty()) throw new IllegalArgumentException("LoRA weights do not fit:\n  " + String.join("\n  ", problems));
+        match.check("LoRA weights do not fit the LoRA (shapes are rank, in, out)");
         lora.layers().forEach((name, l) -> {
             LoraWeights.Adapter ad = weights.adapters().get(name);
             l.a.weight.value().copyFrom(ad.a());

@@ -4,6 +4,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
 import flux2.tensor.io.Checkpoints;
+import flux2.tensor.io.FiniteCheck;
 import flux2.tensor.io.TensorInfo;
 import flux2.tensor.io.TensorSource;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.TreeMap;
  * official modules. Alpha comes from {@code .alpha} tensors, else from the PEFT metadata, else alpha = rank.
  * Separate q/k/v adapters become one fused adapter: their own A stacked, B block-diagonal (rank r_q + r_k + r_v),
  * unless they share A and scale (a fused adapter written split), which joins back to rank r exactly.
+ * Weights and alphas must be finite: a NaN or infinity is refused naming the file and the tensor or metadata key.
  */
 public final class LoraReader {
     private LoraReader() {}
@@ -171,8 +173,22 @@ public final class LoraReader {
                 return null;
             }
             alpha = f.t[2].to(DType.F32).toFloatArray()[0];
+            if (!Double.isFinite(alpha)) {
+                problems.add(f.keys[2] + ": alpha is " + alpha + ", not a finite number");
+                return null;
+            }
         } else if (peft != null && f.diffusersName && peft.alpha(f.module) != null) alpha = peft.alpha(f.module);
-        return new LoraWeights.Adapter(LoraWeights.f32(a, arena), LoraWeights.f32(b, arena), alpha);
+        // the file is read once, into the F32 copies; those are checked in memory
+        Tensor a32 = LoraWeights.f32(a, arena), b32 = LoraWeights.f32(b, arena);
+        boolean finite = true;
+        for (int i = 0; i < 2; i++) {
+            String bad = FiniteCheck.problem(i == 0 ? a32 : b32);
+            if (bad != null) {
+                problems.add(f.keys[i] + ": " + bad);
+                finite = false;
+            }
+        }
+        return finite ? new LoraWeights.Adapter(a32, b32, alpha) : null;
     }
 
     /** One fused adapter from q/k/v parts (some may be absent: their rows stay zero). */

@@ -3,6 +3,7 @@ package flux2.model.flux2.lora;
 import flux2.autograd.nn.Linear;
 import flux2.autograd.nn.Module;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -59,12 +60,16 @@ public final class LoraTargets {
 
     /** The names of the Linear modules selected by {@code targets}; an error lists targets that select nothing. */
     public static List<String> resolve(Module root, List<String> targets) {
-        Map<String, Linear> all = linears(root);
+        return resolve(linears(root).keySet(), targets);
+    }
+
+    /** The names among {@code all} (Linear module names, in model order) selected by {@code targets}, as {@link #resolve(Module, List)}. */
+    public static List<String> resolve(Collection<String> all, List<String> targets) {
         List<String> chosen = new ArrayList<>(), unmatched = new ArrayList<>();
         for (String target : targets) {
             boolean hit = false;
             for (String t : List.of(target, official(target))) {
-                for (String name : all.keySet()) {
+                for (String name : all) {
                     if (name.equals(t) || name.endsWith("." + t)) {
                         hit = true;
                         if (!chosen.contains(name)) chosen.add(name);
@@ -77,7 +82,7 @@ public final class LoraTargets {
         if (!unmatched.isEmpty())
             throw new IllegalArgumentException("LoRA targets match no Linear module: " + unmatched + " (presets: " + PRESETS.keySet().stream().sorted().toList() + ")");
         List<String> ordered = new ArrayList<>();
-        for (String name : all.keySet()) if (chosen.contains(name)) ordered.add(name);
+        for (String name : all) if (chosen.contains(name)) ordered.add(name);
         return ordered;
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import flux2.tensor.io.StrictJson;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ final class PeftMetadata {
     static final String KEY = "lora_adapter_metadata";
     private static final String PREFIX = "transformer.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final ObjectMapper READER = StrictJson.mapper();
     /** Python's json.dumps(indent=2) spacing, as diffusers writes it. */
     private static final DefaultPrettyPrinter PYTHON_STYLE = new DefaultPrettyPrinter(Separators.createDefaultInstance()
             .withObjectFieldValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("").withArrayEmptySeparator(""))
@@ -80,22 +82,38 @@ final class PeftMetadata {
         }
     }
 
-    /** Parses the metadata entry (keys with or without the {@code transformer.} prefix); null when absent. */
+    /**
+     * Parses the metadata entry (keys with or without the {@code transformer.} prefix); null when absent. A
+     * lora_alpha, alpha_pattern entry or lora_dropout that is not a finite number is refused, naming the key.
+     */
     static Parsed read(String json, String where) {
         if (json == null) return null;
         JsonNode n;
         try {
-            n = JSON.readTree(json);
+            n = READER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + ": metadata '" + KEY + "' is not JSON: " + e.getOriginalMessage());
         }
-        Function<String, JsonNode> get = k -> n.has(PREFIX + k) ? n.get(PREFIX + k) : n.get(k);
-        JsonNode alpha = get.apply("lora_alpha"), pattern = get.apply("alpha_pattern"), dropout = get.apply("lora_dropout"),
-                init = get.apply("init_lora_weights");
+        if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": metadata '" + KEY + "' is not a JSON object");
+        Function<String, String> key = k -> n.has(PREFIX + k) ? PREFIX + k : k;
+        String alphaKey = key.apply("lora_alpha"), patternKey = key.apply("alpha_pattern"), dropoutKey = key.apply("lora_dropout");
+        JsonNode pattern = n.get(patternKey), init = n.get(key.apply("init_lora_weights"));
         Map<String, Double> patterns = new LinkedHashMap<>();
-        if (pattern != null && pattern.isObject()) pattern.fields().forEachRemaining(f -> patterns.put(f.getKey(), f.getValue().asDouble()));
-        return new Parsed(alpha != null && alpha.isNumber() ? alpha.asDouble() : null, patterns,
-                dropout != null && dropout.isNumber() ? dropout.asDouble() : 0, init == null || init.isNull() ? "true" : init.asText());
+        if (pattern != null && !pattern.isNull()) {
+            if (!pattern.isObject())
+                throw new IllegalArgumentException(where + ": metadata '" + KEY + "' key '" + patternKey + "' is " + pattern + ", not an object of module alphas");
+            pattern.fields().forEachRemaining(f -> patterns.put(f.getKey(), finite(where, patternKey + "." + f.getKey(), f.getValue())));
+        }
+        Double alpha = n.hasNonNull(alphaKey) ? finite(where, alphaKey, n.get(alphaKey)) : null;
+        double dropout = n.hasNonNull(dropoutKey) ? finite(where, dropoutKey, n.get(dropoutKey)) : 0;
+        return new Parsed(alpha, patterns, dropout, init == null || init.isNull() ? "true" : init.asText());
+    }
+
+    /** A metadata number, which must be a JSON number and finite (PEFT writes them so; "sixteen" or 1e400 is not). */
+    private static double finite(String where, String key, JsonNode v) {
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue()))
+            throw new IllegalArgumentException(where + ": metadata '" + KEY + "' key '" + key + "' is " + (v.isNumber() ? v.asText() : v.toString()) + ", not a finite number");
+        return v.doubleValue();
     }
 
     private static Object number(double v) { return v == Math.rint(v) && Math.abs(v) < 1e9 ? (Object) (long) v : v; }

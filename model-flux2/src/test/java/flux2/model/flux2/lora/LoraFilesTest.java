@@ -292,7 +292,10 @@ class LoraFilesTest {
             assertClose(want, run(m), 1e-6);
             Lora other = Lora.attach(model(a), List.of("img_attn.qkv"), new Lora.Config(2, 2, 0, 5), new Rng(9), a);
             var e = assertThrows(IllegalArgumentException.class, () -> LoraFiles.apply(other, LoraReader.read(file, a)));
-            assertTrue(e.getMessage().contains("single_blocks.0.linear1"), e.getMessage());
+            assertTrue(e.getMessage().contains("unexpected keys (") && e.getMessage().contains("single_blocks.0.linear1"), e.getMessage());
+            Lora wider = Lora.attach(model(a), TARGETS, new Lora.Config(4, 4, 0, 5), new Rng(9), a);
+            e = assertThrows(IllegalArgumentException.class, () -> LoraFiles.apply(wider, LoraReader.read(file, a)));
+            assertTrue(e.getMessage().contains("wrong shapes (") && e.getMessage().contains("(expected [4, "), e.getMessage());
         }
     }
 

@@ -1,10 +1,10 @@
 package flux2.model.mistral.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flux2.tensor.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ public final class HfTokenizerJsonConverter {
 
     /** The tokenizer.json tree of a tekken.json file (full or the npm compact form). */
     public static ObjectNode fromTekken(Path tekkenFile) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(tekkenFile.toFile());
+        JsonNode root = TokenizerFiles.readJson(tekkenFile);
         try {
             return convert(Tokenizers.vocab(root));
         } catch (IllegalArgumentException e) {

@@ -1,7 +1,6 @@
 package flux2.model.mistral.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,9 +24,10 @@ public final class Tokenizers {
 
     /** Reads any of the three forms, told apart by their content. */
     public static TekkenTokenizer read(Path file) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        JsonNode root = TokenizerFiles.readJson(file);
         try {
-            if (root != null && root.has("model") && root.has("added_tokens")) return HfTokenizerJson.parse(root);
+            if (!root.isObject()) throw new IllegalArgumentException("expected a JSON object, got " + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+            if (root.has("model") && root.has("added_tokens")) return HfTokenizerJson.parse(root);
             return tekken(root);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
@@ -51,6 +51,7 @@ public final class Tokenizers {
     /** The vocabulary of a tekken.json tree (full or compact): only the first vocabulary-size minus specials ranks. */
     static TekkenVocab vocab(JsonNode root) {
         JsonNode config = root == null ? null : root.get("config");
+        if (config != null && !config.isObject()) throw new IllegalArgumentException("'config' must be a JSON object");
         if (config == null || !config.hasNonNull("pattern"))
             throw new IllegalArgumentException("not a tekken.json or tokenizer.json file (no config.pattern, no model)");
         int numSpecials = config.path("default_num_special_tokens").asInt(1000);
@@ -73,7 +74,7 @@ public final class Tokenizers {
                     + s.substring(0, Math.min(20, s.length())) + "\"");
         Base64.Decoder d = Base64.getDecoder();
         List<byte[]> out = new ArrayList<>(parts.length - 2);
-        for (int i = 2; i < parts.length; i++) out.add(d.decode(parts[i]));
+        for (int i = 2; i < parts.length; i++) out.add(base64(d, parts[i], "bpe_ranks rank " + (i - 2)));
         return out;
     }
 
@@ -86,9 +87,17 @@ public final class Tokenizers {
             int rank = e.path("rank").asInt(-1);
             if (rank != out.size()) throw new IllegalArgumentException("vocab entry " + out.size() + " has rank " + rank + " (ranks must be 0, 1, 2, ...)");
             if (!e.hasNonNull("token_bytes")) throw new IllegalArgumentException("vocab entry " + rank + " has no token_bytes");
-            out.add(d.decode(e.get("token_bytes").asText()));
+            out.add(base64(d, e.get("token_bytes").asText(), "vocab entry " + rank + " token_bytes"));
         }
         return out;
+    }
+
+    private static byte[] base64(Base64.Decoder d, String text, String what) {
+        try {
+            return d.decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " is not base64 (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Control token names by id: from special_tokens where given, else mistral-common's defaults. */
