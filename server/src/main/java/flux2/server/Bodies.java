@@ -3,16 +3,22 @@ package flux2.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.io.StrictJson;
+import flux2.tensor.io.Utf8Files;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /** Request bodies: read up to a bound (413 beyond it), and parsed as JSON with a one-line message when they are not. */
 public final class Bodies {
-    /** The JSON the server reads and writes; it takes the trailing commas of SimpleTuner's example configs, as the trainer does. */
-    public static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+    /**
+     * The JSON the server reads and writes; it takes the trailing commas of SimpleTuner's example configs, as the
+     * trainer does, and refuses content after the value as every reader of the program does.
+     */
+    public static final ObjectMapper JSON = StrictJson.builder()
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_TRAILING_COMMA).build();
 
     private final long maxBytes;
@@ -73,6 +79,18 @@ public final class Bodies {
             var loc = e.getLocation();
             throw ApiError.badRequest(what + " is not valid JSON" + (loc != null ? " at line " + loc.getLineNr() + ", column " + loc.getColumnNr() : "")
                     + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** The JSON value of a file the server keeps or edits, read as strict UTF-8; an IOException naming the file otherwise. */
+    public static JsonNode readFile(Path file) throws IOException {
+        String text = Utf8Files.read(file);
+        try {
+            JsonNode n = JSON.readTree(text);
+            if (n == null || n.isMissingNode()) throw new IOException(file + ": empty file, expected JSON");
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": " + StrictJson.describe(e), e);
         }
     }
 

@@ -88,7 +88,7 @@ public final class Environments {
     /** The text value of {@code key} in a config.json, or null when the file or the key cannot be read. */
     static String namedIn(Path config, String key) {
         try {
-            JsonNode n = Bodies.JSON.readTree(Files.readString(config));
+            JsonNode n = Bodies.readFile(config);
             JsonNode v = n == null ? null : n.get(key);
             if (v == null) v = n == null ? null : n.get("--" + key);
             return v != null && v.isTextual() && !v.textValue().isBlank() ? v.textValue() : null;

@@ -45,12 +45,12 @@ public final class ExampleProject {
             }
             copyTree(src.resolve("data"), folder.resolve("data"));
 
-            ObjectNode config = (ObjectNode) Bodies.JSON.readTree(Files.readString(src.resolve("config.json")));
+            ObjectNode config = (ObjectNode) Bodies.readFile(src.resolve("config.json"));
             config.put("pretrained_model_name_or_path", MODEL_DIR);
             config.put("output_dir", output);
             config.put("data_backend_config", base + "/multidatabackend.json");
             config.put("user_prompt_library", base + "/user_prompt_library.json");
-            ArrayNode backends = (ArrayNode) Bodies.JSON.readTree(Files.readString(src.resolve("multidatabackend.json")));
+            ArrayNode backends = (ArrayNode) Bodies.readFile(src.resolve("multidatabackend.json"));
             for (JsonNode d : backends) {
                 ObjectNode o = (ObjectNode) d;
                 if (o.has("instance_data_dir")) o.put("instance_data_dir", base + "/data");

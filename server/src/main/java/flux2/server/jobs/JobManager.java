@@ -76,7 +76,7 @@ public final class JobManager implements Closeable {
                 Path f = d.resolve("job.json");
                 if (!Files.isRegularFile(f)) continue;
                 try {
-                    JobRecord r = JobRecord.fromJson(Bodies.JSON.readTree(Files.readString(f)));
+                    JobRecord r = JobRecord.fromJson(Bodies.readFile(f));
                     jobs.put(r.id, new Job(r, d));
                 } catch (IOException | RuntimeException e) {
                     log.accept("warning: skipped job record " + f + ": " + e.getMessage());

@@ -44,7 +44,7 @@ class TrainingEventsTest {
         new Trainer(c, quiet()).run();
         List<JsonNode> e = events();
         assertEquals("started", e.getFirst().get("data").get("status").asText());
-        assertEquals(List.of("caching_text", "caching_latents", "training", "saving", "training", "saving", "validating"),
+        assertEquals(List.of("caching_latents", "caching_text", "training", "saving", "training", "saving", "validating"),
                 ofType(e, EventLog.STAGE).stream().map(n -> n.get("stage").get("key").asText()).toList());
         List<JsonNode> progress = ofType(e, EventLog.PROGRESS);
         List<Metrics.Line> metrics = Metrics.read(dir.resolve("output/metrics.jsonl"));

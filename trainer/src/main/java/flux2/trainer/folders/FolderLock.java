@@ -2,6 +2,7 @@ package flux2.trainer.folders;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import flux2.tensor.io.StrictJson;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ import java.util.function.Consumer;
 public final class FolderLock implements AutoCloseable {
     /** The lock file's name inside the locked folder. */
     public static final String FILE_NAME = ".flux2.lock";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.mapper();
     /** The locked byte: far beyond the content, so that the holder's details stay readable where locks are mandatory. */
     private static final long LOCK_POSITION = Long.MAX_VALUE - 1;
     /** Lock files held by this JVM, by real path; guarded by itself. */
