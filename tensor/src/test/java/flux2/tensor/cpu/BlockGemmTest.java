@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The attention's block products against a double-precision reference, for both micro-kernels and every A layout. */
@@ -11,6 +12,7 @@ class BlockGemmTest {
     private final Random rnd = new Random(11);
 
     @Test
+    @Tag("every-vector-width")
     void everyKernelLayoutAndEdge() {
         int l = BlockGemm.LANES;
         for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {

@@ -7,6 +7,7 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The caller-filled B panels give the same product as the engine's matmul, with edges and accumulation. */
@@ -26,6 +27,7 @@ class GemmPanelsTest {
 
     /** Each kernel with panels of its own width (the one this machine lacks is emulated by the Vector API). */
     @Test
+    @Tag("every-vector-width")
     void everyKernelTakesPanelsOfItsWidth() {
         try (TensorArena a = TensorArena.open("t")) {
             for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {

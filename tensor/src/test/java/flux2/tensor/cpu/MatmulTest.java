@@ -14,6 +14,7 @@ import flux2.tensor.cpu.GemmBlocked.Blocking;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** CpuMatmul against a double-precision reference, over shapes, layouts, dtypes, batches and thread counts. */
@@ -89,6 +90,7 @@ class MatmulTest {
      * so the shapes are small.
      */
     @Test
+    @Tag("every-vector-width")
     void everyKernelOnRaggedShapes() {
         for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {
             Blocking tiny = new Blocking(kernel, 2 * kernel.mr, 7, 2 * kernel.nr);
