@@ -77,11 +77,13 @@ class DeviceOptionTest {
         CliRun r = CliRun.of("bench", "attention", "--heads", "2", "--tokens", "40", "--head-dim", "16", "--warmup", "0", "--runs", "1");
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
-        assertEquals(2, lines.length, r.out());
+        assertEquals(3, lines.length, r.out());
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (int i = 0; i < 2; i++) {
+        List<String> passes = List.of("forward", "backward", "forward_backward");
+        for (int i = 0; i < 3; i++) {
             var j = json.readTree(lines[i]);
-            assertEquals(i == 0 ? "forward" : "backward", j.get("pass").asText());
+            assertEquals(passes.get(i), j.get("pass").asText());
+            assertTrue(j.get("of_sgemm").asDouble() > 0 && j.get("sgemm_gflops").asDouble() > 0, lines[i]);
             assertTrue(j.get("gflops").asDouble() > 0 && j.get("ms").asDouble() > 0, lines[i]);
             assertEquals(40, j.get("tokens").asInt());
         }
@@ -95,8 +97,13 @@ class DeviceOptionTest {
         for (String line : r.out().strip().split("\n")) {
             var j = json.readTree(line);
             assertTrue(j.get("causal").asBoolean(), line);
-            // forward FLOPs: 4 B H D times the 40 * 41 / 2 pairs the causal mask leaves
-            double flops = 4.0 * 2 * 16 * 40 * 41 / 2 * (j.get("pass").asText().equals("forward") ? 1 : 2.5);
+            // forward FLOPs: 4 B H D times the 40 * 41 / 2 pairs the causal mask leaves; backward 10, both 14
+            double perPair = switch (j.get("pass").asText()) {
+                case "forward" -> 4.0;
+                case "backward" -> 10.0;
+                default -> 14.0;
+            };
+            double flops = perPair * 2 * 16 * 40 * 41 / 2;
             assertEquals(flops / (j.get("ms").asDouble() / 1e3) / 1e9, j.get("gflops").asDouble(), 0.01 * j.get("gflops").asDouble(), line);
         }
     }

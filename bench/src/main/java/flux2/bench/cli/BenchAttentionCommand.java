@@ -20,12 +20,14 @@ import picocli.CommandLine.Option;
 
 /**
  * Times the fused attention kernels, forward (with the log-sum-exp) and backward, on q, k, v [B, H, L, D] and
- * prints one JSON line per pass. FLOPs count the two products of each pass: 4 B H L^2 D forward and 10 B H L^2 D
- * backward (the score recompute, dV, dP, dQ and dK), the convention of the FlashAttention papers; with
- * {@code --causal} only the L (L + 1) / 2 query-key pairs the mask leaves count.
+ * prints one JSON line per pass and one for both together, each with its rate as a fraction of a 1024^3 sgemm
+ * timed in the same process ({@code of_sgemm}) and the memory figures of every bench line. FLOPs count the two
+ * products of each pass: 4 B H L^2 D forward and 10 B H L^2 D backward (the score recompute, dV, dP, dQ and dK),
+ * the convention of the FlashAttention papers; with {@code --causal} only the L (L + 1) / 2 query-key pairs the
+ * mask leaves count.
  */
 @Command(name = "attention", mixinStandardHelpOptions = true,
-        description = "Time fused attention forward and backward on q, k, v [B, H, L, D]; one JSON line per pass.")
+        description = "Time fused attention forward and backward on q, k, v [B, H, L, D]; one JSON line per pass, with the rate as a fraction of a 1024^3 sgemm timed in the same run.")
 public final class BenchAttentionCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", description = "B (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--heads", defaultValue = "8", description = "H (default ${DEFAULT-VALUE}).") int heads;
@@ -47,6 +49,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
         int t = threads != null ? threads : saved;
         Parallel.setThreads(t);
         try (TensorArena arena = TensorArena.open("bench-attention")) {
+            double sgemm = SgemmRate.gflops(dev, warmup, runs);
             Rng r = new Rng(1);
             int[] shape = {batch, heads, tokens, headDim};
             Tensor q = r.normal(0, 1, shape).to(dev), k = r.normal(0, 1, shape).to(dev), v = r.normal(0, 1, shape).to(dev);
@@ -69,15 +72,16 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             });
             double pairs = causal ? tokens * (tokens + 1.0) / 2 : (double) tokens * tokens;
             double unit = batch * heads * pairs * headDim;
-            print(dev, t, "forward", fwd, 4 * unit);
-            print(dev, t, "backward", bwd, 10 * unit);
+            print(dev, t, "forward", fwd, 4 * unit, sgemm);
+            print(dev, t, "backward", bwd, 10 * unit, sgemm);
+            print(dev, t, "forward_backward", fwd + bwd, 14 * unit, sgemm);
         } finally {
             Parallel.setThreads(saved);
         }
         return 0;
     }
 
-    private void print(Backend dev, int t, String pass, double seconds, double flops) throws Exception {
+    private void print(Backend dev, int t, String pass, double seconds, double flops, double sgemm) throws Exception {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("bench", "attention");
         json.put("pass", pass);
@@ -90,6 +94,9 @@ public final class BenchAttentionCommand implements Callable<Integer> {
         if (causal) json.put("causal", true);
         json.put("ms", round(seconds * 1e3));
         json.put("gflops", round(flops / seconds / 1e9));
+        json.put("sgemm_gflops", round(sgemm));
+        json.put("of_sgemm", round(flops / seconds / 1e9 / sgemm));
+        BenchMemory.addTo(json);
         System.out.println(new ObjectMapper().writeValueAsString(json));
     }
 

@@ -21,7 +21,6 @@ import flux2.tensor.Parallel;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
-import flux2.tensor.ops.MatmulDims;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.LinkedHashMap;
@@ -77,7 +76,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
         int t = threads != null ? threads : saved;
         Parallel.setThreads(t);
         try (TensorArena params = TensorArena.create("bench-flux2-params"); TensorArena data = TensorArena.open("bench-flux2")) {
-            double sgemm = sgemmGflops();
+            double sgemm = SgemmRate.gflops(dev, warmup, runs);
             Map<String, Object> head = new LinkedHashMap<>();
             head.put("bench", "flux2");
             head.put("what", "sgemm");
@@ -85,6 +84,7 @@ public final class BenchFlux2Command implements Callable<Integer> {
             head.put("threads", t);
             if (!dev.isHost()) head.put("device", dev.name());
             head.put("gflops", round(sgemm));
+            BenchMemory.addTo(head);
             print(head);
 
             Flux2Transformer model = new Flux2Transformer(c, wt, params);
@@ -171,20 +171,8 @@ public final class BenchFlux2Command implements Callable<Integer> {
             m.put("of_sgemm", round(flops / seconds / 1e9 / sgemm));
         }
         if (peakBytes != null) m.put("step_peak_mib", round(peakBytes / 1048576.0));
+        BenchMemory.addTo(m);
         return m;
-    }
-
-    private double sgemmGflops() {
-        Rng r = new Rng(2);
-        Tensor a = r.normal(0, 1, 1024, 1024).to(dev), w = r.normal(0, 1, 1024, 1024).to(dev);
-        Tensor out = Tensor.zeros(DType.F32, 1024, 1024).to(dev);
-        Tensor b = w.t();
-        MatmulDims dims = MatmulDims.of(a, b);
-        double s = new BenchTimer(warmup, runs, 0.05).bestSecondsPerCall(() -> {
-            dev.matmul(dims, a, b, out, false);
-            DeviceOption.sync(dev);
-        });
-        return 2.0 * 1024 * 1024 * 1024 / s / 1e9;
     }
 
     private static double round(double v) { return new BigDecimal(v).round(new MathContext(4)).doubleValue(); }

@@ -26,7 +26,7 @@ final class CpuMatmul {
     private CpuMatmul() {}
 
     static void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate) {
-        matmul(dims, a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.DEFAULT);
+        matmul(dims, a, b, out, accumulate, Path.AUTO, GemmBlocked.Blocking.preferred());
     }
 
     static void matmul(MatmulDims dims, Tensor a, Tensor b, Tensor out, boolean accumulate, Path path, GemmBlocked.Blocking blocking) {

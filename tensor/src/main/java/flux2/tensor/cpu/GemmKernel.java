@@ -2,123 +2,69 @@ package flux2.tensor.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 6x16 register-blocked micro-kernel: C[6, 16] (+)= A panel [kc x 6] x B panel [kc x 16], both packed.
+ * A register-blocked micro-kernel of the blocked product: C[mr, nr] (+)= A panel [kc x mr] x B panel [kc x nr],
+ * both packed k-major. One implementation per vector width, each with its own register blocking and cache
+ * blocking; {@link #PREFERRED} is the one for the width the Vector API picks on this machine
+ * ({@code FloatVector.SPECIES_PREFERRED}), chosen once at start-up.
  *
- * <p>The loop form is deliberate: twelve named accumulators, the k loop unrolled twice and offsets bumped
- * rather than computed from k. C2 keeps all accumulators in registers in this form; unrolling further,
- * indexing with k*6/k*16 or a count-down loop make it spill (measured on AVX2, about 2x slower).
+ * <p>The kernels run on heap arrays only and leave their result in a heap tile (row r at {@code r * nr});
+ * {@link #addTile} moves it into C. Each implementation fixes its species as a constant, which the Vector API
+ * needs to compile the loops into vector instructions.
  */
-final class GemmKernel {
-    static final int MR = 6;
-    static final int NR = 16;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+abstract sealed class GemmKernel permits GemmKernel6x16, GemmKernel12x32 {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private GemmKernel() {}
+    /** 256-bit vectors (AVX2): 6 rows x 2 vectors of 8. */
+    static final GemmKernel AVX2 = new GemmKernel6x16();
+    /** 512-bit vectors (AVX-512): 12 rows x 2 vectors of 16. */
+    static final GemmKernel AVX512 = new GemmKernel12x32();
+    /** The kernel for the vector width of this machine. */
+    static final GemmKernel PREFERRED = forVectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize());
+    /** The largest tile of any kernel, in floats. */
+    static final int MAX_TILE = 12 * 32;
+
+    /** Rows of A (and C) per tile. */
+    final int mr;
+    /** Columns of B (and C) per tile. */
+    final int nr;
+
+    /** Cache blocking measured or chosen for this kernel. */
+    final GemmBlocked.Blocking blocking;
+
+    GemmKernel(int mr, int nr, int mc, int kc, int nc) {
+        this.mr = mr;
+        this.nr = nr;
+        this.blocking = new GemmBlocked.Blocking(this, mc, kc, nc);
+    }
+
+    /** The kernel for vectors of {@code bits} bits: the 512-bit one from 512 up, else the 256-bit one. */
+    static GemmKernel forVectorBits(int bits) {
+        return bits >= 512 ? AVX512 : AVX2;
+    }
+
+    /** Multiplies the packed panels and stores the mr x nr product into {@code tile}. */
+    abstract void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] tile);
 
     /**
-     * Multiplies the packed panels and stores the 6x16 product into {@code tile} (row r at {@code r * 16}).
-     * The kernel touches only heap arrays: its result goes to C through {@link #addTile}, a separate small
-     * method. (Storing into the segment here made C2 give up inlining the stores, and the boxed accumulators
-     * cost more than the extra copy.)
+     * Writes a full tile into C, whose rows start at byte {@code cRows[row + r] + cCol} and are contiguous;
+     * with {@code load} the tile is added to what C holds, else it replaces it.
      */
-    static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        int k = 0;
-        for (; k + 1 < kc; k += 2) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + 8);
-            FloatVector av = FloatVector.broadcast(S, a[ao]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            b0 = FloatVector.fromArray(S, b, bo + 16); b1 = FloatVector.fromArray(S, b, bo + 24);
-            av = FloatVector.broadcast(S, a[ao + 6]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 7]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 8]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 9]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 10]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 11]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            ao += 12;
-            bo += 32;
-        }
-        if (k < kc) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + 8);
-            FloatVector av = FloatVector.broadcast(S, a[ao]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, 8);
-        c10.intoArray(tile, 16);
-        c11.intoArray(tile, 24);
-        c20.intoArray(tile, 32);
-        c21.intoArray(tile, 40);
-        c30.intoArray(tile, 48);
-        c31.intoArray(tile, 56);
-        c40.intoArray(tile, 64);
-        c41.intoArray(tile, 72);
-        c50.intoArray(tile, 80);
-        c51.intoArray(tile, 88);
-    }
+    abstract void addTile(float[] tile, MemorySegment c, long[] cRows, int row, long cCol, boolean load);
 
     /**
      * Reads one float of each row of a C tile and returns their sum, which the caller must keep. Java has no
      * prefetch; issuing these loads before the kernel lets the C lines arrive while it runs, instead of
      * stalling {@link #addTile} (measured: about 10-15% at 2048^3, where C does not fit in L2).
      */
-    static float touchTile(MemorySegment c, long[] cRows, int row, long cCol) {
-        return c.get(F, cRows[row] + cCol) + c.get(F, cRows[row + 1] + cCol) + c.get(F, cRows[row + 2] + cCol)
-                + c.get(F, cRows[row + 3] + cCol) + c.get(F, cRows[row + 4] + cCol) + c.get(F, cRows[row + 5] + cCol);
+    final float touchTile(MemorySegment c, long[] cRows, int row, long cCol) {
+        float s = 0;
+        for (int r = 0; r < mr; r++) s += c.get(F, cRows[row + r] + cCol);
+        return s;
     }
 
-    /**
-     * Writes a full tile into C, whose rows start at byte {@code cRows[row + r] + cCol} and are contiguous;
-     * with {@code load} the tile is added to what C holds, else it replaces it.
-     */
-    static void addTile(float[] tile, MemorySegment c, long[] cRows, int row, long cCol, boolean load) {
-        for (int r = 0; r < MR; r++) {
-            long off = cRows[row + r] + cCol;
-            FloatVector v0 = FloatVector.fromArray(S, tile, r * NR), v1 = FloatVector.fromArray(S, tile, r * NR + 8);
-            if (load) {
-                v0 = v0.add(FloatVector.fromMemorySegment(S, c, off, LE));
-                v1 = v1.add(FloatVector.fromMemorySegment(S, c, off + 32, LE));
-            }
-            v0.intoMemorySegment(c, off, LE);
-            v1.intoMemorySegment(c, off + 32, LE);
-        }
-    }
+    @Override
+    public String toString() { return mr + "x" + nr; }
 }

@@ -6,19 +6,19 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The blocked F32 product with B supplied panel by panel by the caller, for weights stored in formats this
- * package does not know (quantized ones): the caller decodes each {@code kc x 16} panel into the packed buffer
- * and the 6x16 kernel does the rest, so B is never materialised in full precision.
+ * package does not know (quantized ones): the caller decodes each {@code kc x PANEL_WIDTH} panel into the packed
+ * buffer and the machine's micro-kernel does the rest, so B is never materialised in full precision.
  */
 public final class GemmPanels {
-    /** Columns of one B panel. */
-    public static final int PANEL_WIDTH = GemmKernel.NR;
+    /** Columns of one B panel: those of the micro-kernel for this machine's vector width (16 or 32). */
+    public static final int PANEL_WIDTH = GemmKernel.PREFERRED.nr;
 
     /** Fills one B panel. */
     @FunctionalInterface
     public interface PanelSource {
         /**
-         * Writes B[k0 + kk, n0 + j] for kk < kc, j < 16 to {@code dst[off + kk * 16 + j]}, with zeros for
-         * j >= nr. {@code stage} is per-thread scratch of at least {@code 16 * kc} floats.
+         * Writes B[k0 + kk, n0 + j] for kk < kc, j < w to {@code dst[off + kk * w + j]}, with zeros for
+         * j >= nr, where w is {@link #PANEL_WIDTH}. {@code stage} is per-thread scratch of at least {@code w * kc} floats.
          */
         void fill(int k0, int kc, int n0, int nr, float[] dst, int off, float[] stage);
     }
@@ -30,6 +30,11 @@ public final class GemmPanels {
      * strides, B[k, n] given by {@code b}. Runs on the {@link flux2.tensor.Parallel} pool.
      */
     public static void multiply(Tensor a, PanelSource b, Tensor out, boolean accumulate) {
+        multiply(a, b, out, accumulate, GemmKernel.PREFERRED);
+    }
+
+    /** As {@link #multiply(Tensor, PanelSource, Tensor, boolean)} with a given kernel, whose nr is the panel width. */
+    static void multiply(Tensor a, PanelSource b, Tensor out, boolean accumulate, GemmKernel kernel) {
         if (a.rank() != 2 || out.rank() != 2 || a.dtype() != DType.F32 || out.dtype() != DType.F32 || a.size(0) != out.size(0))
             throw new IllegalArgumentException("GemmPanels.multiply needs F32 a [m, k] and out [m, n]; got " + a.dtype() + " "
                     + java.util.Arrays.toString(a.shape()) + " and " + out.dtype() + " " + java.util.Arrays.toString(out.shape()));
@@ -41,7 +46,7 @@ public final class GemmPanels {
         }
         GemmArgs g = new GemmArgs(m, n, k, a.segment(), rows(a), a.stride(1) * 4, MemorySegment.NULL, 0, 4L * n, 4, false,
                 out.segment(), rows(out), out.stride(1) * 4, accumulate);
-        GemmBlocked.run(g, GemmBlocked.Blocking.DEFAULT, b);
+        GemmBlocked.run(g, kernel.blocking, b);
     }
 
     private static long[] rows(Tensor t) {

@@ -14,13 +14,15 @@ final class GemmScratch {
 
     private static final ThreadLocal<GemmScratch> LOCAL = ThreadLocal.withInitial(GemmScratch::new);
 
-    /** The kernel's 6x16 result tile, row r at r * 16. */
-    final float[] tile = new float[GemmKernel.MR * GemmKernel.NR];
+    /** The kernel's result tile, row r at r * nr (large enough for every kernel). */
+    final float[] tile = new float[GemmKernel.MAX_TILE];
     /** Where {@link GemmKernel#touchTile} sums go, so that the JIT keeps the loads. */
     float sink;
     private float[] aPack = new float[0];
     private float[] bPack = new float[0];
     private float[] stage = new float[0];
+    private float[] blockA = new float[0];
+    private float[] blockB = new float[0];
     private float[] row = new float[0];
 
     private GemmScratch() {}
@@ -32,6 +34,12 @@ final class GemmScratch {
 
     /** Buffer for packed B blocks (shared with the other threads by the thread that drives a product). */
     float[] bPack(int n) { return bPack = grow(bPack, n); }
+
+    /** Packed A of a {@link BlockGemm} product. */
+    float[] blockA(int n) { return blockA = grow(blockA, n); }
+
+    /** Packed B of a {@link BlockGemm} product. */
+    float[] blockB(int n) { return blockB = grow(blockB, n); }
 
     /** Staging buffer for rows being packed. */
     float[] stage(int n) { return stage = grow(stage, n); }

@@ -7,17 +7,37 @@ import flux2.tensor.DType;
 import flux2.tensor.Rng;
 import flux2.tensor.Tensor;
 import flux2.tensor.TensorArena;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The caller-filled B panels give the same product as the engine's matmul, with edges and accumulation. */
 class GemmPanelsTest {
-    /** B[k, n] read from a row-major float array. */
+    /** B[k, n] read from a row-major float array, in panels of the machine's width. */
     private static GemmPanels.PanelSource panels(float[] b, int n) {
+        return panels(b, n, GemmPanels.PANEL_WIDTH);
+    }
+
+    private static GemmPanels.PanelSource panels(float[] b, int n, int w) {
         return (k0, kc, n0, nr, dst, off, stage) -> {
             for (int kk = 0; kk < kc; kk++)
-                for (int j = 0; j < GemmPanels.PANEL_WIDTH; j++)
-                    dst[off + kk * GemmPanels.PANEL_WIDTH + j] = j < nr ? b[(k0 + kk) * n + n0 + j] : 0f;
+                for (int j = 0; j < w; j++)
+                    dst[off + kk * w + j] = j < nr ? b[(k0 + kk) * n + n0 + j] : 0f;
         };
+    }
+
+    /** Each kernel with panels of its own width (the one this machine lacks is emulated by the Vector API). */
+    @Test
+    @Tag("every-vector-width")
+    void everyKernelTakesPanelsOfItsWidth() {
+        try (TensorArena a = TensorArena.open("t")) {
+            for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {
+                int m = 29, n = 45, k = 33;
+                Tensor x = new Rng(5).normal(0, 1, m, k), b = new Rng(6).normal(0, 1, k, n);
+                Tensor out = Tensor.zeros(DType.F32, m, n);
+                GemmPanels.multiply(x, panels(b.toFloatArray(), n, kernel.nr), out, false, kernel);
+                assertEquals(0, maxRelDiff(x.matmul(b), out, k), 1e-5, kernel.toString());
+            }
+        }
     }
 
     @Test

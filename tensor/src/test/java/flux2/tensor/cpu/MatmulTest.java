@@ -15,16 +15,20 @@ import flux2.tensor.ops.MatmulDims;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** CpuMatmul against a double-precision reference, over shapes, layouts, dtypes, batches and thread counts. */
 class MatmulTest {
     /** Max |c - ref| / sum|a*b| allowed: FP32 accumulation over at most ~600 terms stays far below it. */
     private static final double TOL = 1e-5;
+    /** The kernel of this machine's vector width; {@link #everyKernelOnRaggedShapes} runs the other one too. */
+    private static final GemmKernel KERNEL = GemmKernel.PREFERRED;
+    private static final Blocking DEFAULT = Blocking.preferred();
     /** Tiny blocks, so that moderate shapes cross every block edge (several jc, pc and ic blocks, ragged). */
-    private static final Blocking SMALL = new Blocking(12, 8, 32);
+    private static final Blocking SMALL = new Blocking(KERNEL, 12, 8, 32);
     /** Odd blocks with a kc that leaves an odd remainder for the unrolled k loop. */
-    private static final Blocking ODD = new Blocking(18, 7, 48);
+    private static final Blocking ODD = new Blocking(KERNEL, 3 * KERNEL.mr, 7, 3 * KERNEL.nr);
     private static final int[][] SHAPES = {{1, 1, 1}, {7, 17, 5}, {37, 53, 300}, {150, 413, 611}}; // M, N, K
 
     private final Random rnd = new Random(42);
@@ -59,13 +63,49 @@ class MatmulTest {
                         for (int threads : new int[]{1, 2}) {
                             Parallel.setThreads(threads);
                             String label = m + "x" + n + "x" + k + " " + bt + " aT=" + aT + " bT=" + bT + " threads=" + threads;
-                            ref.check(Path.AUTO, Blocking.DEFAULT, label + " auto");
+                            ref.check(Path.AUTO, DEFAULT, label + " auto");
                             ref.check(Path.BLOCKED, SMALL, label + " blocked small");
                             if (!big) {
-                                ref.check(Path.DIRECT, Blocking.DEFAULT, label + " direct");
+                                ref.check(Path.DIRECT, DEFAULT, label + " direct");
                                 ref.check(Path.BLOCKED, ODD, label + " blocked odd");
-                                ref.check(Path.BLOCKED, Blocking.DEFAULT, label + " blocked");
+                                ref.check(Path.BLOCKED, DEFAULT, label + " blocked");
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void kernelFollowsTheVectorWidth() {
+        assertEquals(GemmKernel.AVX2, GemmKernel.forVectorBits(256));
+        assertEquals(GemmKernel.AVX512, GemmKernel.forVectorBits(512));
+        assertEquals(GemmKernel.forVectorBits(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()), GemmKernel.PREFERRED);
+        assertEquals(GemmKernel.PREFERRED.nr, GemmPanels.PANEL_WIDTH);
+    }
+
+    /**
+     * Both micro-kernels (6x16 on 256-bit vectors, 12x32 on 512-bit ones) on every edge and layout, whatever
+     * this machine's width: where the hardware lacks a width the Vector API emulates it (slowly but exactly),
+     * so the shapes are small.
+     */
+    @Test
+    @Tag("every-vector-width")
+    void everyKernelOnRaggedShapes() {
+        for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {
+            Blocking tiny = new Blocking(kernel, 2 * kernel.mr, 7, 2 * kernel.nr);
+            for (int[] s : new int[][]{{1, 1, 1}, {7, 17, 5}, {37, 53, 40}, {25, 70, 45}}) {
+                for (DType bt : new DType[]{DType.F32, DType.BF16}) {
+                    for (int layout = 0; layout < 4; layout++) {
+                        boolean aT = (layout & 1) != 0, bT = (layout & 2) != 0;
+                        Tensor a = aT ? rand(s[2], s[0]).t() : rand(s[0], s[2]);
+                        Tensor b = bT ? weight(s[1], s[2], bt).t() : rand(s[2], s[1]).to(bt);
+                        String label = kernel + " " + s[0] + "x" + s[1] + "x" + s[2] + " " + bt + " aT=" + aT + " bT=" + bT;
+                        for (int threads : new int[]{1, 2}) {
+                            Parallel.setThreads(threads);
+                            check(a, b, false, Path.BLOCKED, kernel.blocking, label + " t=" + threads);
+                            check(a, b, true, Path.BLOCKED, tiny, label + " tiny accumulate t=" + threads);
                         }
                     }
                 }
@@ -80,14 +120,14 @@ class MatmulTest {
         for (int[] s : new int[][]{{7, 300, 200}, {13, 257, 130}, {97, 70, 90}, {200, 37, 64}}) {
             for (DType bt : new DType[]{DType.F32, DType.BF16}) {
                 Tensor a = rand(s[0], s[2]);
-                check(a, weight(s[1], s[2], bt).t(), false, Path.BLOCKED, Blocking.DEFAULT, "split " + s[0] + "x" + s[1] + "x" + s[2] + " " + bt);
+                check(a, weight(s[1], s[2], bt).t(), false, Path.BLOCKED, DEFAULT, "split " + s[0] + "x" + s[1] + "x" + s[2] + " " + bt);
                 check(a, weight(s[1], s[2], bt).t(), false, Path.BLOCKED, SMALL, "split small " + s[0] + "x" + s[1] + "x" + s[2] + " " + bt);
             }
         }
         // Matrix-vector products large enough to split columns in the direct path.
         for (DType bt : new DType[]{DType.F32, DType.BF16}) {
-            check(rand(1, 611), weight(530, 611, bt).t(), false, Path.AUTO, Blocking.DEFAULT, "gemv W.t() " + bt);
-            check(rand(2, 611), rand(611, 530).to(bt), false, Path.AUTO, Blocking.DEFAULT, "gemv rows " + bt);
+            check(rand(1, 611), weight(530, 611, bt).t(), false, Path.AUTO, DEFAULT, "gemv W.t() " + bt);
+            check(rand(2, 611), rand(611, 530).to(bt), false, Path.AUTO, DEFAULT, "gemv rows " + bt);
         }
     }
 
@@ -96,7 +136,7 @@ class MatmulTest {
         for (int threads : new int[]{1, 2}) {
             Parallel.setThreads(threads);
             for (Path path : Path.values()) {
-                for (Blocking bl : new Blocking[]{Blocking.DEFAULT, SMALL}) {
+                for (Blocking bl : new Blocking[]{DEFAULT, SMALL}) {
                     check(rand(37, 300), weight(53, 300, DType.BF16).t(), true, path, bl, "accumulate " + path + " " + bl + " t=" + threads);
                     check(rand(2, 40), rand(40, 33), true, path, bl, "accumulate gemv " + path + " " + bl + " t=" + threads);
                 }
@@ -116,7 +156,7 @@ class MatmulTest {
             Tensor outT = Tensor.zeros(DType.F32, 29, 31).t();
             checkInto(a, b, outT, false, path, SMALL, "transposed out " + path);
             Tensor outN = Tensor.zeros(DType.F32, 31, 40).narrow(1, 5, 29);
-            checkInto(a, b, outN, true, path, Blocking.DEFAULT, "narrowed out " + path);
+            checkInto(a, b, outN, true, path, DEFAULT, "narrowed out " + path);
         }
     }
 
@@ -142,7 +182,7 @@ class MatmulTest {
         }
         // Many small batches run in parallel over the batch axis.
         Parallel.setThreads(2);
-        check(rand(16, 30, 40), rand(16, 40, 50), false, Path.AUTO, Blocking.DEFAULT, "many batches");
+        check(rand(16, 30, 40), rand(16, 40, 50), false, Path.AUTO, DEFAULT, "many batches");
     }
 
     @Test
@@ -152,7 +192,7 @@ class MatmulTest {
         Tensor out = a.matmul(w.t());
         assertArrayEquals(new int[]{2, 9, 17}, out.shape());
         Tensor ref = Tensor.zeros(DType.F32, 2, 9, 17);
-        checkInto(a, w.t().expand(2, 33, 17), ref, false, Path.DIRECT, Blocking.DEFAULT, "reference for Tensor.matmul");
+        checkInto(a, w.t().expand(2, 33, 17), ref, false, Path.DIRECT, DEFAULT, "reference for Tensor.matmul");
         assertArrayEquals(ref.toFloatArray(), out.toFloatArray(), 1e-4f);
     }
 
@@ -177,8 +217,11 @@ class MatmulTest {
         assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(4, 3).to(DType.BF16), rand(3, 5)));
         assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(4, 3), rand(3, 5).to(DType.F16)));
         assertThrows(IllegalArgumentException.class, () -> MatmulDims.of(rand(2, 4, 3), rand(3, 3, 5)));
-        assertThrows(IllegalArgumentException.class, () -> new Blocking(10, 8, 32));
-        assertThrows(IllegalArgumentException.class, () -> new Blocking(12, 8, 30));
+        for (GemmKernel kernel : new GemmKernel[]{GemmKernel.AVX2, GemmKernel.AVX512}) {
+            var bad = assertThrows(IllegalArgumentException.class, () -> new Blocking(kernel, 10, 8, 32));
+            assertTrue(bad.getMessage().contains(kernel.toString()) && bad.getMessage().contains("mc=10"), bad.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new Blocking(kernel, 12, 8, 30));
+        }
     }
 
     // ---------------------------------------------------------------- helpers
