@@ -53,4 +53,15 @@ public final class NativeLibraries {
             throw new Unavailable("native access is disabled (run with --enable-native-access=ALL-UNNAMED)");
         }
     }
+
+    /** Calls a downcall that returns a C int (a status code), rethrowing what the call throws unchecked. */
+    public static int callInt(MethodHandle h, Object... args) {
+        try {
+            return (int) h.invokeWithArguments(args);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
 }

@@ -84,16 +84,6 @@ public final class Mpi {
         return lib.find(name).orElseThrow(() -> new NoSuchElementException("missing " + name));
     }
 
-    private static int call(MethodHandle h, Object... args) {
-        try {
-            return (int) h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
     private void check(String what, int rc) {
         if (rc != 0) throw new MpiException(what + " failed: " + errorString(rc) + " (MPI error " + rc + ")");
     }
@@ -102,7 +92,7 @@ public final class Mpi {
     public String errorString(int rc) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(MAX_STRING), len = a.allocate(JAVA_INT);
-            if (call(errorString, rc, s, len) != 0) return "unknown error";
+            if (NativeLibraries.callInt(errorString, rc, s, len) != 0) return "unknown error";
             return s.getString(0, StandardCharsets.US_ASCII).strip();
         }
     }
@@ -111,7 +101,7 @@ public final class Mpi {
     public String version() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(8192), len = a.allocate(JAVA_INT);
-            check("MPI_Get_library_version", call(libraryVersion, s, len));
+            check("MPI_Get_library_version", NativeLibraries.callInt(libraryVersion, s, len));
             String v = s.getString(0, StandardCharsets.US_ASCII).strip();
             int cut = v.indexOf(',');
             return cut > 0 ? v.substring(0, cut) : v.lines().findFirst().orElse(v);
@@ -125,7 +115,7 @@ public final class Mpi {
     private boolean flag(MethodHandle h, String what) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = a.allocate(JAVA_INT);
-            check(what, call(h, f));
+            check(what, NativeLibraries.callInt(h, f));
             return f.get(JAVA_INT, 0) != 0;
         }
     }
@@ -134,12 +124,12 @@ public final class Mpi {
     public void init() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment provided = a.allocate(JAVA_INT);
-            check("MPI_Init_thread", call(initThread, MemorySegment.NULL, MemorySegment.NULL, THREAD_SERIALIZED, provided));
+            check("MPI_Init_thread", NativeLibraries.callInt(initThread, MemorySegment.NULL, MemorySegment.NULL, THREAD_SERIALIZED, provided));
         }
-        check("MPI_Comm_set_errhandler", call(setErrhandler, commWorld, errorsReturn));
+        check("MPI_Comm_set_errhandler", NativeLibraries.callInt(setErrhandler, commWorld, errorsReturn));
     }
 
-    public void finish() { check("MPI_Finalize", call(finalizeMpi)); }
+    public void finish() { check("MPI_Finalize", NativeLibraries.callInt(finalizeMpi)); }
 
     public int rank() { return intOut(commRank, "MPI_Comm_rank"); }
 
@@ -148,44 +138,44 @@ public final class Mpi {
     private int intOut(MethodHandle h, String what) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check(what, call(h, commWorld, v));
+            check(what, NativeLibraries.callInt(h, commWorld, v));
             return v.get(JAVA_INT, 0);
         }
     }
 
     /** In-place F32 sum over MPI_COMM_WORLD of {@code count} floats at {@code buf} (blocking). */
     public void sum(MemorySegment buf, int count) {
-        check("MPI_Allreduce", call(allreduce, IN_PLACE, buf, count, floatType, sum, commWorld));
+        check("MPI_Allreduce", NativeLibraries.callInt(allreduce, IN_PLACE, buf, count, floatType, sum, commWorld));
     }
 
     /** Broadcast of {@code bytes} bytes at {@code buf} from {@code root} (blocking). */
     public void broadcast(MemorySegment buf, int bytes, int root) {
-        check("MPI_Bcast", call(bcast, buf, bytes, byteType, root, commWorld));
+        check("MPI_Bcast", NativeLibraries.callInt(bcast, buf, bytes, byteType, root, commWorld));
     }
 
     /** Gather of every rank's {@code bytes} bytes at {@code send} into {@code recv}, in rank order (blocking). */
     public void allGather(MemorySegment send, int bytes, MemorySegment recv) {
-        check("MPI_Allgather", call(allgather, send, bytes, byteType, recv, bytes, byteType, commWorld));
+        check("MPI_Allgather", NativeLibraries.callInt(allgather, send, bytes, byteType, recv, bytes, byteType, commWorld));
     }
 
     /** Starts a broadcast of {@code bytes} bytes at {@code buf} from {@code root}; {@code request} receives the handle. */
     public void startBroadcast(MemorySegment buf, int bytes, int root, MemorySegment request) {
-        check("MPI_Ibcast", call(ibcast, buf, bytes, byteType, root, commWorld, request));
+        check("MPI_Ibcast", NativeLibraries.callInt(ibcast, buf, bytes, byteType, root, commWorld, request));
     }
 
     public void startBarrier(MemorySegment request) {
-        check("MPI_Ibarrier", call(ibarrier, commWorld, request));
+        check("MPI_Ibarrier", NativeLibraries.callInt(ibarrier, commWorld, request));
     }
 
     /** MPI_Test: true (and the request freed) once the operation is complete; also drives its progress. */
     public boolean test(MemorySegment request) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = a.allocate(JAVA_INT);
-            check("MPI_Test", call(test, request, f, MemorySegment.NULL));
+            check("MPI_Test", NativeLibraries.callInt(test, request, f, MemorySegment.NULL));
             return f.get(JAVA_INT, 0) != 0;
         }
     }
 
     /** MPI_Abort on MPI_COMM_WORLD: mpirun ends every process of the job. */
-    public void abort(int code) { call(abort, commWorld, code); }
+    public void abort(int code) { NativeLibraries.callInt(abort, commWorld, code); }
 }

@@ -79,16 +79,6 @@ public final class Nccl {
         return linker.downcallHandle(find(name), FunctionDescriptor.of(JAVA_INT, args));
     }
 
-    private static int call(MethodHandle h, Object... args) {
-        try {
-            return (int) h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
     private void check(String what, int rc) {
         if (rc != 0) throw new NcclException(what + " failed: " + errorString(rc) + " (ncclResult_t " + rc + ")");
     }
@@ -107,7 +97,7 @@ public final class Nccl {
     public int version() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
-            check("ncclGetVersion", call(getVersion, v));
+            check("ncclGetVersion", NativeLibraries.callInt(getVersion, v));
             return v.get(JAVA_INT, 0);
         }
     }
@@ -118,7 +108,7 @@ public final class Nccl {
     public byte[] uniqueId() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment id = a.allocate(UNIQUE_ID);
-            check("ncclGetUniqueId", call(getUniqueId, id));
+            check("ncclGetUniqueId", NativeLibraries.callInt(getUniqueId, id));
             return id.toArray(JAVA_BYTE);
         }
     }
@@ -130,34 +120,34 @@ public final class Nccl {
             MemorySegment comm = a.allocate(ADDRESS);
             MemorySegment id = a.allocate(UNIQUE_ID);
             MemorySegment.copy(uniqueId, 0, id, JAVA_BYTE, 0, UNIQUE_ID_BYTES);
-            check("ncclCommInitRank(rank " + rank + " of " + ranks + ")", call(commInitRank, comm, ranks, id, rank));
+            check("ncclCommInitRank(rank " + rank + " of " + ranks + ")", NativeLibraries.callInt(commInitRank, comm, ranks, id, rank));
             return comm.get(ADDRESS, 0);
         }
     }
 
-    public void destroy(MemorySegment comm) { check("ncclCommDestroy", call(commDestroy, comm)); }
+    public void destroy(MemorySegment comm) { check("ncclCommDestroy", NativeLibraries.callInt(commDestroy, comm)); }
 
     /** Ends the communicator's pending operations (their kernels return) and frees it. */
-    public void abort(MemorySegment comm) { check("ncclCommAbort", call(commAbort, comm)); }
+    public void abort(MemorySegment comm) { check("ncclCommAbort", NativeLibraries.callInt(commAbort, comm)); }
 
     /** The communicator's asynchronous error (0 while there is none). */
     public int asyncError(MemorySegment comm) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment r = a.allocate(JAVA_INT);
-            check("ncclCommGetAsyncError", call(commGetAsyncError, comm, r));
+            check("ncclCommGetAsyncError", NativeLibraries.callInt(commGetAsyncError, comm, r));
             return r.get(JAVA_INT, 0);
         }
     }
 
     public void allReduce(long send, long recv, long count, int type, int op, MemorySegment comm, MemorySegment stream) {
-        check("ncclAllReduce", call(allReduce, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, op, comm, stream));
+        check("ncclAllReduce", NativeLibraries.callInt(allReduce, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, op, comm, stream));
     }
 
     public void broadcast(long send, long recv, long count, int type, int root, MemorySegment comm, MemorySegment stream) {
-        check("ncclBroadcast", call(broadcast, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, root, comm, stream));
+        check("ncclBroadcast", NativeLibraries.callInt(broadcast, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), count, type, root, comm, stream));
     }
 
     public void allGather(long send, long recv, long sendCount, int type, MemorySegment comm, MemorySegment stream) {
-        check("ncclAllGather", call(allGather, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), sendCount, type, comm, stream));
+        check("ncclAllGather", NativeLibraries.callInt(allGather, MemorySegment.ofAddress(send), MemorySegment.ofAddress(recv), sendCount, type, comm, stream));
     }
 }
