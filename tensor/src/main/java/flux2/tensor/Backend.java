@@ -36,10 +36,13 @@ public interface Backend {
     /** Waits until every operation queued on this backend has completed (at once on a host backend). */
     default void finish() {}
 
-    /** Bytes of device memory held by open arenas through this backend; 0 for a host backend. */
+    /** Bytes of device memory held by open arenas and running operations through this backend; 0 for a host backend. */
     default long deviceBytesInUse() { return 0; }
 
-    /** The device's memory in bytes, or -1 for a host backend (whose memory is the process's). */
+    /**
+     * The device memory a run may hold in bytes: the device's, or the smaller cap set for it; -1 for a host backend
+     * (whose memory is the process's).
+     */
     default long deviceMemoryBytes() { return -1; }
 
     /** dst = src, elementwise over equal shapes, converting dtypes; either may be strided. */
