@@ -9,6 +9,8 @@ import flux2.tensor.Backend;
 import flux2.trainer.config.DatasetConfig;
 import flux2.trainer.config.ModelLocation;
 import flux2.trainer.config.TrainConfig;
+import flux2.trainer.data.TrainingData;
+import flux2.trainer.train.MemoryCheck;
 import flux2.trainer.models.ModelParts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +41,17 @@ public final class PlanSources {
                 full, full ? 0 : c.lora().rank(), adapted, imageTokens, batch, c.training().gradientCheckpointing(), device, deviceIsHost, deviceMemory);
     }
 
+    /**
+     * The settings of {@code c} on its scanned {@code data} (the largest sample, references included, in batches no
+     * larger than the data allow) on the opened {@code device}.
+     */
+    public static PlanSettings of(TrainConfig c, TrainingData data, Backend device) throws IOException {
+        MemoryCheck.ModelShape m = MemoryCheck.ModelShape.of(c.model().location());
+        long samples = data.datasets().stream().mapToLong(d -> (long) d.entries().size() * (d.config().repeats() + 1)).sum();
+        int batch = (int) Math.max(1, Math.min(c.training().batchSize(), samples));
+        return of(c, MemoryCheck.imageTokens(c, data, m), batch, device.name(), device.isHost(), memoryOf(device));
+    }
+
     /** The settings of {@code c} at its datasets' largest resolution (square) and its batch size. */
     public static PlanSettings of(TrainConfig c, String device, boolean deviceIsHost, long deviceMemory) throws IOException {
         int ppt = VaeConfig.forCheckpoint(c.model().location().vae()).pixelsPerLatent();
@@ -64,6 +77,6 @@ public final class PlanSources {
     /** The device's memory as a plan uses it: the device's (or its cap) for a GPU, the machine's for the CPU. */
     public static long memoryOf(Backend b) {
         long m = b.deviceMemoryBytes();
-        return m > 0 ? m : flux2.trainer.train.MemoryCheck.physicalMemory();
+        return m > 0 ? m : MemoryCheck.physicalMemory();
     }
 }

@@ -33,6 +33,11 @@ import flux2.trainer.events.Phase;
 import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
+import flux2.trainer.plan.MemoryPlan;
+import flux2.trainer.plan.MemoryPlanner;
+import flux2.trainer.plan.PlanReport;
+import flux2.trainer.plan.PlanSources;
+import flux2.tensor.ByteSize;
 import flux2.trainer.models.TransformerFolder;
 import flux2.trainer.progress.ProgressLine;
 import java.io.IOException;
@@ -113,6 +118,16 @@ public final class Trainer {
 
         TrainingData scanned = TrainingData.open(config, seed, out::println);
         MemoryCheck.beforeTraining(config, scanned);
+        Backend device = config.model().device().open();
+        MemoryPlan memoryPlan = MemoryPlanner.plan(PlanSources.of(config, scanned, device));
+        out.print(PlanReport.table(memoryPlan));
+        // a GPU run that cannot hold its plan stops here, before caches are built or weights loaded; a CPU run is
+        // checked by MemoryCheck, which leaves out the mapped weights the OS pages in and out
+        if (!device.isHost() && !memoryPlan.fits())
+            throw new RunRefused("this training run needs " + ByteSize.format(memoryPlan.deviceTotal()) + " on " + device.name() + ", which holds "
+                    + ByteSize.format(memoryPlan.settings().deviceMemory()) + " (no model was loaded; flux2-trainer plan shows the same table)"
+                    + (memoryPlan.fixes().isEmpty() ? "; no precision, checkpointing or batch size makes it fit: lower the datasets' resolution"
+                    : "; settings that fit: " + String.join("; ", memoryPlan.fixes())));
         ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
         TrainingData data = caches.build(config, scanned, textsBesideCaptions(config), out, events); // less images that cannot be decoded
@@ -125,7 +140,6 @@ public final class Trainer {
         for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
         Metrics metrics = new Metrics(outDir.resolve("metrics.jsonl"));
         List<Path> images = new ArrayList<>();
-        Backend device = config.model().device().open();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision());
              TensorArena loraArena = TensorArena.create("lora"); TensorArena optArena = TensorArena.create("optimizer");
