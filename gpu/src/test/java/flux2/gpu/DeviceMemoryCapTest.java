@@ -34,7 +34,7 @@ class DeviceMemoryCapTest {
             DeviceMemoryCap.DeviceMemoryExceeded e = assertThrows(DeviceMemoryCap.DeviceMemoryExceeded.class,
                     () -> Tensor.allocate(be, DType.F32, new int[]{128 * 1024}, a));
             assertContains(e.getMessage(), be.name() + ": cannot allocate 0.5 MiB (524288 bytes) of device memory");
-            assertContains(e.getMessage(), "0.8 MiB (786432 bytes) are in use");
+            assertContains(e.getMessage(), "768.0 KiB (786432 bytes) are in use");
             assertContains(e.getMessage(), "the memory cap is 1.0 MiB (1048576 bytes) (-Dflux2.gpu.memoryLimit)");
             assertEquals(786432, be.deviceBytesInUse(), "a refused allocation holds nothing");
             // what fits still works, and the data held is intact
@@ -52,7 +52,7 @@ class DeviceMemoryCapTest {
             // a transposed view is made contiguous in a device temporary before it is read back: 32 KiB held + 32 KiB
             Tensor x = Tensor.allocate(be, DType.F32, new int[]{64, 128}, a);
             DeviceMemoryCap.DeviceMemoryExceeded e = assertThrows(DeviceMemoryCap.DeviceMemoryExceeded.class, () -> x.t().toFloatArray());
-            assertContains(e.getMessage(), "cannot allocate 0.0 MiB (32768 bytes)");
+            assertContains(e.getMessage(), "cannot allocate 32.0 KiB (32768 bytes)");
             assertEquals(32 * 1024, be.deviceBytesInUse(), "the failed operation released what it had reserved");
             assertEquals(64 * 128, x.toFloatArray().length, "a contiguous read needs no temporary");
         }

@@ -43,9 +43,10 @@ public final class ByteSize {
         return new IllegalArgumentException(what + "='" + text + "': not a memory size greater than 0; allowed: " + FORMS);
     }
 
-    /** bytes in GiB (binary) or MiB below one GiB, one decimal: "64.5 GiB", "12.0 MiB". */
+    /** bytes in GiB (binary), MiB below one GiB or KiB below one MiB, one decimal: "64.5 GiB", "12.0 MiB", "32.0 KiB". */
     public static String format(long bytes) {
         if (Math.abs(bytes) >= 1L << 30) return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        if (Math.abs(bytes) >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+        return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
     }
 }

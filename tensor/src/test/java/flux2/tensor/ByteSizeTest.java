@@ -25,4 +25,11 @@ class ByteSizeTest {
             assertTrue(e.getMessage().contains("KiB, MiB, GiB"), e.getMessage());
         }
     }
+
+    @Test
+    void formatsInTheLargestBinaryUnitBelowTheSize() {
+        assertEquals("32.0 KiB", ByteSize.format(32768));
+        assertEquals("1.5 MiB", ByteSize.format(3L << 19));
+        assertEquals("64.5 GiB", ByteSize.format((long) (64.5 * (1L << 30))));
+    }
 }
