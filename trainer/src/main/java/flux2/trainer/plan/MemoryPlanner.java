@@ -114,6 +114,7 @@ public final class MemoryPlanner {
             case NO_CHANGE, BF16 -> "BF16";
             case INT8 -> "int8 with F32 row and column scales";
             case INT4 -> "int4 in groups of 128 with F32 scales";
+            case FP8 -> "fp8 e4m3 with F32 row scales";
         };
     }
 

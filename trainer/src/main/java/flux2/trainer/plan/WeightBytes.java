@@ -32,12 +32,13 @@ public final class WeightBytes {
 
     /**
      * One Linear [out, in]: 2 bytes a weight as stored (BF16 checkpoints) or in BF16; int8 one byte a weight, an F32
-     * scale a row and a column; int4 packed rows of half a byte a weight with an F32 scale per group and per column.
+     * scale a row and a column; fp8 one byte a weight and an F32 scale a row; int4 packed rows of half a byte a weight with an F32 scale per group and per column.
      */
     public static long linear(int in, int out, Precision precision) {
         QuantScheme q = precision.scheme();
         if (q == null) return 2L * in * out;
         if (q == QuantScheme.INT8) return (long) in * out + 4L * out + 4L * in;
+        if (q == QuantScheme.FP8) return (long) in * out + 4L * out;
         long packed = (long) out * ((in + 1) / 2);
         long scales = 4L * out * q.groups(in) * (q.zeroPoint() ? 2 : 1);
         return packed + scales + (q.columnScales() ? 4L * in : 0);
