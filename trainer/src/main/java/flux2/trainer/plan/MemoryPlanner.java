@@ -68,28 +68,28 @@ public final class MemoryPlanner {
      * setting, the largest batch that fits.
      */
     static List<String> fixes(PlanSettings s) {
-        List<List<String>> found = new ArrayList<>();
+        List<Fix> found = new ArrayList<>();
         List<String> precisions = s.full() ? List.of(s.basePrecision()) : List.of(s.basePrecision(), "int8-quanto", "int4-quanto");
         List<Boolean> ckpts = s.checkpointing() ? List.of(true) : List.of(false, true);
         for (String p : precisions) {
             if (!p.equals(s.basePrecision()) && Precision.parse(p) == Precision.parse(s.basePrecision())) continue;
             for (boolean ck : ckpts)
                 for (int b = s.batch(); b >= 1; b = b == 1 ? 0 : Math.max(1, b / 2)) {
-                    PlanSettings t = s.withBasePrecision(p).withCheckpointing(ck).withBatch(b);
-                    MemoryPlan q = items(t);
+                    MemoryPlan q = items(s.withBasePrecision(p).withCheckpointing(ck).withBatch(b));
                     if (!q.fits()) continue;
                     List<String> change = new ArrayList<>();
                     if (!p.equals(s.basePrecision())) change.add("base_model_precision \"" + p + "\"");
                     if (ck != s.checkpointing()) change.add("gradient_checkpointing true");
                     if (b != s.batch()) change.add("train_batch_size " + b);
-                    if (!change.isEmpty()) found.add(List.of(String.join(" + ", change) + " (" + ByteSize.format(q.deviceTotal()) + ")",
-                            Integer.toString(change.size())));
+                    if (!change.isEmpty()) found.add(new Fix(String.join(" + ", change) + " (" + ByteSize.format(q.deviceTotal()) + ")", change.size()));
                     break;
                 }
         }
-        found.sort((a, b) -> Integer.compare(Integer.parseInt(a.get(1)), Integer.parseInt(b.get(1))));
-        return found.stream().limit(4).map(List::getFirst).toList();
+        return found.stream().sorted(java.util.Comparator.comparingInt(Fix::changes)).limit(4).map(Fix::text).toList();
     }
+
+    /** A set of changed settings that fits, as the plan names it, and how many settings it changes. */
+    private record Fix(String text, int changes) {}
 
     private static MemoryPlan.Item item(String what, long bytes, String note) {
         return new MemoryPlan.Item(what, bytes, MemoryPlan.Phase.TRAINING, true, note);
