@@ -33,7 +33,7 @@ class DeviceMemoryCapTest {
             held.fill(2);
             DeviceMemoryCap.DeviceMemoryExceeded e = assertThrows(DeviceMemoryCap.DeviceMemoryExceeded.class,
                     () -> Tensor.allocate(be, DType.F32, new int[]{128 * 1024}, a));
-            assertContains(e.getMessage(), be.name() + ": cannot allocate 0.5 MiB (524288 bytes) of device memory");
+            assertContains(e.getMessage(), be.name() + ": cannot allocate 512.0 KiB (524288 bytes) of device memory");
             assertContains(e.getMessage(), "768.0 KiB (786432 bytes) are in use");
             assertContains(e.getMessage(), "the memory cap is 1.0 MiB (1048576 bytes) (-Dflux2.gpu.memoryLimit)");
             assertEquals(786432, be.deviceBytesInUse(), "a refused allocation holds nothing");
