@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 /** The flux2-trainer command line. */
 @Command(name = "flux2-trainer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "LoRA trainer for FLUX.2 on a Java tensor engine.",
-        subcommands = {TrainCommand.class, CacheCommand.class, SampleCommand.class, DoctorCommand.class, InspectCommand.class, BenchCommand.class, ConvertLoraCommand.class, ExampleCommand.class, ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, CacheCommand.class, PlanCommand.class, SampleCommand.class, DoctorCommand.class, InspectCommand.class, BenchCommand.class, ConvertLoraCommand.class, ExampleCommand.class, ServerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

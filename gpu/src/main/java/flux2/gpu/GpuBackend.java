@@ -44,6 +44,7 @@ public class GpuBackend implements Backend {
     private final GpuDevice device;
     private final Variant variant;
     private final AtomicLong liveBytes = new AtomicLong();
+    private final long memoryCap;
     private final GpuLaunch launch;
 
     /**
@@ -63,10 +64,17 @@ public class GpuBackend implements Backend {
         };
     }
 
-    /** A backend on {@code device} that launches the given kernel variants (tests cover both on one device). */
-    public GpuBackend(GpuDevice device, Variant variant) {
+    /**
+     * A backend on {@code device} that launches the given kernel variants (tests cover both on one device), with the
+     * device memory cap of system property {@value DeviceMemoryCap#PROPERTY} (none when unset).
+     */
+    public GpuBackend(GpuDevice device, Variant variant) { this(device, variant, DeviceMemoryCap.fromProperty()); }
+
+    /** A backend that may hold at most {@code memoryCap} bytes of device memory at once (-1: no cap but the device's). */
+    public GpuBackend(GpuDevice device, Variant variant, long memoryCap) {
         this.device = device;
         this.variant = variant;
+        this.memoryCap = memoryCap;
         this.launch = new GpuLaunch(this);
     }
 
@@ -84,13 +92,26 @@ public class GpuBackend implements Backend {
 
     @Override public long deviceBytesInUse() { return liveBytes.get(); }
 
-    @Override public long deviceMemoryBytes() { return device.memoryBytes(); }
+    /** The device's memory, or the memory cap when one is set and smaller: what a run may plan to hold. */
+    @Override public long deviceMemoryBytes() {
+        long m = device.memoryBytes();
+        return memoryCap > 0 && (m <= 0 || memoryCap < m) ? memoryCap : m;
+    }
+
+    /** The memory cap in bytes, or -1 when there is none. */
+    public long memoryCap() { return memoryCap; }
 
     @Override
     public MemorySegment allocate(long bytes, TensorArena arena) {
         long size = Math.max(bytes, 16);
-        long handle = device.allocate(size);
-        liveBytes.addAndGet(size);
+        reserve(size);
+        long handle;
+        try {
+            handle = device.allocate(size);
+        } catch (RuntimeException | Error e) {
+            liveBytes.addAndGet(-size);
+            throw e;
+        }
         try {
             return MemorySegment.ofAddress(handle).reinterpret(0, arena.scope(), s -> {
                 device.free(handle);
@@ -102,6 +123,18 @@ public class GpuBackend implements Backend {
             throw e;
         }
     }
+
+    /** Counts {@code size} more bytes in use, refusing them when they would go past the cap. */
+    void reserve(long size) {
+        while (true) {
+            long now = liveBytes.get();
+            if (memoryCap > 0 && now + size > memoryCap) throw DeviceMemoryCap.exceeded(name(), memoryCap, now, size);
+            if (liveBytes.compareAndSet(now, now + size)) return;
+        }
+    }
+
+    /** Counts {@code size} bytes fewer in use (a buffer of {@link #reserve} freed). */
+    void release(long size) { liveBytes.addAndGet(-size); }
 
     /** The device buffer of a tensor of this backend; a clear error for a tensor of another backend. */
     long buffer(String op, Tensor t) {

@@ -15,14 +15,24 @@ import java.util.List;
 final class GpuScratch implements AutoCloseable {
     private final GpuBackend be;
     private final List<Long> buffers = new ArrayList<>();
+    private long bytes;
 
     GpuScratch(GpuBackend be) { this.be = be; }
 
     /** A zero-filled contiguous tensor on the device. */
     Tensor tensor(DType dt, int... shape) {
-        long bytes = Math.max(16, dt.bytesFor(Shapes.numel(shape)));
-        long handle = be.device().allocate(bytes);
+        long size = Math.max(16, dt.bytesFor(Shapes.numel(shape)));
+        // temporaries count against the device memory cap like tensors do
+        be.reserve(size);
+        long handle;
+        try {
+            handle = be.device().allocate(size);
+        } catch (RuntimeException | Error e) {
+            be.release(size);
+            throw e;
+        }
         buffers.add(handle);
+        bytes += size;
         return new Tensor(new Storage(be, MemorySegment.ofAddress(handle), false), dt, shape, Shapes.contiguousStrides(shape), 0);
     }
 
@@ -30,5 +40,7 @@ final class GpuScratch implements AutoCloseable {
     public void close() {
         for (long h : buffers) be.device().free(h);
         buffers.clear();
+        be.release(bytes);
+        bytes = 0;
     }
 }

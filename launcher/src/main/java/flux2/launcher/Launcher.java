@@ -32,6 +32,24 @@ public final class Launcher {
         m.invoke(null, (Object) args);
     }
 
+    /**
+     * The command of the relaunched JVM: the module flags, then every option of this JVM but its own module flags
+     * (so -D settings such as -Dflux2.gpu.memoryLimit and -Xmx reach the run), then the class path and the arguments.
+     */
+    static List<String> relaunchCommand(String java, List<String> jvmOptions, String classPath, String[] args) {
+        List<String> cmd = new ArrayList<String>();
+        cmd.add(java);
+        for (String f : FLAGS) cmd.add(f);
+        for (String a : jvmOptions) {
+            if (!a.startsWith("--add-modules") && !a.startsWith("--enable-native-access")) cmd.add(a);
+        }
+        cmd.add("-cp");
+        cmd.add(classPath);
+        cmd.add(Launcher.class.getName());
+        for (String a : args) cmd.add(a);
+        return cmd;
+    }
+
     static int featureVersion(String spec) {
         if (spec == null) return 0;
         String s = spec.startsWith("1.") ? spec.substring(2) : spec;
@@ -53,16 +71,8 @@ public final class Launcher {
 
     private static int relaunch(String[] args) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        List<String> cmd = new ArrayList<String>();
-        cmd.add(java);
-        for (String f : FLAGS) cmd.add(f);
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!a.startsWith("--add-modules") && !a.startsWith("--enable-native-access")) cmd.add(a);
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Launcher.class.getName());
-        for (String a : args) cmd.add(a);
+        List<String> cmd = relaunchCommand(java, ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                System.getProperty("java.class.path"), args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().put("FLUX2_RELAUNCHED", "1");
         final Process p = pb.start();

@@ -27,9 +27,14 @@ public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint, 
         if (format == null) throw new IllegalArgumentException("quantization format is null");
         if (format == QuantFormat.INT8 && (groupSize != 0 || zeroPoint))
             throw new IllegalArgumentException("int8 is per output channel and symmetric: no group size or zero point");
+        if (format == QuantFormat.FP8_E4M3 && (groupSize != 0 || zeroPoint || columnScales))
+            throw new IllegalArgumentException("fp8 e4m3 has one scale per output channel: no group size, zero point or column scales");
         if (format == QuantFormat.INT4 && !GROUP_SIZES.contains(groupSize))
             throw new IllegalArgumentException("int4 group size must be one of " + GROUP_SIZES + ", got " + groupSize);
     }
+
+    /** fp8 e4m3fn values with one F32 scale per output row (id {@code fp8-e4m3}). */
+    public static final QuantScheme FP8 = new QuantScheme(QuantFormat.FP8_E4M3, 0, false, false);
 
     /** int4 without column scales. */
     public static QuantScheme int4(int groupSize, boolean zeroPoint) {
@@ -42,12 +47,13 @@ public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint, 
 
     /** Scale groups per row for {@code in} inputs: 1 for int8, ceil(in / group) for int4. */
     public int groups(int in) {
-        return format == QuantFormat.INT8 ? 1 : (in + groupSize - 1) / groupSize;
+        return format == QuantFormat.INT4 ? (in + groupSize - 1) / groupSize : 1;
     }
 
     /** The scheme's name in checkpoint metadata. */
     public String id() {
         if (format == QuantFormat.INT8) return columnScales ? "int8-col" : "int8";
+        if (format == QuantFormat.FP8_E4M3) return "fp8-e4m3";
         return "int4-g" + groupSize + (zeroPoint ? "-zp" : "") + (columnScales ? "-col" : "");
     }
 
@@ -55,6 +61,7 @@ public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint, 
     public static QuantScheme parse(String id) {
         if ("int8".equals(id)) return INT8_ROW;
         if ("int8-col".equals(id)) return INT8;
+        if ("fp8-e4m3".equals(id)) return FP8;
         if (id != null && id.startsWith("int4-g")) {
             String rest = id.substring(6);
             boolean col = rest.endsWith("-col");
@@ -67,12 +74,12 @@ public record QuantScheme(QuantFormat format, int groupSize, boolean zeroPoint, 
                 // falls through to the error below
             }
         }
-        throw new IllegalArgumentException("unknown quantization scheme '" + id + "'; expected int8, int8-col or int4-g{32,64,128}[-zp][-col]");
+        throw new IllegalArgumentException("unknown quantization scheme '" + id + "'; expected int8, int8-col, fp8-e4m3 or int4-g{32,64,128}[-zp][-col]");
     }
 
     /** Stored bytes per weight element (packed values plus scales and zero points), for large layers. */
     public double bytesPerParameter() {
-        if (format == QuantFormat.INT8) return 1;
+        if (format != QuantFormat.INT4) return 1;
         return 0.5 + (zeroPoint ? 8.0 : 4.0) / groupSize;
     }
 }

@@ -13,8 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A frozen weight W [out, in] in a quantized format: the packed values ({@link DType#I8} [out, in], or {@link DType#I4}
- * [out, in rounded up to even] so that every row starts on a whole byte), F32 scales ([out] for int8,
+ * A frozen weight W [out, in] in a quantized format: the packed values ({@link DType#I8} [out, in], {@link DType#U8}
+ * e4m3fn bits [out, in] for fp8, or {@link DType#I4} [out, in rounded up to even] so that every row starts on a whole
+ * byte), F32 scales ([out] for int8 and fp8,
  * [out, ceil(in / group)] for int4), for int4 with zero points F32 zeros shaped like the scales, and for schemes
  * with column scales F32 [in] ({@link ColumnScales}). Products with it decode W panel by panel inside the blocked GEMM, so no full-precision
  * copy of W ever exists.
@@ -46,17 +47,17 @@ public final class QuantizedWeight {
         if (data.rank() != 2) problems.add("values must be 2-D [out, in], got " + Arrays.toString(data.shape()));
         this.out = data.rank() == 2 ? data.size(0) : 0;
         this.in = in;
-        boolean int8 = scheme.format() == QuantFormat.INT8;
-        DType want = int8 ? DType.I8 : DType.I4;
+        boolean int4 = scheme.format() == QuantFormat.INT4;
+        DType want = valueType(scheme);
         if (in < 1) problems.add("input size must be positive, got " + in);
         if (data.dtype() != want) problems.add("values must be " + want + " for " + scheme.id() + ", got " + data.dtype());
         if (!data.isContiguous()) problems.add("values must be contiguous");
         int width = storedWidth(scheme, in);
         if (data.rank() == 2 && data.size(1) != width)
-            problems.add("values must be [" + out + ", " + width + "] for " + in + " inputs" + (int8 ? "" : " (rows padded to whole bytes)")
+            problems.add("values must be [" + out + ", " + width + "] for " + in + " inputs" + (int4 ? " (rows padded to whole bytes)" : "")
                     + ", got " + Arrays.toString(data.shape()));
         this.rowBytes = want.bytesFor(width);
-        int[] sShape = int8 ? new int[]{out} : new int[]{out, scheme.groups(in)};
+        int[] sShape = int4 ? new int[]{out, scheme.groups(in)} : new int[]{out};
         checkScales("scales", scale, sShape, problems);
         if (scheme.zeroPoint()) checkScales("zeros", zero, sShape, problems);
         else if (zero != null) problems.add("scheme " + scheme.id() + " has no zero points, but zeros were given");
@@ -65,9 +66,18 @@ public final class QuantizedWeight {
         if (!problems.isEmpty()) throw new IllegalArgumentException("bad quantized weight (" + scheme.id() + "): " + String.join("; ", problems));
     }
 
-    /** Width of the stored value rows for {@code in} inputs: in for int8, in rounded up to even for int4. */
+    /** Width of the stored value rows for {@code in} inputs: in for int8 and fp8, in rounded up to even for int4. */
     static int storedWidth(QuantScheme scheme, int in) {
-        return scheme.format() == QuantFormat.INT8 ? in : in + (in & 1);
+        return scheme.format() == QuantFormat.INT4 ? in + (in & 1) : in;
+    }
+
+    /** The dtype of the stored values: I8 for int8, I4 for int4, U8 (the e4m3fn bits) for fp8. */
+    static DType valueType(QuantScheme scheme) {
+        return switch (scheme.format()) {
+            case INT8 -> DType.I8;
+            case INT4 -> DType.I4;
+            case FP8_E4M3 -> DType.U8;
+        };
     }
 
     private static void checkScales(String what, Tensor t, int[] shape, List<String> problems) {
@@ -84,7 +94,7 @@ public final class QuantizedWeight {
         WeightRows probe = new WeightRows(w);
         int out = w.size(0), in = w.size(1);
         QuantizedWeight q = empty(scheme, out, in, arena);
-        boolean int8 = scheme.format() == QuantFormat.INT8;
+        QuantFormat format = scheme.format();
         int groups = scheme.groups(in);
         float[] columns = scheme.columnScales() ? columnAbsMax(w, probe) : null;
         // a NaN or infinity anywhere makes its column's maximum non-finite: the values are looked at only then
@@ -97,12 +107,15 @@ public final class QuantizedWeight {
         Parallel.forRange(out, 1, (worker, r0, r1) -> {
             WeightRows rows = r0 == 0 ? probe : new WeightRows(w);
             float[] row = new float[in], sc = new float[groups], zs = new float[groups];
-            byte[] packed = new byte[(int) rowBytes], unpacked = int8 ? null : new byte[in];
+            byte[] packed = new byte[(int) rowBytes], unpacked = format == QuantFormat.INT4 ? new byte[in] : null;
             for (int r = (int) r0; r < r1; r++) {
                 rows.read(r, row);
                 if (columns != null) ColumnScales.divide(row, columns, in);
-                if (int8) sc[0] = Int8Codec.quantizeRow(row, in, packed);
-                else Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), packed, sc, zs, unpacked);
+                switch (format) {
+                    case INT8 -> sc[0] = Int8Codec.quantizeRow(row, in, packed);
+                    case FP8_E4M3 -> sc[0] = Fp8Codec.quantizeRow(row, in, packed);
+                    case INT4 -> Int4Codec.quantizeRow(row, in, scheme.groupSize(), scheme.zeroPoint(), packed, sc, zs, unpacked);
+                }
                 // without column scales a NaN or infinity makes its group's scale non-finite (max and min propagate
                 // them): the row's values are looked at only then
                 if (!allFinite(sc))
@@ -173,10 +186,9 @@ public final class QuantizedWeight {
     /** A zero weight of the given scheme and shape, to be loaded into. */
     public static QuantizedWeight empty(QuantScheme scheme, int out, int in, TensorArena arena) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("a quantized weight needs positive sizes, got " + out + "x" + in);
-        boolean int8 = scheme.format() == QuantFormat.INT8;
-        int[] sShape = int8 ? new int[]{out} : new int[]{out, scheme.groups(in)};
+        int[] sShape = scheme.format() == QuantFormat.INT4 ? new int[]{out, scheme.groups(in)} : new int[]{out};
         var cpu = Backends.cpu();
-        return new QuantizedWeight(scheme, in, Tensor.allocate(cpu, int8 ? DType.I8 : DType.I4, new int[]{out, storedWidth(scheme, in)}, arena),
+        return new QuantizedWeight(scheme, in, Tensor.allocate(cpu, valueType(scheme), new int[]{out, storedWidth(scheme, in)}, arena),
                 Tensor.allocate(cpu, DType.F32, sShape, arena),
                 scheme.zeroPoint() ? Tensor.allocate(cpu, DType.F32, sShape, arena) : null,
                 scheme.columnScales() ? Tensor.allocate(cpu, DType.F32, new int[]{in}, arena) : null);
@@ -184,7 +196,7 @@ public final class QuantizedWeight {
 
     public QuantScheme scheme() { return scheme; }
 
-    /** The packed values, I8 [out, in] or I4 [out, in rounded up to even]. */
+    /** The packed values, I8 [out, in], I4 [out, in rounded up to even] or U8 e4m3fn bits [out, in]. */
     public Tensor data() { return data; }
 
     public Tensor scale() { return scale; }
@@ -212,6 +224,9 @@ public final class QuantizedWeight {
         if (scheme.format() == QuantFormat.INT8) {
             float s = scale.segment().get(F, scale.byteOffset() + 4L * r);
             Int8Codec.decode(data.segment(), data.byteOffset() + r * rowBytes + i0, s, dst, di, len);
+        } else if (scheme.format() == QuantFormat.FP8_E4M3) {
+            float s = scale.segment().get(F, scale.byteOffset() + 4L * r);
+            Fp8Codec.decode(data.segment(), data.byteOffset() + r * rowBytes + i0, s, dst, di, len);
         } else {
             int groups = scheme.groups(in);
             Int4Codec.decode(data.segment(), data.byteOffset() + r * rowBytes,

@@ -198,7 +198,8 @@ class QuantizedWeightTest {
         assertEquals(Precision.BF16, Precision.parse("bf16"));
         assertEquals(QuantScheme.INT4, Precision.parse("int4").scheme());
         var e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp8-torchao"));
-        assertEquals("unsupported precision 'fp8-torchao'; supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto", e.getMessage());
+        assertEquals("unsupported precision 'fp8-torchao'; supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto, fp8, fp8-native,"
+                + " fp8-quanto, fp8wo-torchao", e.getMessage());
     }
 
     static void assertClose(Tensor expected, Tensor actual) {

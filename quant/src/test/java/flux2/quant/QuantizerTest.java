@@ -129,16 +129,19 @@ class QuantizerTest {
             assertNull(net.b.baseProduct());
             assertEquals(Map.of("b", QuantScheme.INT8), Precision.apply("int8-quanto", net, "b"::equals, arena));
             assertEquals(Map.of("holder.a", QuantScheme.int4(32, false, true)), Precision.apply("int4-quanto", net, "holder.a"::equals, arena));
-            var e = assertThrows(IllegalArgumentException.class, () -> Precision.apply("fp8-quanto", net, n -> true, arena));
-            assertTrue(e.getMessage().contains("supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto"), e.getMessage());
+            Net other = new Net(arena);
+            assertEquals(Map.of("b", QuantScheme.FP8), Precision.apply("fp8-quanto", other, "b"::equals, arena));
+            var e = assertThrows(IllegalArgumentException.class, () -> Precision.apply("fp8-torchao", net, n -> true, arena));
+            assertTrue(e.getMessage().contains("supported: no_change, bf16, int8, int8-quanto, int4, int4-quanto, fp8, fp8-native"), e.getMessage());
         }
     }
 
     @Test
-    void loraTrainsOnAnInt8BaseWhoseWeightsGetNoGradient() {
+    void loraTrainsOnAnInt8OrFp8BaseWhoseWeightsGetNoGradient() {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.FP8))
         try (TensorArena arena = TensorArena.open("params")) {
             Net net = new Net(arena);
-            Quantizer.quantize(net, QuantScheme.INT8, n -> true, arena);
+            Quantizer.quantize(net, scheme, n -> true, arena);
             net.setTrainable(false);
             Linear down = new Linear(96, 4, false, DType.F32, arena), up = new Linear(4, 64, false, DType.F32, arena);
             new Rng(10).fillNormal(down.weight.value(), 0, 0.1);
@@ -167,7 +170,7 @@ class QuantizerTest {
 
     @Test
     void inputGradientsFlowThroughQuantizedLayersOfAnyWidth() {
-        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.INT4)) {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_ROW, QuantScheme.int4(32, true), QuantScheme.INT4, QuantScheme.FP8)) {
             for (int in : new int[]{64, 60, 100, 33, 1}) {
                 try (TensorArena arena = TensorArena.open("params")) {
                     Linear l = new Linear(in, 40, true, DType.BF16, arena);

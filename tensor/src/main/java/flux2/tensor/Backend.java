@@ -66,10 +66,13 @@ public interface Backend {
      */
     default <T> T withNativeQueue(java.util.function.Function<MemorySegment, T> call) { return call.apply(MemorySegment.NULL); }
 
-    /** Bytes of device memory held by open arenas through this backend; 0 for a host backend. */
+    /** Bytes of device memory held by open arenas and running operations through this backend; 0 for a host backend. */
     default long deviceBytesInUse() { return 0; }
 
-    /** The device's memory in bytes, or -1 for a host backend (whose memory is the process's). */
+    /**
+     * The device memory a run may hold in bytes: the device's, or the smaller cap set for it; -1 for a host backend
+     * (whose memory is the process's).
+     */
     default long deviceMemoryBytes() { return -1; }
 
     /** dst = src, elementwise over equal shapes, converting dtypes; either may be strided. */

@@ -175,6 +175,19 @@ class TrainerTest {
     }
 
     @Test
+    void fp8BaseAndTextEncoderTrainUnderSimpleTunersNames() throws Exception {
+        Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 2, "validation_step_interval", 100, "checkpoint_step_interval", 100,
+                "base_model_precision", "fp8-native", "text_encoder_1_precision", "fp8-quanto"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(load(cfg, "--output_dir", dir.resolve("f").toString()), new java.io.PrintStream(log, true)).run();
+        assertEquals(2, r.steps());
+        String text = log.toString();
+        assertTrue(text.contains("Linear layers quantized (fp8-native)"), text);
+        assertTrue(text.contains("base weights, fp8 e4m3 with F32 row scales"), text);
+        assertTrue(Double.isFinite(r.lastLoss()), "loss " + r.lastLoss());
+    }
+
+    @Test
     void epochsBecomeStepsWhenMaxTrainStepsIsUnset() throws Exception {
         Path cfg = TinyProject.write(dir, Map.of("max_train_steps", 0, "num_train_epochs", 3, "gradient_accumulation_steps", 3,
                 "disable_bucket_pruning", true));

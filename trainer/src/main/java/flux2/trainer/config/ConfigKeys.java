@@ -36,9 +36,9 @@ public final class ConfigKeys {
     private ConfigKeys() {}
 
     /** Quantisation names SimpleTuner accepts that have no implementation here. */
-    private static final String[] OTHER_PRECISIONS = {"int2-quanto", "fp8-quanto", "fp8uz-quanto", "int8-torchao", "int8dq-torchao",
-            "int8dq-int4-torchao", "fp8-torchao", "fp8wo-torchao", "fp8-int4-torchao", "nf4-torchao", "fp8-torchao-compile",
-            "int4-torchao", "nf4-bnb", "uint8-sdnq", "int16-sdnq", "fp8-native", "fp8-transformerengine"};
+    private static final String[] OTHER_PRECISIONS = {"int2-quanto", "fp8uz-quanto", "int8-torchao", "int8dq-torchao",
+            "int8dq-int4-torchao", "fp8-torchao", "fp8-int4-torchao", "nf4-torchao", "fp8-torchao-compile",
+            "int4-torchao", "nf4-bnb", "uint8-sdnq", "int16-sdnq", "fp8-transformerengine"};
 
     public static final KeyTable TABLE = new KeyTable(List.of(
             // model

@@ -131,7 +131,7 @@ public final class MemoryCheck {
     private static Part quantized(WeightPrecision precision, long linearParams) {
         Precision p = precision.precision();
         if (!p.quantized()) return null;
-        long bytes = p == Precision.INT8 ? linearParams : linearParams / 2;
+        long bytes = (long) (linearParams * p.scheme().bytesPerParameter());
         return new Part(String.format(Locale.ROOT, "quantized transformer weights (%s, %s parameters)", precision.configName(), count(linearParams)),
                 bytes, "use a smaller quantization (int4) or no quantization, which keeps the weights mapped");
     }

@@ -1,6 +1,8 @@
 package flux2.trainer.train;
 
 import flux2.model.flux2.lora.LoraFiles;
+import flux2.tensor.Backend;
+import flux2.tensor.ByteSize;
 import flux2.trainer.cache.Caches;
 import flux2.trainer.config.TrainConfig;
 import flux2.trainer.data.TrainingData;
@@ -9,6 +11,10 @@ import flux2.trainer.events.Phase;
 import flux2.trainer.events.TrainingEvents;
 import flux2.trainer.folders.OutputFolder;
 import flux2.trainer.models.ModelParts;
+import flux2.trainer.plan.MemoryPlan;
+import flux2.trainer.plan.MemoryPlanner;
+import flux2.trainer.plan.PlanReport;
+import flux2.trainer.plan.PlanSources;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -95,6 +101,8 @@ public final class Trainer {
         announce(outDir, seed);
         TrainingData scanned = TrainingData.open(config, seed, dp.worldSize(), out::println);
         MemoryCheck.beforeTraining(config, scanned, dp.localWorldSize()); // the local ranks share this machine's memory
+        Backend device = dp.device() != null ? dp.device() : config.model().device().open();
+        refuseWhatDoesNotFit(MemoryPlanner.plan(PlanSources.of(config, scanned, device)), device);
         ResumeCheck.beforeTraining(config, outDir, totalSteps(config, scanned.sampler().batchesPerEpoch()));
         Caches caches = Caches.of(config, scanned);
         // rank 0 builds the caches; the others then take the data as the caches hold it (less images that cannot be decoded)
@@ -106,7 +114,7 @@ public final class Trainer {
         boolean full = config.model().full();
         // full training copies the weights into F32 parameters (the master weights); LoRA keeps them mapped
         try (ModelParts.Transformer tr = ModelParts.transformer(config.model().location(), full, config.model().baseModelPrecision().precision());
-             TrainingRun run = new TrainingRun(config, out, outDir, dp, events, seed, data, caches, tr)) {
+             TrainingRun run = new TrainingRun(config, out, outDir, dp, device, events, seed, data, caches, tr)) {
             run.resume();
             run.validateAtStart();
             while (!run.done()) {
@@ -115,6 +123,19 @@ public final class Trainer {
             }
             return run.finish();
         }
+    }
+
+    /**
+     * Prints the memory plan; a GPU run that cannot hold it stops here, before caches are built or weights loaded. A CPU
+     * run is checked by MemoryCheck, which leaves out the mapped weights the OS pages in and out.
+     */
+    private void refuseWhatDoesNotFit(MemoryPlan plan, Backend device) {
+        out.print(PlanReport.table(plan));
+        if (!device.isHost() && !plan.fits())
+            throw new RunRefused("this training run needs " + ByteSize.format(plan.deviceTotal()) + " on " + device.name() + ", which holds "
+                    + ByteSize.format(plan.settings().deviceMemory()) + " (no model was loaded; flux2-trainer plan shows the same table)"
+                    + (plan.fixes().isEmpty() ? "; no precision, checkpointing or batch size makes it fit: lower the datasets' resolution"
+                    : "; settings that fit: " + String.join("; ", plan.fixes())));
     }
 
     /** Where the run's files go, and the seed when none was configured. */

@@ -83,7 +83,7 @@ final class TrainingRun implements AutoCloseable {
     private long step;
     private double lastLoss = Double.NaN;
 
-    TrainingRun(TrainConfig config, PrintStream out, Path outDir, DataParallel dp, TrainingEvents events, long seed,
+    TrainingRun(TrainConfig config, PrintStream out, Path outDir, DataParallel dp, Backend device, TrainingEvents events, long seed,
                 TrainingData data, Caches caches, ModelParts.Transformer tr) throws IOException {
         try {
             this.config = config;
@@ -103,7 +103,7 @@ final class TrainingRun implements AutoCloseable {
             this.store = new CheckpointStore(outDir, config.checkpoints().totalLimit(), out::println);
             if (dp.isRankZero()) for (String d : store.removeRemains()) out.println("cleaned up after an interrupted run: " + d);
             this.metrics = new Metrics(outDir.resolve("metrics.jsonl"));
-            this.device = dp.device() != null ? dp.device() : config.model().device().open();
+            this.device = device;
 
             this.model = tr.model();
             int quantized = tr.quantized().size();

@@ -195,6 +195,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everySimpleTunerPrecisionWithoutAnImplementationIsRefusedByNameListingWhatIs() throws IOException {
+        Path cfg = write("config/config.json", PEFT_LORA);
+        for (String key : List.of("base_model_precision", "text_encoder_1_precision"))
+            for (String p : List.of("fp8uz-quanto", "int2-quanto", "nf4-bnb", "int8-torchao",
+                    "fp8-torchao", "nf4-torchao", "int4-torchao", "uint8-sdnq", "int16-sdnq", "fp8-transformerengine")) {
+                ConfigException e = assertThrows(ConfigException.class, () -> loader().load(cfg, List.of("--" + key, p)), p);
+                assertContains(e.getMessage(), cfg + ": " + key + ": '" + p + "' is a SimpleTuner value this trainer does not implement; "
+                        + "implemented: no_change, int8-quanto, int4-quanto, int8, int4, bf16, fp8-native, fp8-quanto, fp8wo-torchao, fp8");
+            }
+        // fp8 e4m3 under SimpleTuner's weight-only names is implemented
+        for (String p : List.of("fp8-native", "fp8-quanto", "fp8wo-torchao"))
+            assertEquals(p, loader().load(cfg, List.of("--base_model_precision", p)).model().baseModelPrecision());
+    }
+
+    @Test
     void quickstartConfigWithTreadAndPromptLibraryParses() throws IOException {
         Path cfg = write("config/config.json", QUICKSTART);
         TrainConfig c = loader().load(cfg, List.of());
@@ -287,7 +302,7 @@ class ConfigLoaderTest {
         assertContains(m, cfgName + ": train_batch_size: wrong type: \"four\" is not an integer from 1 to 1024");
         assertContains(m, "lr_scheduler: 'exponential' is not allowed; allowed: constant, constant_with_warmup, linear, cosine, polynomial");
         assertContains(m, "optimizer: 'prodigy' is a SimpleTuner value this trainer does not implement; implemented: adamw");
-        assertContains(m, "base_model_precision: 'int3' is not allowed; allowed: no_change, int8-quanto, int4-quanto, int8, int4, bf16");
+        assertContains(m, "base_model_precision: 'int3' is not allowed; allowed: no_change, int8-quanto, int4-quanto, int8, int4, bf16, fp8-native, fp8-quanto, fp8wo-torchao, fp8");
         assertContains(m, "lora_type: 'lycoris' is a SimpleTuner value this trainer does not implement");
         assertContains(m, "resolution_type: 'megapixels' is not allowed; allowed: pixel, area, pixel_area");
         assertContains(m, "gradient_checkpointing: wrong type: 7 is not true or false");
