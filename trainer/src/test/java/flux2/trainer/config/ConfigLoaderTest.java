@@ -205,8 +205,11 @@ class ConfigLoaderTest {
                         + "implemented: no_change, int8-quanto, int4-quanto, int8, int4, bf16, fp8-native, fp8-quanto, fp8wo-torchao, fp8");
             }
         // fp8 e4m3 under SimpleTuner's weight-only names is implemented
-        for (String p : List.of("fp8-native", "fp8-quanto", "fp8wo-torchao"))
-            assertEquals(p, loader().load(cfg, List.of("--base_model_precision", p)).model().baseModelPrecision());
+        for (String p : List.of("fp8-native", "fp8-quanto", "fp8wo-torchao")) {
+            WeightPrecision w = loader().load(cfg, List.of("--base_model_precision", p)).model().baseModelPrecision();
+            assertEquals(p, w.configName());
+            assertEquals(flux2.quant.Precision.FP8, w.precision());
+        }
     }
 
     @Test
