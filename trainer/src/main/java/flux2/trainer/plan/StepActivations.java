@@ -14,8 +14,10 @@ import java.util.Set;
  * miniatures of widths 32 to 96 (1 to 3 blocks of each kind, LoRA ranks 4 to 16); they are exact at
  * {@code mlp_ratio} 3, FLUX.2's, and scale with the block's width plus its MLP width otherwise.
  * <ul>
- *   <li>a double block keeps 139.75 D per token of a stream that is backpropagated, 98 D for one that is not
- *       (a text stream upstream of every adapted text layer), a single block 147.25 D per token;</li>
+ *   <li>a double block keeps 109 D per token of a stream that is backpropagated, 78.4 D for one that is not
+ *       (a text stream upstream of every adapted text layer), a single block 127 D per token (fitted with the
+ *       fused modulated LayerNorm and the fused norm backward, which keep no LayerNorm output or backward
+ *       temporaries of their own);</li>
  *   <li>a Linear with a LoRA adds 2 in + 5 out + 2 rank per token of its stream (its branch and its input
  *       gradient);</li>
  *   <li>outside the blocks: 2.34 D + 10.6 C per image token (C latent channels: embedder, final layer, loss), the
@@ -29,7 +31,7 @@ import java.util.Set;
 public final class StepActivations {
     private StepActivations() {}
 
-    static final double DOUBLE_BACKPROPAGATED = 139.75, DOUBLE_FORWARD_ONLY = 98, SINGLE = 147.25;
+    static final double DOUBLE_BACKPROPAGATED = 109, DOUBLE_FORWARD_ONLY = 78.4, SINGLE = 127;
     static final double ADAPTER_IN = 2, ADAPTER_OUT = 5, ADAPTER_RANK = 2;
     static final double OUTSIDE_WIDTH = 2.34, OUTSIDE_CHANNELS = 10.6;
     static final double CKPT_OUTSIDE_WIDTH = 16, CKPT_OUTSIDE_CHANNELS = 7.6, CKPT_DOUBLE_KEPT = 5, CKPT_SINGLE_KEPT = 2, CKPT_PEAK_LESS = 2;
