@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flux2.tensor.io.StrictJson;
-import flux2.tensor.io.Utf8Files;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -84,14 +83,7 @@ public final class Bodies {
 
     /** The JSON value of a file the server keeps or edits, read as strict UTF-8; an IOException naming the file otherwise. */
     public static JsonNode readFile(Path file) throws IOException {
-        String text = Utf8Files.read(file);
-        try {
-            JsonNode n = JSON.readTree(text);
-            if (n == null || n.isMissingNode()) throw new IOException(file + ": empty file, expected JSON");
-            return n;
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": " + StrictJson.describe(e), e);
-        }
+        return StrictJson.read(file, JSON);
     }
 
     private ApiError tooLarge(long bytes) {

@@ -33,6 +33,11 @@ public final class StrictJson {
      * unreadable JSON are IOExceptions naming the file (and for JSON the line and the column).
      */
     public static JsonNode read(Path file) throws IOException {
+        return read(file, MAPPER);
+    }
+
+    /** As {@link #read(Path)}, with a reader of more features built from {@link #builder()}. */
+    public static JsonNode read(Path file, ObjectMapper mapper) throws IOException {
         String text;
         try {
             text = Utf8Files.read(file);
@@ -40,7 +45,7 @@ public final class StrictJson {
             throw new IOException(file + ": no such file", e);
         }
         try {
-            JsonNode n = MAPPER.readTree(text);
+            JsonNode n = mapper.readTree(text);
             if (n == null || n.isMissingNode()) throw new IOException(file + ": empty file, expected JSON");
             return n;
         } catch (JsonProcessingException e) {
